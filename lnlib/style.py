@@ -1,0 +1,54 @@
+"""The course's one plot style: large type and thick lines, readable from the back of a lecture hall.
+
+Every figure of every notebook takes its sizes from here, never from a cell. :func:`use` sets
+matplotlib's defaults and is called when :mod:`lnlib.ui` is imported; :func:`new_figure` makes a
+figure that does not need pyplot (the widgets re-draw it to PNG themselves).
+"""
+from __future__ import annotations
+
+import matplotlib
+from matplotlib.figure import Figure
+
+# Colours for the norms, the same in every notebook (colour-blind safe, Okabe and Ito).
+NORM_COLORS = {
+    "batch": "#E69F00",   # orange
+    "layer": "#0072B2",   # blue
+    "rms": "#009E73",     # green
+    "none": "#777777",    # grey
+    "instance": "#CC79A7",  # pink
+    "group": "#D55E00",   # vermilion
+}
+
+RC_PARAMS = {
+    "font.size": 15,
+    "axes.titlesize": 17,
+    "axes.labelsize": 15,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "legend.fontsize": 13,
+    "figure.titlesize": 18,
+    "lines.linewidth": 2.5,
+    "lines.markersize": 8,
+    "axes.linewidth": 1.2,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 80,
+    "savefig.dpi": 80,
+    "figure.constrained_layout.use": True,
+    "image.cmap": "viridis",
+}
+
+
+def use() -> None:
+    """Make the course's style matplotlib's default (for pyplot figures too)."""
+    matplotlib.rcParams.update(RC_PARAMS)
+
+
+def new_figure(width: float = 11, height: float = 4.5, **subplot_args) -> tuple:
+    """``(figure, axes)``: a pyplot-free figure of ``width`` × ``height`` inches and its subplots."""
+    use()
+    figure = Figure(figsize=(width, height))
+    axes = figure.subplots(**subplot_args)
+    return figure, axes
