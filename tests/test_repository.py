@@ -51,3 +51,13 @@ def test_notebook_is_committed_with_outputs_stripped(path):
             assert cell.outputs == [], f"cell {index} of {path.name} has stored outputs"
             assert cell.execution_count is None, f"cell {index} of {path.name} has an execution count"
     assert "widgets" not in notebook.metadata, f"{path.name} stores widget state"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_is_marked_for_a_rise_slideshow(path):
+    notebook = nbformat.read(path, as_version=4)
+    kinds = [cell.metadata.get("slideshow", {}).get("slide_type") for cell in notebook.cells]
+    assert kinds[0] == "slide", f"{path.name}: the first cell should open a slide"
+    assert all(kind in {"slide", "subslide", "fragment", "-", "skip", "notes"} for kind in kinds), kinds
+    assert kinds.count("slide") >= 3, f"{path.name}: a slideshow of fewer than 3 slides"
+    assert notebook.metadata.get("kernelspec", {}).get("name") == "python3"

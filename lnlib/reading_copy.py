@@ -1,0 +1,66 @@
+"""An executed HTML copy of every notebook, for readers without a kernel: ``python -m lnlib.reading_copy``.
+
+Each notebook runs top to bottom in a fresh kernel and is written as HTML into ``reading-copy/``
+(git ignores it), with an ``index.html``. The sliders cannot move without a kernel: each app appears
+as a picture of what it shows at its default values.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+from .present import notebooks
+
+ROOT = Path(__file__).resolve().parents[1]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _static_outputs(notebook) -> None:
+    """Drop live-widget views where the output also carries a static picture (every lnlib app does)."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and "text/html" in data:
+                del data[WIDGET_VIEW]
+
+
+def build(out_dir: Path, paths: list | None = None) -> list:
+    """Execute each notebook of ``paths`` (default: all) and write it as HTML into ``out_dir``; the files written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exporter = HTMLExporter(template_name="lab")
+    written = []
+    for path in paths or notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        NotebookClient(notebook, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        _static_outputs(notebook)
+        page, _ = exporter.from_notebook_node(notebook)
+        target = out_dir / (path.stem + ".html")
+        target.write_text(page, encoding="utf-8")
+        written.append(target)
+        print(f"wrote {target}", flush=True)
+    links = "".join(f"<li><a href='{html.escape(p.name)}'>{html.escape(p.stem)}</a></li>" for p in written)
+    index = out_dir / "index.html"
+    index.write_text(f"<!doctype html><meta charset='utf-8'><title>Layer and batch normalization: reading copy"
+                     f"</title><h1>Layer and batch normalization: reading copy</h1><ol>{links}</ol>",
+                     encoding="utf-8")
+    return written + [index]
+
+
+def main(argv: list) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lnlib.reading_copy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "reading-copy", help="folder to write (default: %(default)s)")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to convert (default: all)")
+    arguments = parser.parse_args(argv)
+    build(arguments.out, arguments.notebooks or None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,213 @@
+"""Every notebook as the audience sees it in Voila: it renders without errors, and every control, moved by
+keyboard and by mouse, changes the figure or table that depends on it.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from lnlib import present
+
+NOTEBOOKS = [path.name for path in present.notebooks()]
+
+# Voila has run every cell and the page has laid them out; widgets may still be arriving.
+PAGE_LOADED = """() => {
+    const loading = document.getElementById('loading');
+    return document.readyState === 'complete' && document.querySelector('.jp-Cell') !== null
+        && (!loading || getComputedStyle(loading).display === 'none');
+}"""
+# What the page shows of its widgets: how many apps, and whether every figure has its picture.
+WIDGETS_SHOWN = """() => [document.querySelectorAll('.lnlib-app').length,
+    [...document.querySelectorAll('img.lnlib-figure')].every(i => i.src)]"""
+
+# What an app shows: its figures (a new blob URL at every re-draw) and the text of its tables and note.
+APP_SIGNATURE = """app => [...app.querySelectorAll('img.lnlib-figure')].map(i => i.src).join('|') + '#' +
+    [...app.querySelectorAll('.lnlib-output, .lnlib-note')].map(e => e.innerText).join('|')"""
+
+ERROR_TEXTS = ["Traceback", "There was an error when executing cell", "Something went wrong that the course",
+               "ModuleNotFoundError", "NameError", "Kernel error", "Error:"]
+
+
+def open_notebook(page, url: str, name: str, settle_seconds: float = 2.0, timeout: float = 120.0) -> None:
+    """Load a notebook in Voila; return once its widgets have stopped arriving and every figure is drawn."""
+    page.goto(f"{url}voila/render/{name}")
+    page.wait_for_function(PAGE_LOADED)
+    deadline = time.monotonic() + timeout
+    last, stable_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        shown = page.evaluate(WIDGETS_SHOWN)
+        if shown != last:
+            last, stable_since = shown, time.monotonic()
+        elif shown[1] and time.monotonic() - stable_since >= settle_seconds:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{name}: the widgets did not settle within {timeout:.0f} s (last seen {last})")
+
+
+def assert_no_error_text(page, where: str) -> None:
+    text = page.inner_text("body")
+    found = [marker for marker in ERROR_TEXTS if marker in text]
+    assert not found, f"{where}: the page shows {found}"
+
+
+def signature(app) -> str:
+    return app.evaluate(APP_SIGNATURE)
+
+
+def wait_for_change(page, app, before: str, what: str) -> str:
+    """Wait until the app shows something else than ``before``; the new signature."""
+    page.wait_for_function(f"([app, before]) => ({APP_SIGNATURE})(app) !== before", arg=[app, before],
+                           timeout=60_000)
+    after = signature(app)
+    assert "Something went wrong" not in after, f"{what}: the app reports an error"
+    return after
+
+
+def slider_value(handle) -> str:
+    return handle.get_attribute("aria-valuenow")
+
+
+def press_and_check(page, app, handle, key: str, what: str) -> bool:
+    """Press ``key`` on a focused slider handle; True if the value moved (and then the output changed)."""
+    before_value, before = slider_value(handle), signature(app)
+    handle.focus()
+    page.keyboard.press(key)
+    if slider_value(handle) == before_value:
+        return False
+    wait_for_change(page, app, before, f"{what} ({key})")
+    return True
+
+
+def drag_and_check(page, app, handle, fraction: float, what: str) -> bool:
+    """Drag a slider handle with the mouse to ``fraction`` of its track; True if the value moved."""
+    track = handle.locator("xpath=ancestor::div[contains(@class, 'noUi-base')]").bounding_box()
+    box = handle.bounding_box()
+    before_value, before = slider_value(handle), signature(app)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(track["x"] + fraction * track["width"], box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    if slider_value(handle) == before_value:
+        return False
+    wait_for_change(page, app, before, f"{what} (mouse to {fraction:.0%})")
+    return True
+
+
+def exercise_control(page, app, control, what: str) -> None:
+    """Move one control by keyboard (both ends) and by mouse; each move must change the app's output."""
+    classes = control.get_attribute("class")
+    if "widget-slider" in classes:
+        handle = control.locator(".noUi-handle").first
+        moved_by_keys = [press_and_check(page, app, handle, key, what) for key in ("End", "Home", "ArrowRight")]
+        assert any(moved_by_keys), f"{what}: the keyboard does not move it"
+        assert_no_error_text(page, what)
+        moved_by_mouse = [drag_and_check(page, app, handle, fraction, what) for fraction in (0.7, 0.3)]
+        assert any(moved_by_mouse), f"{what}: the mouse does not move it"
+    elif "widget-toggle-buttons" in classes:
+        buttons = control.locator("button")
+        changed = 0
+        for index in list(range(1, buttons.count())) + [0]:
+            if "mod-active" in (buttons.nth(index).get_attribute("class") or ""):
+                continue
+            before = signature(app)
+            buttons.nth(index).click()
+            wait_for_change(page, app, before, f"{what} (button {index})")
+            changed += 1
+        assert changed, f"{what}: no button changes the output"
+    elif "widget-dropdown" in classes:
+        select = control.locator("select")
+        options = select.locator("option").all_inner_texts()
+        for option in options[1:] + options[:1]:
+            before = signature(app)
+            select.select_option(label=option)
+            wait_for_change(page, app, before, f"{what} (option {option})")
+    elif "widget-checkbox" in classes:
+        for _ in range(2):
+            before = signature(app)
+            control.locator("input").click()
+            wait_for_change(page, app, before, f"{what} (checkbox)")
+    else:
+        pytest.fail(f"{what}: the browser tests do not know this kind of control ({classes})")
+    assert_no_error_text(page, what)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_renders_and_every_control_changes_its_output(new_page, voila_url, name):
+    page = new_page()
+    open_notebook(page, voila_url, name)
+    assert_no_error_text(page, f"{name} after loading")
+    assert "import " not in page.inner_text("body"), f"{name}: Voila shows code"
+    apps = page.locator(".lnlib-app")
+    assert apps.count() >= 1, f"{name} shows no interactive app"
+    for app_index in range(apps.count()):
+        app = apps.nth(app_index).element_handle()
+        controls = apps.nth(app_index).locator(".lnlib-control")
+        for control_index in range(controls.count()):
+            control = controls.nth(control_index)
+            label = control.locator(".widget-label").first.inner_text()
+            exercise_control(page, app, control, f"{name}, app {app_index + 1}, control {label!r}")
+
+
+def kernel_processes(voila_pid: int) -> list:
+    """The kernels a Voila server started: its child processes running ipykernel."""
+    import psutil
+
+    return [child for child in psutil.Process(voila_pid).children(recursive=True)
+            if any("ipykernel" in part for part in child.cmdline())]
+
+
+def test_three_tabs_of_one_notebook_have_three_kernels_and_no_cross_talk(new_page, voila_servers):
+    process, url = voila_servers.start("three-tabs")
+    pages = [new_page() for _ in range(3)]
+    for page in pages:
+        open_notebook(page, url, NOTEBOOKS[0])
+    assert len(kernel_processes(process.pid)) == 3
+    apps = [page.locator(".lnlib-app").first.element_handle() for page in pages]
+    before = [signature(app) for app in apps]
+    handle = pages[0].locator(".lnlib-app .lnlib-control .noUi-handle").first
+    assert press_and_check(pages[0], apps[0], handle, "End", "tab 1") or \
+        press_and_check(pages[0], apps[0], handle, "Home", "tab 1")
+    time.sleep(1.0)  # time enough for a stray message to reach the other tabs
+    assert signature(apps[0]) != before[0]
+    assert [signature(app) for app in apps[1:]] == before[1:], "moving tab 1's slider changed another tab"
+    for page in pages:
+        assert_no_error_text(page, "three tabs")
+
+
+def transformer_notebook() -> str:
+    matches = [name for name in NOTEBOOKS if name.startswith("04_")]
+    assert matches, "notebook 04 (the toy Transformer, with the live-training button) is missing"
+    return matches[0]
+
+
+def test_live_training_button_draws_a_loss_curve_as_it_goes(new_page, voila_url):
+    page = new_page()
+    open_notebook(page, voila_url, transformer_notebook())
+    app_locator = page.locator(".lnlib-app", has=page.locator(".lnlib-train-button"))
+    assert app_locator.count() == 1
+    app = app_locator.element_handle()
+    before = signature(app)
+    app_locator.locator(".lnlib-train-button").click()
+    during = wait_for_change(page, app, before, "live training, first drawing")
+    after = wait_for_change(page, app, during, "live training, a later drawing")  # drawn as it goes
+    assert "Something went wrong" not in after
+    page.wait_for_function("app => !app.querySelector('.lnlib-train-button').disabled", arg=app, timeout=120_000)
+    assert_no_error_text(page, "after live training")
+
+
+def test_reloading_mid_training_leaves_no_kernel_behind_when_voila_stops(new_page, voila_servers):
+    import psutil
+
+    process, url = voila_servers.start("reload")
+    page = new_page()
+    open_notebook(page, url, transformer_notebook())
+    page.locator(".lnlib-train-button").first.click()
+    time.sleep(2.0)  # training is under way in the kernel
+    page.reload()
+    open_notebook(page, url, transformer_notebook())
+    kernels = kernel_processes(process.pid)
+    assert kernels, "no kernel found for the reloaded page"
+    voila_servers.stop(process)
+    _, alive = psutil.wait_procs(kernels, timeout=20)
+    assert not alive, f"kernels left running after Voila stopped: {[k.pid for k in alive]}"
