@@ -2,12 +2,15 @@
 
 Each notebook runs top to bottom in a fresh kernel and is written as HTML into ``reading-copy/``
 (git ignores it), with an ``index.html``. The sliders cannot move without a kernel: each app appears
-as a picture of what it shows at its default values.
+as a picture of what it shows at its default values. The pages work offline: MathJax, which renders
+the formulas, is copied beside them from the ``django-static-mathjax`` package.
 """
 from __future__ import annotations
 
 import argparse
 import html
+import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,6 +22,16 @@ from .present import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "reading_copy.html.j2"
+
+
+def _copy_mathjax(out_dir: Path) -> None:
+    """MathJax 3's TeX-to-HTML script and its fonts, into ``out_dir/mathjax``, where the pages look for them."""
+    es5 = Path(importlib.util.find_spec("mathjax").origin).parent / "static" / "mathjax" / "es5"
+    target = out_dir / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(es5 / "tex-chtml.js", target / "tex-chtml.js")
+    shutil.copytree(es5 / "output" / "chtml" / "fonts", target / "output" / "chtml" / "fonts", dirs_exist_ok=True)
 
 
 def _static_outputs(notebook) -> None:
@@ -33,7 +46,8 @@ def _static_outputs(notebook) -> None:
 def build(out_dir: Path, paths: list | None = None) -> list:
     """Execute each notebook of ``paths`` (default: all) and write it as HTML into ``out_dir``; the files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name="lab")
+    _copy_mathjax(out_dir)
+    exporter = HTMLExporter(template_name="lab", template_file=str(TEMPLATE))
     written = []
     for path in paths or notebooks():
         notebook = nbformat.read(path, as_version=4)

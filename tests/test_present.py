@@ -51,4 +51,6 @@ def test_reading_copy_is_executed_html_with_a_picture_of_each_app(tmp_path):
     assert "whatever the stretch" in page  # its note, computed by the kernel
     assert "层归一化" in page  # the glossary, executed
     assert "Traceback" not in page
+    assert (tmp_path / "mathjax" / "tex-chtml.js").is_file()  # the formulas render offline
+    assert 'src="mathjax/tex-chtml.js"' in page and '<script src="http' not in page
     assert "00_start_here.html" in (tmp_path / "index.html").read_text(encoding="utf-8")
