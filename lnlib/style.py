@@ -52,3 +52,16 @@ def new_figure(width: float = 11, height: float = 4.5, **subplot_args) -> tuple:
     figure = Figure(figsize=(width, height))
     axes = figure.subplots(**subplot_args)
     return figure, axes
+
+
+def paired_bars(axes, count: int, left: tuple, right: tuple, width: float = 0.4) -> tuple:
+    """Two bar series side by side at x = 1..count, all of height 0 until set: ``(left_bars, right_bars)``.
+
+    ``left`` and ``right`` are ``(label, colour)``; the x ticks go at the positions and a line marks 0.
+    """
+    positions = range(1, count + 1)
+    bars = tuple(axes.bar([p + offset for p in positions], [0] * count, width=width, color=color, label=label)
+                 for (label, color), offset in ((left, -width / 2), (right, width / 2)))
+    axes.axhline(0, color="black", linewidth=1)
+    axes.set_xticks(list(positions))
+    return bars

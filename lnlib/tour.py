@@ -53,7 +53,7 @@ class FirstSlider(ui.App):
         self.axes_in.set_ylim(0, 7 * 10)
         self.axes_out.set_ylim(-2, 2)
         self.axes_out.axhline(0, color="black", linewidth=1)
-        self.view = ui.FigureView(figure)
+        self.view = ui.FigureView(figure, dynamic=[*self.bars_in, *self.bars_out])
         controls = {
             "scale": ui.slider("s", "stretch of the input", 1.0, 0.0, 10.0, 0.1),
             "eps": ui.slider("ε", "eps", 1e-5, 1e-8, 1.0, log=True),

@@ -11,6 +11,7 @@ and read ``app.status``, ``app.note.value`` and the outputs.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import math
@@ -300,3 +301,20 @@ def latencies(app: App, name: str, values: Iterable) -> list:
         app.controls[name].value = value
         seconds.append(time.perf_counter() - start)
     return seconds
+
+
+@contextlib.contextmanager
+def one_torch_thread():
+    """Run torch on a single thread inside the block (or the decorated function), then restore the thread count.
+
+    For the tiny tensors of a slider's update a second thread saves nothing, and waiting for it to be
+    scheduled costs tens of milliseconds on a busy two-core machine. Torch is imported only when used.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
