@@ -65,7 +65,8 @@ def wait_for_change(page, app, before: str, what: str) -> str:
 
 
 def slider_value(handle) -> str:
-    return handle.get_attribute("aria-valuenow")
+    """The slider's value as its readout shows it (its aria value is rounded to one decimal)."""
+    return handle.evaluate("h => h.closest('.widget-slider').querySelector('.widget-readout').innerText")
 
 
 def press_and_check(page, app, handle, key: str, what: str) -> bool:
@@ -211,3 +212,56 @@ def test_reloading_mid_training_leaves_no_kernel_behind_when_voila_stops(new_pag
     voila_servers.stop(process)
     _, alive = psutil.wait_procs(kernels, timeout=20)
     assert not alive, f"kernels left running after Voila stopped: {[k.pid for k in alive]}"
+
+
+def table_row(table, first_cell: str) -> list:
+    """The cells of the row of an HTML table whose first cell is ``first_cell``."""
+    rows = table.evaluate("t => [...t.querySelectorAll('tr')].map(r => [...r.children].map(c => c.innerText))")
+    matches = [row for row in rows if row and row[0].strip() == first_cell]
+    assert matches, f"no row {first_cell!r} in the table"
+    return matches[0]
+
+
+def as_number(text: str) -> float:
+    """A table cell as a number: '1.3999996', '-7', '13/5' (a minus may be typed as '−')."""
+    from fractions import Fraction
+
+    return float(Fraction(text.strip().replace("−", "-")))
+
+
+def test_worked_example_table_shows_what_lnlib_computes_for_the_new_slider_values(new_page, voila_url):
+    import numpy as np
+
+    from lnlib import functional, worked_example
+
+    name = next(name for name in NOTEBOOKS if name.startswith("02_"))
+    page = new_page()
+    open_notebook(page, voila_url, name)
+    app_locator = page.locator(".lnlib-app", has_text="Four neurons by hand")
+    app = app_locator.element_handle()
+    sliders = {control.locator(".widget-label").inner_text(): control
+               for control in app_locator.locator(".lnlib-control").all()}
+    moves = [("x₃ (value of neuron 3)", "End"), ("γ₁ (scale of neuron 1)", "Home"), ("β₄ (shift of neuron 4)", None)]
+    for label, key in moves:
+        handle = sliders[label].locator(".noUi-handle")
+        if key:
+            assert press_and_check(page, app, handle, key, label)
+        else:
+            assert drag_and_check(page, app, handle, 0.8, label)
+
+    def values(prefix: str) -> np.ndarray:
+        """The sliders' values as their readouts show them (noUiSlider's aria value is rounded to 0.1)."""
+        return np.array([as_number(sliders[label].locator(".widget-readout").inner_text())
+                         for label in sorted(sliders) if label.startswith(prefix)])
+
+    x, gamma, beta = values("x"), values("γ"), values("β")
+    assert x[2] == 20.0 and gamma[0] == -3.0  # the ends the keys moved them to
+    eps = float(worked_example.example().eps)
+    expected_x_hat = functional.layer_norm(x, 4, eps=eps)
+    expected_y = functional.layer_norm(x, 4, gamma, beta, eps=eps)
+    board = app_locator.locator("table.lnlib-table").first.element_handle()
+    assert [as_number(c) for c in table_row(board, "neuron values")[2:6]] == list(x)
+    shown_x_hat = [as_number(c) for c in table_row(board, "normalized")[2:6]]
+    shown_y = [as_number(c) for c in table_row(board, "output")[2:6]]
+    np.testing.assert_allclose(shown_x_hat, expected_x_hat, atol=1e-6)  # the table shows 7 decimals
+    np.testing.assert_allclose(shown_y, expected_y, atol=1e-6)
