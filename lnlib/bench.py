@@ -5,7 +5,9 @@ Sections (all of them when none is named):
 - ``norms``: ``lnlib.functional`` (NumPy) and ``lnlib.nn`` against ``torch.nn.functional``, forward
   and backward, for layer norm and batch norm at three float32 shapes;
 - ``sliders``: the time from moving each control of each notebook app to its re-drawn output;
-- ``notebooks``: the time to run each notebook top to bottom in a fresh kernel.
+- ``notebooks``: the time to run each notebook top to bottom in a fresh kernel;
+- ``training``: one training step of notebook 04's toy Transformer (4 blocks, batch 16 × 16 tokens,
+  Adam) for each norm, built from ``lnlib.nn`` against the same model built from ``torch.nn``.
 
 Machines are shared and noisy, so no test asserts a time: this command measures, and the figures
 go in the closing notes. The implementations being compared are timed in turns, round after round,
@@ -178,10 +180,55 @@ def print_notebooks(rows: list) -> None:
         print(f"| {name} | {seconds:.1f} |")
 
 
+def bench_training(rounds: int = 30) -> list:
+    """Rows of (norm, placement, implementation, ms per step, ×torch or None): a toy-Transformer training step.
+
+    The models of one norm share their initial weights (same seed) and batch; they are timed in turns.
+    """
+    import torch
+
+    from . import training
+
+    config = training.TrainConfig()
+    inputs, targets, mask = training.to_tensors(
+        training.draw_batch(config, training.task_chain(config), config.batch_size, np.random.default_rng(0)))
+    rows = []
+    for norm in ("layer", "batch", "rms", "none"):
+        timers = {}
+        for library in ("torch", "lnlib"):
+            model = training.build_model(config.replace(norm=norm, norm_library=library))
+            optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, betas=training.ADAM_BETAS, fused=True)
+
+            def step(model=model, optimizer=optimizer) -> None:
+                loss = training.masked_cross_entropy(model(inputs, mask), targets, mask)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            timers["torch.nn" if library == "torch" else "lnlib.nn"] = _timed(step)
+            if norm == "none":
+                break  # no norm modules: the baseline, nothing to compare
+        with training.deterministic():
+            medians = _interleaved_medians(timers, rounds)
+        for name, seconds in medians.items():
+            ratio = None if norm == "none" else seconds / medians["torch.nn"]
+            rows.append((norm, config.placement, "— (no norm)" if norm == "none" else name, seconds * 1e3, ratio))
+    return rows
+
+
+def print_training(rows: list) -> None:
+    print("\n## Training step of the toy Transformer (4 blocks, d 64, batch 16 × 16 tokens, forward + backward + "
+          "Adam; one thread; ×torch = time / the torch.nn model's time in this run)\n")
+    print("| norm | placement | norm modules | ms per step | ×torch |")
+    print("| --- | --- | --- | ---: | ---: |")
+    for norm, placement, name, milliseconds, ratio in rows:
+        print(f"| {norm} | {placement} | {name} | {milliseconds:.2f} | {'—' if ratio is None else f'{ratio:.2f}'} |")
+
+
 SECTIONS = {
     "norms": (bench_norms, print_norms),
     "sliders": (bench_sliders, print_sliders),
     "notebooks": (bench_notebooks, print_notebooks),
+    "training": (bench_training, print_training),
 }
 
 

@@ -6,6 +6,8 @@ figure that does not need pyplot (the widgets re-draw it to PNG themselves).
 """
 from __future__ import annotations
 
+import io
+
 import matplotlib
 from matplotlib.figure import Figure
 
@@ -42,8 +44,27 @@ RC_PARAMS = {
 
 
 def use() -> None:
-    """Make the course's style matplotlib's default (for pyplot figures too)."""
+    """Make the course's style matplotlib's default (for pyplot figures too), and let a notebook cell
+    that ends with a figure show it as a picture, pyplot or not."""
     matplotlib.rcParams.update(RC_PARAMS)
+    _show_figures_in_notebooks()
+
+
+def _figure_png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _show_figures_in_notebooks() -> None:
+    """In IPython, display any matplotlib Figure as PNG (without this, a pyplot-free figure shows as text)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, _figure_png)
 
 
 def new_figure(width: float = 11, height: float = 4.5, **subplot_args) -> tuple:

@@ -1,0 +1,123 @@
+"""The ledger of notebook 06: complete, its quotes real, its evidence computable, its verdicts backed by the data."""
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lnlib import (claims, covariate_shift, experiment_cache, generalization, gradient_flow, learning_rates,
+                   rnn_noise)
+
+ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "articles"
+CHECKED = [c.id for c in claims.LEDGER if c.check is not None]
+
+
+def test_every_row_is_complete_and_its_verdict_is_one_of_the_five():
+    ids = [c.id for c in claims.LEDGER]
+    assert len(ids) == len(set(ids))
+    for claim in claims.LEDGER:
+        assert claim.verdict in claims.VERDICTS, claim.id
+        assert claim.article in claims.ARTICLES, claim.id
+        assert claim.quote and claim.claim and claim.reason and claim.evidence, claim.id
+    assert all(sum(c.article == a for c in claims.LEDGER) >= 5 for a in claims.ARTICLES)
+
+
+@pytest.mark.parametrize("article, topic", claims.INDEX_TOPICS)
+def test_every_claim_of_the_articles_index_has_a_row(article, topic):
+    rows = [c for c in claims.LEDGER if c.topic == topic]
+    assert len(rows) == 1 and rows[0].article == article, (article, topic)
+
+
+@pytest.mark.skipif(not ARTICLES.exists(), reason="the articles are not next to this repository")
+def test_every_quote_is_in_its_article_as_printed():
+    def flat(text):
+        return re.sub(r"\s+", " ", text)
+
+    for claim in claims.LEDGER:
+        text = flat((ARTICLES / claims.ARTICLES[claim.article].split(" ")[0]).read_text(encoding="utf-8"))
+        for passage in claim.quote.split(" … "):
+            assert flat(passage) in text, (claim.id, passage)
+
+
+@pytest.mark.parametrize("claim_id", CHECKED)
+def test_every_evidence_function_runs_and_gives_numbers(claim_id):
+    text = claims.evidence(claim_id)
+    assert isinstance(text, str) and len(text) > 40 and re.search(r"\d", text), text
+
+
+def test_cited_claims_say_where_the_evidence_is():
+    cited = [c for c in claims.LEDGER if c.check is None]
+    assert cited and all(claims.evidence(c.id).startswith("Cited, not computed: ") for c in cited)
+    with pytest.raises(KeyError, match="no claim"):
+        claims.by_id("999-z")
+
+
+def test_tables_and_readme_list_carry_every_claim():
+    everything = str(claims.table(with_quotes=True))
+    readme = claims.readme_list()
+    for claim in claims.LEDGER:
+        assert f"| {claim.id} |" in everything
+        assert claim.claim in readme
+    assert sum(claims.verdict_counts().values()) == len(claims.LEDGER)
+    assert "**003-h**" in str(claims.verdicts("003-h"))
+
+
+def test_the_invariance_table_agrees_with_the_paper_everywhere():
+    text = str(claims.invariance_markdown())
+    assert text.count(") ✓") == 4 * 6 and "disagrees" not in text
+
+
+# ---------------------------------------------------------------------------
+# The verdicts' numbers come from the data (so the prose cannot drift from it).
+# ---------------------------------------------------------------------------
+
+def test_covariate_shift_verdict_matches_the_cached_runs():
+    table = covariate_shift.summary(experiment_cache.load("covariate_shift"))
+    none, batch, noisy, very_noisy, layer = (table[a] for a in covariate_shift.ARMS)
+    assert batch["input_shift"] < none["input_shift"] / 5                # BN does steady its inputs ...
+    assert noisy["input_shift"] > 2 * none["input_shift"]                # ... the noisy BN far less than no norm ...
+    assert noisy["train_loss"] < none["train_loss"] - 0.1                # ... and still trains much better
+    assert very_noisy["input_shift"] > 4 * none["input_shift"] and very_noisy["train_loss"] < none["train_loss"]
+    assert batch["gradient_ics"] > 0.95 * none["gradient_ics"]           # no smaller ICS by gradients
+    assert batch["loss_range"] < none["loss_range"] / 20                 # a much smoother landscape
+    assert layer["train_loss"] > none["train_loss"] and layer["input_shift"] > none["input_shift"] / 2
+
+
+def test_generalization_verdict_matches_the_cached_runs():
+    results = experiment_cache.load("generalization")
+    table = generalization.summary(results)
+    assert all(row["train"] > 0.99 for row in table.values())           # every net fits the noisy labels
+    ln_mean, ln_se = generalization.difference_from_none(results, "layer")
+    assert -0.01 < ln_mean < 0 and ln_se < 0.005                         # LN: a hair below no norm, not above
+    assert generalization.difference_from_none(results, "batch")[0] < -0.03
+
+
+def test_learning_rate_and_scale_verdicts_match_the_cached_runs():
+    results = experiment_cache.load("learning_rates")
+    ranges = {norm: learning_rates.training_range(results, norm) for norm in learning_rates.NORMS}
+    assert len(ranges["batch"]) > len(ranges["none"]) > len(ranges["layer"]) >= 1
+    scales = {norm: learning_rates.training_range(results, norm, "init_gain") for norm in learning_rates.NORMS}
+    assert set(scales["none"]) < set(scales["layer"]) < set(scales["batch"])
+
+
+def test_rnn_verdict_matches_the_cached_runs():
+    table = rnn_noise.summary(experiment_cache.load("rnn_noise"))
+    assert table["none"]["mean"] == 1.0
+    assert table["batch, m = 64"]["mean"] > 0.95 and table["batch, m = 8"]["mean"] > 0.95
+    assert table["batch, m = 4"]["mean"] < 0.4 and table["batch, m = 2"]["mean"] < 0.4
+    assert table["layer"]["mean"] < 0.3 and table["layer, 10 tokens"]["mean"] > 0.95
+
+
+def test_gradient_verdict_matches_a_fresh_measurement():
+    table = gradient_flow.summary()
+    assert table["none"]["scale_spread"] > 1e6
+    assert table["layer"]["scale_spread"] < 3 and table["batch"]["scale_spread"] < 3
+    assert table["batch"]["growth_to_input"] > 10 > table["layer"]["growth_to_input"]
+
+
+def test_memory_verdict_matches_autograd():
+    from lnlib import cost
+    ln, bn = (cost.saved_for_backward(kind, 8192, 768) for kind in ("layer", "batch"))
+    assert ln["input"] == bn["input"]
+    assert bn["statistics"] + bn["running buffers"] < ln["statistics"] < 0.01 * ln["input"]
+    assert np.isclose(ln["statistics"], 2 * 8192 * 4)
