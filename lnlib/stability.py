@@ -816,14 +816,29 @@ class TransformerInitGradientApp(ui.App):
         self.residual_axis.set_xlabel("l (0 = embeddings)")
         self.residual_axis.set_ylabel(r"$E\,\|x_l\|^2 / d$")
         _title(self.residual_axis, "Residual stream")
-        self.view = ui.FigureView(self.figure)
+        # Each panel's height fits its highest curve over every depth, so that moving the depth only
+        # re-paints the curves; a norm or an initialization of its own gets a background of its own.
+        self.tops = {(norm, init): self._tops(norm, init) for norm in ("layer", "rms", "batch", "none")
+                     for init in ("torch", "xavier")}
+        self.view = ui.FigureView(self.figure, dynamic=[*self.lines.values(), self.marker])
         self.start(controls, [self.view], f"Gradients and activations at initialization (means of "
                                           f"{len(experiments.INIT_SEEDS)} seeds)")
+
+    def _tops(self, norm: str, init: str) -> dict:
+        """panel → the highest value any depth shows in it, for this norm and initialization."""
+        tops = {"depth": 0.0, "layer": 0.0, "residual": 0.0}
+        for placement in ("post", "pre"):
+            tops["depth"] = max(tops["depth"],
+                                float(_last_layer_gradient(self.results, norm, placement, init).mean(axis=0).max()))
+            for depth in experiments.INIT_DEPTHS:
+                for name, series in (("layer", "init_grad_norms"), ("residual", "init_residual")):
+                    values = _init_series(self.results, norm, placement, init, depth, series).mean(axis=0)
+                    tops[name] = max(tops[name], float(values.max()))
+        return tops
 
     def update(self) -> str:
         depth, norm, init = self.value("depth"), self.value("norm"), self.value("init")
         color = _color(norm)
-        tops = {"depth": 0.0, "layer": 0.0, "residual": 0.0}
         for placement in ("post", "pre"):
             by_depth = _last_layer_gradient(self.results, norm, placement, init).mean(axis=0)
             layers = _init_series(self.results, norm, placement, init, depth, "init_grad_norms").mean(axis=0)
@@ -833,12 +848,12 @@ class TransformerInitGradientApp(ui.App):
                                  ("residual", np.arange(depth + 1), residual)):
                 self.lines[(name, placement)].set_data(xs, ys)
                 self.lines[(name, placement)].set_color(color)
-                tops[name] = max(tops[name], float(np.max(ys)))
             if placement == "pre":
                 self.marker.set_data([depth], [by_depth[experiments.INIT_DEPTHS.index(depth)]])
+        tops = self.tops[(norm, init)]
         for name, axis in (("depth", self.depth_axis), ("layer", self.layer_axis), ("residual", self.residual_axis)):
             axis.set_ylim(0, tops[name] * 1.12)
-        self.view.draw()
+        self.view.draw(background=(norm, init))
         pre = _last_layer_gradient(self.results, norm, "pre", init).mean(axis=0)
         post = _last_layer_gradient(self.results, norm, "post", init).mean(axis=0)
         residual_pre = _init_series(self.results, norm, "pre", init, depth, "init_residual").mean(axis=0)
@@ -894,7 +909,9 @@ class TransformerWarmupApp(ui.App):
         self.summary.set_ylabel("held-out loss")
         _reference_lines(self.summary, unigram=False)
         self.summary.legend(loc="center right")
-        self.view = ui.FigureView(self.figure)
+        dynamic = [*self.seed_lines, self.mean_line, self.crosses, self.rate_line, *self.summary_lines.values(),
+                   *self.summary_dots.values(), self.choice_marker, self.curves.title, self.summary.title]
+        self.view = ui.FigureView(self.figure, dynamic=dynamic)
         self.start(controls, [self.view], f"Warm-up at learning rate {experiments.WARMUP_LR:g}")
 
     def update(self) -> str:
@@ -965,7 +982,9 @@ class TransformerLearningRateApp(ui.App):
         self.seed_lines = [self.curves.plot([], [], linewidth=1, alpha=0.5)[0] for _ in SEEDS]
         self.mean_line = self.curves.plot([], [])[0]
         self.crosses = self.curves.plot([], [], "x", markersize=14, mew=3)[0]
-        self.view = ui.FigureView(self.figure)
+        dynamic = [*self.background.values(), self.selected, self.selected_dots, self.selected_crosses,
+                   self.choice_marker, *self.seed_lines, self.mean_line, self.crosses, self.curves.title]
+        self.view = ui.FigureView(self.figure, dynamic=dynamic)
         self.start(controls, [self.view], f"Learning rate, {experiments.LEARNING_RATE_DEPTH} blocks, no warm-up")
 
     def update(self) -> str:
@@ -1041,7 +1060,9 @@ class TransformerBatchNormApp(ui.App):
         self.shift_axis.set_xlabel("training step")
         self.shift_axis.set_ylabel("mean |μ_B − μ_running| / σ_running")
         _title(self.shift_axis, "Post-BN: batch vs running mean")
-        self.view = ui.FigureView(self.figure)
+        dynamic = [*self.lines.values(), *(line for lines in self.seed_lines.values() for line in lines),
+                   *self.shift_lines, self.shift_mean, self.curves.title]
+        self.view = ui.FigureView(self.figure, dynamic=dynamic)
         self.start(controls, [self.view], "Batch norm against layer norm, by batch size and padding")
 
     def update(self) -> str:

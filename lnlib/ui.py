@@ -118,10 +118,11 @@ class FigureView:
     The layout is computed at the first draw (or with ``relayout=True``) and then kept, so that a
     slider's re-draw costs the rendering alone: about 40 ms for two panels on a laptop CPU.
 
-    ``dynamic``: the artists that change between draws (lines, bars, markers). When given, the rest
-    (axes, ticks, labels, legends) is rendered once and kept as a background, and each draw paints
-    only these artists over it: a few milliseconds instead of tens. Anything else that changes
-    (limits, titles) needs ``draw(relayout=True)``, which renders the background again.
+    ``dynamic``: the artists that change between draws (lines, bars, markers, a title that changes).
+    When given, the rest (axes, ticks, labels, legends) is rendered once and kept as a background, and
+    each draw paints only these artists over it: a few milliseconds instead of tens. When the rest
+    changes too (axis limits, say), ``draw(background=key)`` names its state: each key's background is
+    rendered the first time it is seen and reused after that. ``draw(relayout=True)`` starts afresh.
     """
 
     def __init__(self, figure, dynamic=()) -> None:
@@ -131,17 +132,17 @@ class FigureView:
         self.image.add_class("lnlib-figure")
         self._laid_out = False
         self.dynamic = list(dynamic)
-        self._background = None
+        self._backgrounds = {}
 
-    def draw(self, relayout: bool = False) -> None:
+    def draw(self, relayout: bool = False, background=None) -> None:
         if relayout or not self._laid_out:
             self.figure.set_layout_engine("constrained")
             self.canvas.draw()
             self.figure.set_layout_engine("none")
             self._laid_out = True
-            self._background = None
+            self._backgrounds.clear()
         if self.dynamic:
-            self._paint_dynamic()
+            self._paint_dynamic(background)
         else:
             self.canvas.draw()
         width, height = self.canvas.get_width_height()
@@ -150,14 +151,14 @@ class FigureView:
             buffer, format="png", compress_level=1)
         self.image.value = buffer.getvalue()
 
-    def _paint_dynamic(self) -> None:
-        """Restore the cached background (rendered without the dynamic artists), then paint those over it."""
-        if self._background is None:
+    def _paint_dynamic(self, key) -> None:
+        """Restore the background of state ``key`` (rendered without the dynamic artists), then paint those."""
+        if key not in self._backgrounds:
             for artist in self.dynamic:
                 artist.set_animated(True)  # left out of canvas.draw(): the background
             self.canvas.draw()
-            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-        self.canvas.restore_region(self._background)
+            self._backgrounds[key] = self.canvas.copy_from_bbox(self.figure.bbox)
+        self.canvas.restore_region(self._backgrounds[key])
         for artist in self.dynamic:
             self.figure.draw_artist(artist)
 
