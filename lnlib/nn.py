@@ -57,6 +57,15 @@ def _scale_and_shift(x_hat: Tensor, weight: Tensor | None, bias: Tensor | None) 
     return x_hat
 
 
+@torch.no_grad()
+def _reset_affine(weight: Tensor | None, bias: Tensor | None) -> None:
+    """γ ← 1 and β ← 0: the identity, where a norm's scale and shift start."""
+    if weight is not None:
+        weight.fill_(1)
+    if bias is not None:
+        bias.zero_()
+
+
 class LayerNorm(nn.Module):
     r"""Layer norm over the last ``len(normalized_shape)`` dims, as ``torch.nn.LayerNorm``.
 
@@ -80,6 +89,10 @@ class LayerNorm(nn.Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """γ ← 1, β ← 0, as at construction."""
+        _reset_affine(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         dims = _trailing_dims(input, self.normalized_shape)
@@ -111,6 +124,10 @@ class RMSNorm(nn.Module):
             self.weight = nn.Parameter(torch.ones(self.normalized_shape, device=device, dtype=dtype))
         else:
             self.register_parameter("weight", None)
+
+    def reset_parameters(self) -> None:
+        """γ ← 1, as at construction."""
+        _reset_affine(self.weight, None)
 
     def forward(self, input: Tensor) -> Tensor:
         dims = _trailing_dims(input, self.normalized_shape)
@@ -164,10 +181,16 @@ class _BatchNorm(nn.Module):
             self.register_buffer("num_batches_tracked", None)
 
     def reset_running_stats(self) -> None:
+        """running_mean ← 0, running_var ← 1, num_batches_tracked ← 0."""
         if self.track_running_stats:
             self.running_mean.zero_()
             self.running_var.fill_(1)
             self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """The running statistics reset, γ ← 1, β ← 0, as at construction."""
+        self.reset_running_stats()
+        _reset_affine(self.weight, self.bias)
 
     def _check_input(self, input: Tensor) -> None:
         _check_float(input)

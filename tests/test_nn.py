@@ -176,3 +176,15 @@ def test_nan_propagates():
     x[1, 2] = float("nan")
     assert torch.isnan(lnn.LayerNorm(4)(x)[1]).all() and torch.isfinite(lnn.LayerNorm(4)(x)[[0, 2]]).all()
     assert torch.isnan(lnn.BatchNorm1d(4)(x)[:, 2]).all()
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_reset_parameters_restores_the_state_of_construction_as_torch(name):
+    ours_class, torch_class, kwargs_list, shapes = PAIRS[name]
+    for kwargs in kwargs_list:
+        ours, _ = make_pair(name, kwargs, torch.float32)  # non-trivial parameters
+        ours(non_trivial_input(shapes[-1], torch.float32))  # and running statistics, for batch norm
+        ours.reset_parameters()
+        fresh = torch_class(**kwargs)
+        for key, value in fresh.state_dict().items():
+            assert torch.equal(ours.state_dict()[key], value), key
