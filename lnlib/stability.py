@@ -119,25 +119,15 @@ def _title(axis, text: str) -> None:
     axis.set_title(text, y=1.0)
 
 
-def _smooth(values, window: int = 5) -> np.ndarray:
-    """A trailing moving average (the first points average what exists so far)."""
-    values = np.asarray(values, dtype=float)
-    if len(values) == 0:
-        return values
-    cumulative = np.cumsum(np.insert(values, 0, 0.0))
-    counts = np.minimum(np.arange(1, len(values) + 1), window)
-    return (cumulative[1:] - cumulative[np.arange(1, len(values) + 1) - counts]) / counts
-
-
 def _draw_loss_curves(axis, runs, color, label, linestyle="-") -> None:
     """Each seed's smoothed loss as a thin line and their mean as a thick one; a × where a seed diverged."""
     for run in runs:
-        axis.plot(_smooth(run.losses), color=color, linewidth=1, alpha=0.45, linestyle=linestyle)
+        axis.plot(style.smooth_curve(run.losses), color=color, linewidth=1, alpha=0.45, linestyle=linestyle)
         if run.diverged:
             axis.plot(run.diverged_step, LOSS_LIMITS[1] - 0.1, "x", color=color, markersize=12, mew=3)
     length = min(len(r.losses) for r in runs)
     if length:
-        mean = np.mean([_smooth(r.losses)[:length] for r in runs], axis=0)
+        mean = np.mean([style.smooth_curve(r.losses)[:length] for r in runs], axis=0)
         axis.plot(mean, color=color, label=label, linestyle=linestyle)
 
 
@@ -919,10 +909,10 @@ class TransformerWarmupApp(ui.App):
         runs = _warmup_runs(self.results, placement, warmup, depth)
         color = _color("layer") if placement == "pre" else WARMUP_COLORS[warmup]
         for line, run in zip(self.seed_lines, runs):
-            line.set_data(np.arange(len(run.losses)), _smooth(run.losses))
+            line.set_data(np.arange(len(run.losses)), style.smooth_curve(run.losses))
             line.set_color(color)
         length = min(len(r.losses) for r in runs)
-        self.mean_line.set_data(np.arange(length), np.mean([_smooth(r.losses)[:length] for r in runs], axis=0))
+        self.mean_line.set_data(np.arange(length), np.mean([style.smooth_curve(r.losses)[:length] for r in runs], axis=0))
         self.mean_line.set_color(color)
         self.mean_line.set_linestyle(PLACEMENT_STYLE[placement]["linestyle"])
         diverged = [r.diverged_step for r in runs if r.diverged]
@@ -1012,10 +1002,10 @@ class TransformerLearningRateApp(ui.App):
         runs = self.results.runs(TrainConfig(norm=norm, placement=placement, n_layers=experiments.LEARNING_RATE_DEPTH,
                                              lr=lr))
         for line, run in zip(self.seed_lines, runs):
-            line.set_data(np.arange(len(run.losses)), _smooth(run.losses))
+            line.set_data(np.arange(len(run.losses)), style.smooth_curve(run.losses))
             line.set_color(color)
         length = min(len(r.losses) for r in runs)
-        self.mean_line.set_data(np.arange(length), np.mean([_smooth(r.losses)[:length] for r in runs], axis=0)
+        self.mean_line.set_data(np.arange(length), np.mean([style.smooth_curve(r.losses)[:length] for r in runs], axis=0)
                                 if length else [])
         self.mean_line.set_color(color)
         diverged = [r.diverged_step for r in runs if r.diverged]
@@ -1072,10 +1062,10 @@ class TransformerBatchNormApp(ui.App):
                 "batch": _batch_norm_runs(self.results, "batch", batch_size, padded, counts)}
         for norm, norm_runs in runs.items():
             for line, run in zip(self.seed_lines[norm], norm_runs):
-                line.set_data(np.arange(len(run.losses)), _smooth(run.losses, 10))
+                line.set_data(np.arange(len(run.losses)), style.smooth_curve(run.losses, 10))
             length = min(len(r.losses) for r in norm_runs)
             self.lines[norm].set_data(np.arange(length),
-                                      np.mean([_smooth(r.losses, 10)[:length] for r in norm_runs], axis=0))
+                                      np.mean([style.smooth_curve(r.losses, 10)[:length] for r in norm_runs], axis=0))
         for line, run in zip(self.shift_lines, runs["batch"]):
             line.set_data(run.statistics_steps, run.mean_shift)
         self.shift_mean.set_data(runs["batch"][0].statistics_steps,
@@ -1157,7 +1147,7 @@ class TransformerLiveTrainingApp(ui.App):
                             f"{config.batch_size}{', padded' if config.padded else ''}")
         cached = self.results.run(config) if self.results.has(config) else None
         self.cached_line.set_data(np.arange(len(cached.losses)) if cached else [],
-                                  _smooth(cached.losses) if cached else [])
+                                  style.smooth_curve(cached.losses) if cached else [])
         same = _placement_note(config.norm, self.value("placement"))
         if self.live is not None and self.live[0] == config:
             self._draw_live(self.live[1])
@@ -1172,7 +1162,7 @@ class TransformerLiveTrainingApp(ui.App):
                 f"{same}")
 
     def _draw_live(self, result) -> None:
-        self.live_line.set_data(np.arange(len(result.losses)), _smooth(result.losses))
+        self.live_line.set_data(np.arange(len(result.losses)), style.smooth_curve(result.losses))
         if result.diverged:
             self.live_cross.set_data([result.diverged_step], [LOSS_LIMITS[1] - 0.1])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 
 # Colours for the norms, the same in every notebook (colour-blind safe, Okabe and Ito).
@@ -86,3 +87,14 @@ def paired_bars(axes, count: int, left: tuple, right: tuple, width: float = 0.4)
     axes.axhline(0, color="black", linewidth=1)
     axes.set_xticks(list(positions))
     return bars
+
+
+def smooth_curve(values, window: int = 5) -> np.ndarray:
+    """A trailing moving average over ``window`` points, as long as ``values`` (the first points
+    average what exists so far), for noisy training curves."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return values
+    cumulative = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (cumulative[1:] - cumulative[np.arange(1, len(values) + 1) - counts]) / counts

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from lnlib import experiments, stability, training
+from lnlib import experiments, stability, style, training
 from lnlib.training import TrainConfig, TrainResult
 
 RESULTS = experiments.load()
@@ -46,8 +46,8 @@ def test_outcomes_follow_the_stated_thresholds():
 
 
 def test_smoothing_is_a_trailing_average():
-    assert stability._smooth([1, 2, 3, 4, 5, 6], 3).tolist() == [1, 1.5, 2, 3, 4, 5]
-    assert stability._smooth([], 3).tolist() == []
+    assert style.smooth_curve([1, 2, 3, 4, 5, 6], 3).tolist() == [1, 1.5, 2, 3, 4, 5]
+    assert style.smooth_curve([], 3).tolist() == []
 
 
 def test_the_warmup_verdict_needs_all_three_findings():
@@ -111,7 +111,7 @@ def test_what_the_warmup_section_says_about_twelve_blocks():
     assert all(stability.outcome(r) == "failed" and abs(r.eval_loss - CHAIN.unigram_loss) < 0.1 for r in cold)
     # "step the warm-up to 25: training gets going, then collapses back"
     short = stability._warmup_runs(RESULTS, "post", 25)
-    assert all(min(stability._smooth(r.losses)) < CHAIN.unigram_loss - 0.4 for r in short)
+    assert all(min(style.smooth_curve(r.losses)) < CHAIN.unigram_loss - 0.4 for r in short)
     assert all(stability.outcome(r) in ("failed", "partly", "diverged") for r in short)
     # "with 50 steps it is well on its way down; with 100 it learns"
     assert all(stability.outcome(r) in ("partly", "learned") for r in stability._warmup_runs(RESULTS, "post", 50))
