@@ -356,9 +356,9 @@ def batch_norm_tokens(x: np.ndarray) -> tuple:
 def masked_batch_norm() -> tuple:
     """``(output, μ)`` of a *masked* BN: statistics over the real tokens only (what one would want), real tokens
     in order; no padding can change it."""
-    real = torch.from_numpy(np.concatenate(real_sequences()))
-    mean, var = real.mean(dim=0), real.var(dim=0, correction=0)
-    return ((real - mean) / torch.sqrt(var + EPS)).numpy(), mean.numpy()
+    real = torch.from_numpy(np.concatenate(real_sequences()))  # (tokens, D): only the real ones
+    output = nn.functional.batch_norm(real, None, None, training=True, eps=EPS)
+    return output.numpy(), real.mean(dim=0).numpy()
 
 
 def layer_norm_tokens(x: np.ndarray) -> np.ndarray:

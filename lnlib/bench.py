@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
 SHAPES = [(32, 128), (4096, 1024), (64, 256, 768)]
 
 
@@ -163,8 +161,10 @@ def bench_notebooks() -> list:
     import nbformat
     from nbclient import NotebookClient
 
+    from .present import notebooks
+
     rows = []
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in notebooks():
         notebook = nbformat.read(path, as_version=4)
         start = time.perf_counter()
         NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(path.parent)}}).execute()

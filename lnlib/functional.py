@@ -270,8 +270,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm in evaluation mode (training=False) needs running_mean and "
                              "running_var; pass training=True to normalize with the batch's statistics")
-        if not eps >= 0:
-            raise ValueError(f"batch_norm eps must be non-negative, got {eps}")
+        _check_eps(eps)
         mean, var = (_per_channel(s, x.ndim) for s in (running_mean, running_var))
         with np.errstate(divide="ignore", invalid="ignore"):
             # x̂ = (x − running_mean) / sqrt(running_var + ε)
