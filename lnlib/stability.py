@@ -119,16 +119,43 @@ def _title(axis, text: str) -> None:
     axis.set_title(text, y=1.0)
 
 
+def _set_loss_lines(seed_lines, mean_line, crosses, runs, color=None, window: int = 5) -> None:
+    r"""Each seed's smoothed loss on its thin line, their mean on the thick one, a × at the top where a seed
+    diverged (``crosses=None``: no ×); ``color``, if given, for all of them. Each run is smoothed once.
+
+    .. math::  \bar\ell_t = \frac{1}{S}\sum_{s=1}^{S} \tilde\ell_{s,t},\quad t < \min_s T_s
+
+    with :math:`\tilde\ell_s` seed s's ``window``-step trailing average and :math:`T_s` its number of steps.
+    """
+    # ℓ̃_s = trailing average of seed s's losses
+    smoothed = [style.smooth_curve(run.losses, window) for run in runs]
+    for line, curve in zip(seed_lines, smoothed):
+        line.set_data(np.arange(len(curve)), curve)
+    # ℓ̄_t = mean over seeds of ℓ̃_{s,t}, for the steps every seed reached
+    length = min(len(curve) for curve in smoothed)
+    mean_line.set_data(np.arange(length), np.mean([curve[:length] for curve in smoothed], axis=0) if length else [])
+    artists = [*seed_lines, mean_line]
+    if crosses is not None:
+        diverged = [run.diverged_step for run in runs if run.diverged]
+        crosses.set_data(diverged, [LOSS_LIMITS[1] - 0.1] * len(diverged))
+        artists.append(crosses)
+    if color is not None:
+        for artist in artists:
+            artist.set_color(color)
+
+
 def _draw_loss_curves(axis, runs, color, label, linestyle="-") -> None:
     """Each seed's smoothed loss as a thin line and their mean as a thick one; a × where a seed diverged."""
-    for run in runs:
-        axis.plot(style.smooth_curve(run.losses), color=color, linewidth=1, alpha=0.45, linestyle=linestyle)
-        if run.diverged:
-            axis.plot(run.diverged_step, LOSS_LIMITS[1] - 0.1, "x", color=color, markersize=12, mew=3)
-    length = min(len(r.losses) for r in runs)
-    if length:
-        mean = np.mean([style.smooth_curve(r.losses)[:length] for r in runs], axis=0)
-        axis.plot(mean, color=color, label=label, linestyle=linestyle)
+    seed_lines = [axis.plot([], [], color=color, linewidth=1, alpha=0.45, linestyle=linestyle)[0] for _ in runs]
+    mean_line = axis.plot([], [], color=color, label=label, linestyle=linestyle)[0]
+    crosses = axis.plot([], [], "x", color=color, markersize=12, mew=3)[0]
+    _set_loss_lines(seed_lines, mean_line, crosses, runs)
+
+
+def _mean_unless_diverged(losses: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
+    """(seeds, rates) → (rates,): the mean over seeds, capped at the chart's top; NaN where a seed diverged."""
+    return np.where((outcomes == "diverged").any(axis=0), np.nan,
+                    np.clip(losses.mean(axis=0), None, LOSS_LIMITS[1] - 0.1))
 
 
 # ---------------------------------------------------------------------------
@@ -633,8 +660,7 @@ def figure_learning_rate_range(results=None, architectures=None):
                       color=_color(norm), alpha=0.35, markersize=5)
             axis.plot(xs[above], np.full(above.sum(), top), "^", color=_color(norm), markersize=11)
             axis.plot(xs[diverged], np.full(diverged.sum(), top), "x", color=_color(norm), markersize=12, mew=3)
-        mean = np.where((outcomes == "diverged").any(axis=0), np.nan, np.clip(losses.mean(axis=0), None,
-                                                                                 LOSS_LIMITS[1] - 0.1))
+        mean = _mean_unless_diverged(losses, outcomes)
         axis.plot(xs, mean, color=_color(norm), label=architecture_name(norm, placement),
                   **PLACEMENT_STYLE[placement])
     axis.set_xscale("log")
@@ -771,9 +797,13 @@ def _lr_label(lr: float) -> str:
 
 
 class TransformerInitGradientApp(ui.App):
-    """Depth, norm and initialization → each layer's gradient and the residual stream's size at init."""
+    """Depth, norm and initialization → each layer's gradient and the residual stream's size at init.
 
-    def __init__(self, results=None) -> None:
+    ``prerender=True`` draws the axes of every (norm, initialization) at construction (about 0.1 s each),
+    so that no first switch to one waits for them.
+    """
+
+    def __init__(self, results=None, *, prerender: bool = True) -> None:
         self.results = _results(results)
         controls = {
             "depth": ui.choice("L", "depth, blocks", list(experiments.INIT_DEPTHS), 12),
@@ -813,6 +843,11 @@ class TransformerInitGradientApp(ui.App):
         self.view = ui.FigureView(self.figure, dynamic=[*self.lines.values(), self.marker])
         self.start(controls, [self.view], f"Gradients and activations at initialization (means of "
                                           f"{len(experiments.INIT_SEEDS)} seeds)")
+        if prerender:
+            shown = (self.value("norm"), self.value("init"))
+            for key in [k for k in self.tops if k != shown] + [shown]:  # the shown one last: its axes stay
+                self._fit_axes(*key)
+                self.view.draw(background=key)
 
     def _tops(self, norm: str, init: str) -> dict:
         """panel → the highest value any depth shows in it, for this norm and initialization."""
@@ -825,6 +860,12 @@ class TransformerInitGradientApp(ui.App):
                     values = _init_series(self.results, norm, placement, init, depth, series).mean(axis=0)
                     tops[name] = max(tops[name], float(values.max()))
         return tops
+
+    def _fit_axes(self, norm: str, init: str) -> None:
+        """Each panel's height: 12 % above the highest value any depth shows for this norm and initialization."""
+        tops = self.tops[(norm, init)]
+        for name, axis in (("depth", self.depth_axis), ("layer", self.layer_axis), ("residual", self.residual_axis)):
+            axis.set_ylim(0, tops[name] * 1.12)
 
     def update(self) -> str:
         depth, norm, init = self.value("depth"), self.value("norm"), self.value("init")
@@ -840,9 +881,7 @@ class TransformerInitGradientApp(ui.App):
                 self.lines[(name, placement)].set_color(color)
             if placement == "pre":
                 self.marker.set_data([depth], [by_depth[experiments.INIT_DEPTHS.index(depth)]])
-        tops = self.tops[(norm, init)]
-        for name, axis in (("depth", self.depth_axis), ("layer", self.layer_axis), ("residual", self.residual_axis)):
-            axis.set_ylim(0, tops[name] * 1.12)
+        self._fit_axes(norm, init)
         self.view.draw(background=(norm, init))
         pre = _last_layer_gradient(self.results, norm, "pre", init).mean(axis=0)
         post = _last_layer_gradient(self.results, norm, "post", init).mean(axis=0)
@@ -908,15 +947,8 @@ class TransformerWarmupApp(ui.App):
         depth, warmup, placement = self.value("depth"), self.value("warmup"), self.value("placement")
         runs = _warmup_runs(self.results, placement, warmup, depth)
         color = _color("layer") if placement == "pre" else WARMUP_COLORS[warmup]
-        for line, run in zip(self.seed_lines, runs):
-            line.set_data(np.arange(len(run.losses)), style.smooth_curve(run.losses))
-            line.set_color(color)
-        length = min(len(r.losses) for r in runs)
-        self.mean_line.set_data(np.arange(length), np.mean([style.smooth_curve(r.losses)[:length] for r in runs], axis=0))
-        self.mean_line.set_color(color)
+        _set_loss_lines(self.seed_lines, self.mean_line, self.crosses, runs, color)
         self.mean_line.set_linestyle(PLACEMENT_STYLE[placement]["linestyle"])
-        diverged = [r.diverged_step for r in runs if r.diverged]
-        self.crosses.set_data(diverged, [LOSS_LIMITS[1] - 0.1] * len(diverged))
         steps = np.arange(150)
         self.rate_line.set_data(steps, experiments.WARMUP_LR * np.minimum(1, (steps + 1) / warmup) if warmup
                                 else np.full(150, experiments.WARMUP_LR))
@@ -953,8 +985,7 @@ class TransformerLearningRateApp(ui.App):
         self.background = {}
         for norm, placement in experiments.ARCHITECTURES:
             _, losses, outcomes = self.table[(norm, placement)]
-            mean = np.where((outcomes == "diverged").any(axis=0), np.nan, np.clip(losses.mean(axis=0), None,
-                                                                                     LOSS_LIMITS[1] - 0.1))
+            mean = _mean_unless_diverged(losses, outcomes)
             self.background[(norm, placement)] = self.range_axis.plot(
                 rates, mean, color=_color(norm), alpha=0.25, linewidth=1.5, **PLACEMENT_STYLE[placement])[0]
         self.selected = self.range_axis.plot([], [], linewidth=4)[0]
@@ -985,8 +1016,7 @@ class TransformerLearningRateApp(ui.App):
         color = _color(norm)
         for key, line in self.background.items():
             line.set_visible(key != (norm, placement))
-        mean = np.where((outcomes == "diverged").any(axis=0), np.nan, np.clip(losses.mean(axis=0), None,
-                                                                                 LOSS_LIMITS[1] - 0.1))
+        mean = _mean_unless_diverged(losses, outcomes)
         self.selected.set_data(rates, mean)
         self.selected.set_color(color)
         self.selected.set_linestyle(PLACEMENT_STYLE[placement]["linestyle"])
@@ -1001,16 +1031,7 @@ class TransformerLearningRateApp(ui.App):
         self.choice_marker.set_data([lr], [mean[index] if np.isfinite(mean[index]) else LOSS_LIMITS[1] - 0.1])
         runs = self.results.runs(TrainConfig(norm=norm, placement=placement, n_layers=experiments.LEARNING_RATE_DEPTH,
                                              lr=lr))
-        for line, run in zip(self.seed_lines, runs):
-            line.set_data(np.arange(len(run.losses)), style.smooth_curve(run.losses))
-            line.set_color(color)
-        length = min(len(r.losses) for r in runs)
-        self.mean_line.set_data(np.arange(length), np.mean([style.smooth_curve(r.losses)[:length] for r in runs], axis=0)
-                                if length else [])
-        self.mean_line.set_color(color)
-        diverged = [r.diverged_step for r in runs if r.diverged]
-        self.crosses.set_data(diverged, [LOSS_LIMITS[1] - 0.1] * len(diverged))
-        self.crosses.set_color(color)
+        _set_loss_lines(self.seed_lines, self.mean_line, self.crosses, runs, color)
         name = architecture_name(norm, placement)
         _title(self.curves, f"{name}, learning rate {lr:g} (3 seeds)")
         self.view.draw()
@@ -1061,11 +1082,7 @@ class TransformerBatchNormApp(ui.App):
         runs = {"layer": _batch_norm_runs(self.results, "layer", batch_size, padded),
                 "batch": _batch_norm_runs(self.results, "batch", batch_size, padded, counts)}
         for norm, norm_runs in runs.items():
-            for line, run in zip(self.seed_lines[norm], norm_runs):
-                line.set_data(np.arange(len(run.losses)), style.smooth_curve(run.losses, 10))
-            length = min(len(r.losses) for r in norm_runs)
-            self.lines[norm].set_data(np.arange(length),
-                                      np.mean([style.smooth_curve(r.losses, 10)[:length] for r in norm_runs], axis=0))
+            _set_loss_lines(self.seed_lines[norm], self.lines[norm], None, norm_runs, window=10)
         for line, run in zip(self.shift_lines, runs["batch"]):
             line.set_data(run.statistics_steps, run.mean_shift)
         self.shift_mean.set_data(runs["batch"][0].statistics_steps,
@@ -1125,7 +1142,9 @@ class TransformerLiveTrainingApp(ui.App):
         self.live_line = self.axis.plot([], [], label="live")[0]
         self.live_cross = self.axis.plot([], [], "x", markersize=16, mew=3, color="#D55E00")[0]
         self.axis.legend(loc="lower left")
-        self.view = ui.FigureView(self.figure)
+        # the axes are the same for every configuration: only the curves, the × and the title are re-painted
+        self.view = ui.FigureView(self.figure, dynamic=[self.cached_line, self.live_line, self.live_cross,
+                                                        self.axis.title])
         self.live = None  # (config, result, note) of the last live run
         self.start(controls, [self.progress, self.view], "Train one configuration yourself")
         # the button under the controls, above the note, the progress line and the figure

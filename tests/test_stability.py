@@ -50,6 +50,29 @@ def test_smoothing_is_a_trailing_average():
     assert style.smooth_curve([], 3).tolist() == []
 
 
+def test_loss_lines_smooth_each_seed_and_average_the_steps_every_seed_reached():
+    _, axis = style.new_figure()
+    seed_lines = [axis.plot([], [])[0] for _ in range(2)]
+    mean_line, crosses = axis.plot([], [])[0], axis.plot([], [])[0]
+    runs = [TrainResult(TrainConfig(), losses=[4.0, 3.0, 2.0, 1.0]),
+            TrainResult(TrainConfig(), losses=[4.0, 5.0, 9.0], diverged=True, diverged_step=3)]
+    stability._set_loss_lines(seed_lines, mean_line, crosses, runs, color="#123456", window=2)
+    # 2-step trailing averages [4, 3.5, 2.5, 1.5] and [4, 4.5, 7]; their mean over the 3 shared steps [4, 4, 4.75]
+    assert [line.get_ydata().tolist() for line in seed_lines] == [[4, 3.5, 2.5, 1.5], [4, 4.5, 7]]
+    assert mean_line.get_ydata().tolist() == [4, 4, 4.75] and mean_line.get_xdata().tolist() == [0, 1, 2]
+    # one × at step 3, at the top of the chart
+    assert list(crosses.get_xdata()) == [3] and list(crosses.get_ydata()) == [stability.LOSS_LIMITS[1] - 0.1]
+    assert {artist.get_color() for artist in (*seed_lines, mean_line, crosses)} == {"#123456"}
+
+
+def test_mean_over_seeds_is_nan_where_a_seed_diverged_and_capped_at_the_top_of_the_chart():
+    losses = np.array([[1.5, 2.0, 9.0], [1.7, np.nan, 9.0]])
+    outcomes = np.array([["learned", "partly", "failed"], ["learned", "diverged", "failed"]])
+    # means 1.6, NaN (seed 2 diverged), 9.0 drawn at the chart's top
+    mean = stability._mean_unless_diverged(losses, outcomes)
+    assert mean[0] == pytest.approx(1.6) and math.isnan(mean[1]) and mean[2] == stability.LOSS_LIMITS[1] - 0.1
+
+
 def test_the_warmup_verdict_needs_all_three_findings():
     def deep_post_ln_needs_warmup(config):
         return FAILED if config.placement == "post" and config.warmup_steps == 0 else LEARNED
@@ -228,14 +251,34 @@ def test_init_app_marks_the_chosen_depth():
     assert "the same model" in app.note.value
 
 
-def test_live_training_draws_the_run_and_retraces_the_cache():
+def test_init_app_backgrounds_drawn_in_advance_look_as_when_drawn_on_demand():
+    ahead = stability.TransformerInitGradientApp(RESULTS)
+    on_demand = stability.TransformerInitGradientApp(RESULTS, prerender=False)
+    assert ahead.snapshot() == on_demand.snapshot()
+    for norm in ("none", "rms", "batch", "layer"):
+        for init in ("xavier", "torch"):
+            for app in (ahead, on_demand):
+                app.controls["norm"].value, app.controls["init"].value = norm, init
+            assert ahead.snapshot() == on_demand.snapshot(), (norm, init)
+
+
+def test_live_training_draws_the_run_and_retraces_the_cache(monkeypatch):
     app = stability.TransformerLiveTrainingApp(RESULTS)
     cached = TrainConfig(norm="batch", placement="post", lr=experiments.BATCH_NORM_LR, batch_size=2)
     for name, value in (("norm", "batch"), ("placement", "post"), ("depth", 4), ("lr", cached.lr),
                         ("batch", 2), ("padded", False), ("warmup", 0)):
         app.controls[name].value = value
     assert app.config() == cached and "In the cache" in app.note.value
+    frames, draw = [], app.view.draw
+
+    def recording_draw(*args, **kwargs):
+        draw(*args, **kwargs)
+        frames.append(bytes(app.view.image.value))
+
+    monkeypatch.setattr(app.view, "draw", recording_draw)
     app.train_live()
+    # the curve is re-painted as it grows: a new picture every LIVE_REDRAW_EVERY steps (30 of 150 steps), then the end
+    assert len(set(frames)) >= cached.steps // stability.LIVE_REDRAW_EVERY
     assert "retraced the cached run exactly" in app.note.value, app.note.value
     assert len(app.live_line.get_xdata()) == cached.steps
     assert "lnlib-train-button" in app.button._dom_classes

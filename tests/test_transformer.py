@@ -1,12 +1,17 @@
 """The toy Transformer computes the textbook blocks, and its norms behave as the course says they do."""
 import math
+from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 import torch.nn.functional as F
 
 from lnlib import nn as lnlib_nn
+from lnlib import training
 from lnlib.transformer import CausalSelfAttention, SequenceBatchNorm, ToyTransformer
+
+NOTEBOOK_04 = Path(__file__).resolve().parents[1] / "notebooks" / "04_transformer_stability.ipynb"
 
 VOCAB, D, HEADS, LENGTH = 11, 16, 4, 8
 
@@ -150,6 +155,33 @@ def test_initializations_set_the_embedding_and_the_weight_scales():
     big = ToyTransformer(200, 256, 4, 1, 64)
     x0 = (big.token_embedding.weight[:64] + big.position_embedding.weight).detach()
     assert x0.var().item() == pytest.approx(1.0, rel=0.05)
+
+
+
+def test_xavier_weights_are_as_many_times_larger_as_the_docstring_and_notebook_04_say():
+    torch_init, xavier = (training.build_model(training.TrainConfig(init=init)) for init in ("torch", "xavier"))
+
+    def ratio(*layers) -> float:
+        """std of Xavier's weights over std of PyTorch's, pooled over every block."""
+        def std(net):
+            return torch.cat([block.get_submodule(layer).weight.detach().flatten()
+                              for block in net.blocks for layer in layers]).std()
+        return float(std(xavier) / std(torch_init))
+
+    d = training.TrainConfig().d_model
+    measured = {"w2": ratio("feed_forward.w2"), "w1": ratio("feed_forward.w1"),
+                "square": ratio(*(f"attention.{name}" for name in ("query", "key", "value", "output")))}
+    # sqrt(6 fan_in / (fan_in + fan_out)): 2.19 for W² (4d → d), 1.73 for d → d, 1.10 for W¹ (d → 4d), within 2 %
+    for name, (fan_in, fan_out) in {"w2": (4 * d, d), "square": (d, d), "w1": (d, 4 * d)}.items():
+        assert measured[name] == pytest.approx(math.sqrt(6 * fan_in / (fan_in + fan_out)), rel=0.02), name
+    stated = {name: f"{value:.1f} times" for name, value in measured.items()}
+    docstring = " ".join(ToyTransformer.__doc__.split())
+    assert f"{stated['w2']} for the feed-forward :math:`W^2`" in docstring
+    assert f"{stated['square']} for the d → d attention weights" in docstring
+    assert f"{stated['w1']} for :math:`W^1`" in docstring
+    notebook = " ".join(" ".join(cell.source.split()) for cell in nbformat.read(NOTEBOOK_04, as_version=4).cells)
+    assert f"{stated['w2']} for $W^2$" in notebook
+    assert f"{stated['square']} for the {d} → {d} attention weights" in notebook
 
 
 @pytest.mark.parametrize("arguments, message", [
