@@ -453,15 +453,19 @@ def projection_properties(x, grad_y, gamma, eps: float = 1e-5) -> dict:
     g = grad_y * gamma
     return {"sum": grad_x.sum(axis=-1), "dot_x_hat": (grad_x * x_hat).sum(axis=-1),
             "predicted_dot": inverse_std * (g * x_hat).sum(axis=-1) * eps / (var[..., 0] + eps),
-            "norm": np.linalg.norm(grad_x, axis=-1)}
+            "norm": np.linalg.norm(grad_x, axis=-1), "gradient": grad_x, "x_hat": x_hat}
 
 
-def gradient_norm_versus_scale(scales, eps: float = 1e-5, features: int = 16, constant: bool = False,
-                               seed: int = 0) -> np.ndarray:
-    """‖∂L/∂x‖ of layer norm at input ``scale · z`` for each scale (z fixed), with fixed γ and upstream gradient."""
+def scale_experiment_inputs(features: int = 16, seed: int = 0) -> tuple:
+    """``(inputs, gamma, grad_y)`` of the scale experiment: the input directions z ("random": features drawn
+    around 1, "constant": all features equal), and the fixed γ and upstream gradient."""
     rng = np.random.default_rng(seed)
-    z = np.full(features, 1.3) if constant else rng.normal(1.0, 1.0, size=features)
-    gamma, grad_y = rng.uniform(0.5, 1.5, size=features), rng.normal(size=features)
+    inputs = {"random": rng.normal(1.0, 1.0, size=features), "constant": np.full(features, 1.3)}
+    return inputs, rng.uniform(0.5, 1.5, size=features), rng.normal(size=features)
+
+
+def gradient_norm_versus_scale(scales, z, gamma, grad_y, eps: float = 1e-5) -> np.ndarray:
+    """‖∂L/∂x‖ of layer norm at input ``scale · z`` for each scale, with fixed γ and upstream gradient ``grad_y``."""
     x = np.asarray(scales, dtype=np.float64)[:, None] * z
     return np.linalg.norm(layer_norm_gradient(x, np.broadcast_to(grad_y, x.shape).copy(), gamma, eps), axis=-1)
 
@@ -609,10 +613,8 @@ class LayerNormGradientApp(ui.App):
     FEATURES = 16
 
     def __init__(self, scale: float = 1.0, eps: float = 1e-5, input_kind: str = "random") -> None:
-        rng = np.random.default_rng(0)
-        self.z = rng.normal(1.0, 1.0, size=self.FEATURES)
-        self.gamma = rng.uniform(0.5, 1.5, size=self.FEATURES)
-        self.grad_y = rng.normal(size=self.FEATURES)
+        self.inputs, self.gamma, self.grad_y = scale_experiment_inputs(self.FEATURES)
+        self.curves = {}  # (ε, input kind) → ‖∂L/∂x‖ at every scale of SCALES, computed once
         controls = {
             "scale": ui.slider("s", "input scale", scale, 1e-4, 1e4, 0.1, log=True),
             "eps": ui.slider("ε", "eps", eps, 1e-10, 1.0, 0.1, log=True),
@@ -637,21 +639,23 @@ class LayerNormGradientApp(ui.App):
         self.view = ui.FigureView(self.figure, dynamic=[self.curve, self.marker, *self.bars, *self.x_hat_bars])
         self.start(controls, [self.view], "Layer norm's input gradient: a projection, scaled by 1/s")
 
+    def norm_curve(self, eps: float, input_kind: str) -> np.ndarray:
+        """‖∂L/∂x‖ at every scale of SCALES for this ε and input (computed once: moving s does not recompute it)."""
+        if (eps, input_kind) not in self.curves:
+            self.curves[eps, input_kind] = gradient_norm_versus_scale(SCALES, self.inputs[input_kind], self.gamma,
+                                                                      self.grad_y, eps)
+        return self.curves[eps, input_kind]
+
     def update(self) -> str:
-        scale, eps = self.value("scale"), self.value("eps")
-        constant = self.value("input_kind") == "constant"
-        z = np.full(self.FEATURES, 1.3) if constant else self.z
-        norms = np.linalg.norm(layer_norm_gradient(SCALES[:, None] * z, np.tile(self.grad_y, (len(SCALES), 1)),
-                                                   self.gamma, eps), axis=-1)
-        self.curve.set_ydata(norms)
-        x = scale * z[None, :]
+        scale, eps, input_kind = self.value("scale"), self.value("eps"), self.value("input_kind")
+        constant = input_kind == "constant"
+        self.curve.set_ydata(self.norm_curve(eps, input_kind))
+        x = scale * self.inputs[input_kind][None, :]
         props = projection_properties(x, self.grad_y[None, :], self.gamma, eps)
-        grad_x = layer_norm_gradient(x, self.grad_y[None, :], self.gamma, eps)[0]
-        x_hat = functional.standardize(x, -1, eps)[0]
         self.marker.set_data([scale], [props["norm"][0]])
-        for bar, value in zip(self.bars, np.clip(scale * grad_x, -4, 4)):
+        for bar, value in zip(self.bars, np.clip(scale * props["gradient"][0], -4, 4)):
             bar.set_height(value)
-        for bar, value in zip(self.x_hat_bars, x_hat):
+        for bar, value in zip(self.x_hat_bars, props["x_hat"][0]):
             bar.set_height(value)
         self.view.draw()
         variance = float(np.var(x))

@@ -21,15 +21,18 @@ mean and variance, 2D more, kept between batches). The measurements:
 """
 from __future__ import annotations
 
+import functools
 import time
 import tracemalloc
 
 import numpy as np
 
 from . import functional, style, ui
+from .report import Markdown
 
 TOTAL_VALUES = 2 ** 18        # N · D for the timing sweep (1 MB of float32)
 FEATURE_DIMS = (16, 64, 256, 1024, 4096, 16384)
+ROUNDS = 9                    # the fastest of 9 rounds: notebook 06's measurement
 KINDS = ("layer", "batch")
 FLOAT32_BYTES = 4
 
@@ -62,12 +65,19 @@ def _forward_backward_timer(kind: str, batch: int, features: int, seed: int = 0)
     return timer
 
 
-def time_forward_backward(feature_dims=FEATURE_DIMS, total_values: int = TOTAL_VALUES, rounds: int = 15) -> list:
+def time_forward_backward(feature_dims=FEATURE_DIMS, total_values: int = TOTAL_VALUES,
+                          rounds: int = ROUNDS) -> tuple:
     """Rows ``(D, N, layer seconds, batch seconds)``: the fastest of ``rounds`` forward+backward passes.
 
     N = ``total_values`` / D, so every row normalizes the same number of values: a time that grows
-    with D would mean a cost per value that grows with D.
+    with D would mean a cost per value that grows with D. Measured once per process for each set of
+    arguments: notebook 06's figure and the ledger's evidence show the same measurement.
     """
+    return _time_forward_backward(tuple(int(d) for d in feature_dims), int(total_values), int(rounds))
+
+
+@functools.lru_cache(maxsize=16)
+def _time_forward_backward(feature_dims: tuple, total_values: int, rounds: int) -> tuple:
     rows = []
     with ui.one_torch_thread():
         for features in feature_dims:
@@ -80,7 +90,13 @@ def time_forward_backward(feature_dims=FEATURE_DIMS, total_values: int = TOTAL_V
                 for kind, timer in timers.items():  # in turns, so that a slow spell hits both alike
                     fastest[kind] = min(fastest[kind], timer())
             rows.append((features, batch, fastest["layer"], fastest["batch"]))
-    return rows
+    return tuple(rows)
+
+
+def time_ratios(time_rows) -> Markdown:
+    """LN time / BN time at each feature dimension of a measurement (below 1: LN is the faster)."""
+    return Markdown("LN time / BN time: " + ", ".join(f"{ui.format_number(layer / batch, 2)} at D = {features}"
+                                                      for features, _, layer, batch in time_rows) + ".")
 
 
 def saved_for_backward(kind: str, batch: int, features: int) -> dict:
@@ -175,13 +191,6 @@ def cost_figure(time_rows: list, memory: list):
     return figure
 
 
-def time_ratio_summary(time_rows: list) -> dict:
-    """LN time / BN time at the smallest and the largest feature dimension measured."""
-    ratios = [row[2] / row[3] for row in time_rows]
-    return {"smallest_dim": time_rows[0][0], "ratio_at_smallest": ratios[0],
-            "largest_dim": time_rows[-1][0], "ratio_at_largest": ratios[-1]}
-
-
 class MemoryApp(ui.App):
     """Bytes each norm keeps for its backward pass, at a batch size and feature dimension you choose."""
 
@@ -243,7 +252,7 @@ class MemoryApp(ui.App):
 def main() -> None:
     """``python -m lnlib.cost``: the timing and memory tables of notebook 06, § 4, measured on this machine."""
     print("| D | N | LN ms | BN ms | LN / BN |\n| ---: | ---: | ---: | ---: | ---: |")
-    for features, batch, layer, batch_time in time_forward_backward():
+    for features, batch, layer, batch_time in time_forward_backward(rounds=15):
         print(f"| {features} | {batch} | {layer * 1e3:.3f} | {batch_time * 1e3:.3f} | {layer / batch_time:.2f} |")
     print("\n| D | N | norm | input kept (bytes) | statistics and buffers | NumPy peak |\n"
           "| ---: | ---: | --- | ---: | ---: | ---: |")

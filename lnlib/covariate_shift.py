@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import small_nets, style
+from . import small_nets, style, ui
 from .report import Markdown, markdown_table
 
 ARMS = {  # arm → (norm, noise level of the noisy batch norm)
@@ -183,6 +183,32 @@ def summary_table(results: dict) -> Markdown:
                                     "gradient ICS ‖G−G′‖/‖G‖", "loss range along −g", "β-smoothness"], rows))
 
 
+def findings(results: dict) -> Markdown:
+    """Santurkar et al.'s three findings as the cached runs show them, with their numbers."""
+    table = summary(results)
+    none, batch, noisy, very_noisy, layer = (table[arm] for arm in ARMS)
+
+    def number(value: float) -> str:
+        return f"{value:.2f}"
+
+    def times(value: float) -> str:  # two significant digits
+        return ui.format_number(float(f"{value:.2g}"))
+
+    return Markdown(
+        f"Santurkar et al.'s three findings, in small. BN does steady its layers' input (shift "
+        f"{number(batch['input_shift'])} against {number(none['input_shift'])} without a norm), but (1) the noisy BN, "
+        f"whose inputs shift {times(noisy['input_shift'] / none['input_shift'])} times *more* than without a norm, "
+        f"still trains far better than no norm (loss {number(noisy['train_loss'])} against "
+        f"{number(none['train_loss'])}), and at {times(very_noisy['input_shift'] / none['input_shift'])} times the "
+        f"shift it still trains no worse (loss {number(very_noisy['train_loss'])}); (2) BN does not reduce ICS "
+        f"measured by gradients ({number(batch['gradient_ics'])} against {number(none['gradient_ics'])}); (3) what BN "
+        f"does change is the landscape: the loss varies {times(none['loss_range'] / batch['loss_range'])} times less "
+        f"along the gradient ({number(batch['loss_range'])} against {number(none['loss_range'])}). LN, in this MLP, "
+        f"barely steadies the inputs (shift {number(layer['input_shift'])} against "
+        f"{number(none['input_shift'])}) and trains worse than no norm (loss "
+        f"{number(layer['train_loss'])}). Stabilizing distributions is not how these norms help.")
+
+
 def figure(results: dict):
     """Training loss, the probed layer's input shift, gradient ICS and β-smoothness over training, per norm."""
     fig, axes = style.new_figure(13, 7.5, nrows=2, ncols=2)
@@ -200,8 +226,7 @@ def figure(results: dict):
             curve = np.mean([r[:length] for r in runs], axis=0)
             steps = np.arange(length) if key == "losses" else np.arange(length) * EVERY
             if key == "losses":
-                curve = np.convolve(curve, np.ones(10) / 10, mode="valid")
-                steps = steps[: len(curve)]
+                curve = style.smooth_curve(curve, 10)
             if key == "input_shift":
                 steps, curve = steps[1:], curve[1:]
             ax.plot(steps, curve, color=colors[arm], label=arm)

@@ -9,6 +9,7 @@ test re-runs one configuration of each and compares it with the cache (:func:`re
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import math
@@ -59,14 +60,22 @@ def generate(name: str, progress: bool = True) -> dict:
                "command": f"python -m lnlib.experiment_cache {name}"}
     DATA.mkdir(parents=True, exist_ok=True)
     path(name).write_text(json.dumps(content), encoding="utf-8")
+    _read.cache_clear()  # the next load reads the new file
     return content
 
 
 def load(name: str) -> dict:
-    """The cached results of experiment ``name``: configuration key → that run's results."""
-    file = path(name)
+    """The cached results of experiment ``name``: configuration key → that run's results.
+
+    Read once per process and shared by every caller: read them, never change them.
+    """
+    return _read(path(name))
+
+
+@functools.lru_cache(maxsize=None)
+def _read(file: Path) -> dict:
     if not file.exists():
-        raise FileNotFoundError(f"{file} is missing: run `python -m lnlib.experiment_cache {name}` "
+        raise FileNotFoundError(f"{file} is missing: run `python -m lnlib.experiment_cache {file.stem}` "
                                 f"from the repository's folder to make it")
     return json.loads(file.read_text(encoding="utf-8"))["results"]
 

@@ -3,12 +3,14 @@ r"""Do norms keep gradients from vanishing or exploding? Layer by layer, at init
 Articles 000 and 004 say LN prevents vanishing and exploding gradients. In a deep ReLU network
 without a norm, every layer multiplies the signal by about the gain of its weights, forward and
 backward: initialize them at :math:`g` times Kaiming's scale and every weight gradient of a
-30-layer net is about :math:`g^{30}` times what it would be at :math:`g = 1` (:math:`g = 0.7`:
-:math:`2\cdot10^{-5}`; :math:`g = 1.4`: :math:`2\cdot10^{4}`): the whole gradient vanishes or explodes.
+30-layer net is about :math:`g^{30}` times what it would be at :math:`g = 1` (:math:`0.7^{30} \approx
+2\cdot10^{-5}`, :math:`1.4^{30} \approx 2\cdot10^{4}`; exactly so for ReLU layers whose biases start
+at 0, times what the loss adds: its gradient at the output depends on the logits' scale).
+:func:`findings` gives the measured factors: the whole gradient vanishes or explodes.
 A norm after each linear layer divides by the standard deviation it sees, which carries the same
 factor :math:`g`, so the factors cancel (notebook 05: LN's gradient scales as 1/scale).
 :func:`gradient_norms` measures it, and shows one more thing: with batch norm the gradient grows
-steadily towards the input layers (about 100× over 30 layers here), the gradient explosion at
+steadily towards the input layers (:func:`summary` says by how much), the gradient explosion at
 initialization that Yang et al. (2019, *A Mean Field Theory of Batch Normalization*) proved for
 deep BN networks. It says nothing about training later on, nor about Post-LN Transformers, whose
 gradients at initialization are ill-scaled in yet another way (Xiong et al. 2020; notebook 04).
@@ -21,10 +23,18 @@ import numpy as np
 import torch.nn.functional as F
 
 from . import small_nets, style, ui
+from .report import Markdown
 
 DEPTH, WIDTH, BATCH = 30, 64, 128
 GAINS = (0.7, 1.0, 1.4)
 NORMS = ("none", "batch", "layer")
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(value: float, digits: int = 2) -> str:
+    """``value`` written as "7.4·10⁴", with ``digits`` significant digits ("7·10⁹" with one)."""
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return f"{mantissa}·10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
 
 
 def gradient_norms(norm: str, init_gain: float, depth: int = DEPTH, seed: int = 0) -> np.ndarray:
@@ -43,13 +53,33 @@ def _gradient_norms(norm: str, init_gain: float, depth: int, seed: int) -> tuple
 
 def summary() -> dict:
     """norm → how much the initial scale moves the gradients (largest / smallest mean gradient norm over
-    GAINS) and how much they grow from the last layer to the first (at gain 1)."""
+    GAINS), how much they grow from the last layer to the first (at gain 1), and, for each gain, the mean
+    gradient norm relative to gain 1."""
     table = {}
     for norm in NORMS:
-        means = [gradient_norms(norm, gain).mean() for gain in GAINS]
+        means = {gain: gradient_norms(norm, gain).mean() for gain in GAINS}
         at_one = gradient_norms(norm, 1.0)
-        table[norm] = {"scale_spread": float(max(means) / min(means)), "growth_to_input": float(at_one[0] / at_one[-1])}
+        table[norm] = {"scale_spread": float(max(means.values()) / min(means.values())),
+                       "growth_to_input": float(at_one[0] / at_one[-1]),
+                       "relative_to_gain_one": {gain: float(mean / at_one.mean()) for gain, mean in means.items()}}
     return table
+
+
+def findings() -> Markdown:
+    """What the figure shows, with its numbers: the factors without a norm, the spread with one, BN's growth."""
+    table = summary()
+    smallest, largest = GAINS[0], GAINS[-1]
+    none = table["none"]["relative_to_gain_one"]
+    depth = str(DEPTH).translate(_SUPERSCRIPTS)
+    return Markdown(
+        f"Measured: without a norm, the mean weight gradient at gain {smallest} is {power_of_ten(none[smallest])} "
+        f"times the one at gain 1, and at gain {largest} {power_of_ten(none[largest])} times (g{depth} alone: "
+        f"{power_of_ten(smallest ** DEPTH)} and {power_of_ten(largest ** DEPTH)}; the rest comes from the loss, whose "
+        "gradient at the output depends on the logits' scale). With a norm the three gains' "
+        f"gradients differ by a factor of at most {ui.format_number(table['layer']['scale_spread'], 2)} (LN) and "
+        f"{ui.format_number(table['batch']['scale_spread'], 2)} (BN). With BN the gradient grows "
+        f"{ui.format_number(table['batch']['growth_to_input'], 0)}-fold from the last layer to the first; with LN "
+        f"it does not grow (a factor {ui.format_number(table['layer']['growth_to_input'], 2)}).")
 
 
 def figure():

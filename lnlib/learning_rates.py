@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from . import small_nets, style, ui
+from .report import Markdown
 
 NORMS = ("none", "batch", "layer")
 SEEDS = (0, 1)
@@ -70,6 +71,34 @@ def training_range(results: dict, norm: str, sweep: str = "lr") -> list:
     values = LEARNING_RATES if sweep == "lr" else INIT_GAINS
     losses = final_losses(results, norm, sweep)
     return [v for v, loss in zip(values, losses) if np.isfinite(loss) and loss < TRAINS_BELOW]
+
+
+def describe_range(values: list, sweep: str = "lr") -> str:
+    """A training range as read aloud: "0.03 to 3", "only 1", "none" (learning rates to one significant digit)."""
+    grid = list(LEARNING_RATES if sweep == "lr" else INIT_GAINS)
+
+    def label(value: float) -> str:
+        return ui.format_number(float(f"{value:.1g}")) if sweep == "lr" else ui.format_number(value)
+
+    if not values:
+        return "none"
+    if len(values) == 1:
+        return f"only {label(values[0])}"
+    first, last = grid.index(values[0]), grid.index(values[-1])
+    if grid[first:last + 1] == list(values):
+        return f"{label(values[0])} to {label(values[-1])}"
+    return ", ".join(label(value) for value in values)
+
+
+def findings(results: dict) -> Markdown:
+    """Which learning rates and initial scales train, per norm, as the cached sweep shows."""
+    rates = {norm: describe_range(training_range(results, norm)) for norm in NORMS}
+    scales = {norm: describe_range(training_range(results, norm, "init_gain"), "init_gain") for norm in NORMS}
+    return Markdown(
+        f"BN widens the range of learning rates that train ({rates['batch']}, against {rates['none']} without a "
+        f"norm); LN narrows it in this MLP ({rates['layer']}). Initial scales (× Kaiming's, at learning rate "
+        f"{INIT_SWEEP_LR:g}): no norm trains at {scales['none']}, LN at {scales['layer']}, BN at {scales['batch']}: "
+        "both norms over a wider range than no norm, as their invariance to re-scaling the weights predicts.")
 
 
 def figure(results: dict):

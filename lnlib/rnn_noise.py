@@ -31,9 +31,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import style, ui
+from . import small_nets, style, ui
+from .nn import BatchNorm1d, standardize
 from .report import Markdown, markdown_table
-from .nn import standardize
 
 TOKENS = 4                 # symbols of the memory task (chance accuracy 1/4)
 LENGTH = 30                # time steps between the token to recall and the answer
@@ -166,39 +166,41 @@ class RecurrentNoiseApp(ui.App):
 # Does the noise harm learning a long-range dependency? (torch, cached)
 # ---------------------------------------------------------------------------
 
-class GhostBatchNorm(nn.Module):
+class GhostBatchNorm(BatchNorm1d):
     r"""Batch norm whose training statistics come from groups of ``group`` examples of the batch.
 
     The batch of N is split into N/group groups, each standardized with its own mean and biased
     variance; the running statistics average the groups' (unbiased variance), as batch norm's
     would. Evaluation uses the running statistics. With ``group`` = N it is ``nn.BatchNorm1d``.
+
+    The groups' x̂ is computed here rather than by :func:`lnlib.nn.standardize`, whose rounding differs
+    in the last bits: the memory task is chaotic enough that this moves a loss spike onto the last
+    training step of one cached run ("batch, m = 64", seed 1: held-out accuracy 1.0 → 0.75), so the
+    cache in ``data/experiments/rnn_noise.json`` is kept bit for bit.
     """
 
     def __init__(self, features: int, group: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
-        super().__init__()
-        self.group, self.momentum, self.eps = group, momentum, eps
-        self.weight = nn.Parameter(torch.ones(features))
-        self.bias = nn.Parameter(torch.zeros(features))
-        self.register_buffer("running_mean", torch.zeros(features))
-        self.register_buffer("running_var", torch.ones(features))
+        if group < 2:
+            raise ValueError(f"a group needs at least 2 examples for a variance, got group = {group}")
+        super().__init__(features, eps=eps, momentum=momentum)
+        self.group = group
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training:
-            x_hat = (x - self.running_mean) / torch.sqrt(self.running_var + self.eps)
-            return x_hat * self.weight + self.bias
+            return super().forward(x)
         batch, features = x.shape
         if batch % self.group:
             raise ValueError(f"a batch of {batch} does not split into groups of {self.group}")
         groups = x.reshape(batch // self.group, self.group, features)
-        # μ_g, σ²_g over the examples of each group
+        # μ_g, σ²_g over the examples of each group g
         mean = groups.mean(dim=1, keepdim=True)
         var = groups.var(dim=1, unbiased=False, keepdim=True)
-        x_hat = ((groups - mean) / torch.sqrt(var + self.eps)).reshape(batch, features)
-        with torch.no_grad():
-            unbiased = var * self.group / (self.group - 1)
-            self.running_mean.mul_(1 - self.momentum).add_(self.momentum * mean.mean(dim=0).squeeze(0))
-            self.running_var.mul_(1 - self.momentum).add_(self.momentum * unbiased.mean(dim=0).squeeze(0))
-        return x_hat * self.weight + self.bias
+        # x̂ = (x − μ_g) / sqrt(σ²_g + ε)
+        x_hat = (groups - mean) / torch.sqrt(var + self.eps)
+        # running ← (1 − momentum)·running + momentum·(the groups' mean μ_g and unbiased σ²_g, averaged)
+        self._update_running_statistics(mean.mean(dim=0).reshape(-1), var.mean(dim=0).reshape(-1), self.group)
+        # y = γ · x̂ + β
+        return x_hat.reshape(batch, features) * self.weight + self.bias
 
 
 class NormalizedRNN(nn.Module):
@@ -261,10 +263,7 @@ def run(config: dict) -> dict:
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-    model.eval()
-    with torch.no_grad():
-        accuracy = (model(x_test).argmax(dim=1) == y_test).float().mean().item()
-    return {"losses": losses, "test_accuracy": accuracy}
+    return {"losses": losses, "test_accuracy": small_nets.accuracy(model, x_test, y_test)}
 
 
 def summary(results: dict) -> dict:
@@ -282,6 +281,18 @@ def summary_table(results: dict) -> Markdown:
              ", ".join(f"{a:.3f}" for a in row["accuracies"]), row["mean"]) for arm, row in summary(results).items()]
     return Markdown(markdown_table(["arm", "tokens", "examples per BN statistic", "held-out accuracy (seeds)", "mean"],
                                    rows))
+
+
+def findings(results: dict) -> Markdown:
+    """What the memory task shows, with its numbers: BN by examples per statistic, then LN by sequence length."""
+    table = {arm: ui.format_number(row["mean"], 3) for arm, row in summary(results).items()}
+    return Markdown(
+        f"What it shows (held-out accuracy, mean of {len(SEEDS)} seeds; chance {1 / TOKENS:g}). BN's noise destroys the "
+        f"long-range memory when each statistic comes from 4 or 2 examples ({table['batch, m = 4']} and "
+        f"{table['batch, m = 2']}), and does no harm with 8 or more ({table['batch, m = 8']} and "
+        f"{table['batch, m = 64']}; no norm: {table['none']}), as Cooijmans et al. (2016) found for BN-LSTMs. The "
+        f"surprise is LN: at {LENGTH} tokens it never leaves chance ({table['layer']}), at "
+        f"{ARMS['layer, 10 tokens'][2]} tokens it learns the task ({table['layer, 10 tokens']}).")
 
 
 def figure(results: dict):

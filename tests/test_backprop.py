@@ -106,7 +106,8 @@ def test_layer_norm_gradient_sums_to_zero_and_is_orthogonal_to_x_hat_when_eps_is
 
 def test_layer_norm_gradient_shrinks_as_one_over_scale_until_eps_takes_over():
     scales = np.array([1.0, 10.0, 100.0, 1e-6, 1e-7])
-    norms = backprop.gradient_norm_versus_scale(scales, eps=1e-5)
+    inputs, gamma, grad_y = backprop.scale_experiment_inputs()
+    norms = backprop.gradient_norm_versus_scale(scales, inputs["random"], gamma, grad_y, eps=1e-5)
     np.testing.assert_allclose(norms[1] / norms[0], 0.1, rtol=1e-4)
     np.testing.assert_allclose(norms[2] / norms[0], 0.01, rtol=1e-4)
     # σ² ≪ ε: the gradient saturates at about ‖g − ḡ‖/√ε instead of growing as 1/s
@@ -184,6 +185,22 @@ def test_gradient_app_reports_a_zero_sum_and_the_one_over_scale_law():
     assert "ε takes over" in app.note.value
     app.controls["input_kind"].value = "constant"
     assert app.status == "ok" and "σ² = 0" in app.note.value
+
+
+def test_gradient_app_draws_the_helpers_curve_computed_once_per_eps_and_input():
+    app = backprop.LayerNormGradientApp()
+    inputs, gamma, grad_y = backprop.scale_experiment_inputs()
+
+    def expected(kind):
+        return backprop.gradient_norm_versus_scale(backprop.SCALES, inputs[kind], gamma, grad_y, app.value("eps"))
+
+    np.testing.assert_array_equal(app.curve.get_ydata(), expected("random"))
+    app.controls["scale"].value = 100.0
+    assert len(app.curves) == 1  # moving s recomputes no curve
+    app.controls["input_kind"].value = "constant"
+    np.testing.assert_array_equal(app.curve.get_ydata(), expected("constant"))
+    app.controls["input_kind"].value = "random"
+    assert len(app.curves) == 2
 
 
 def test_coupling_app_explains_a_batch_of_one_under_batch_norm_only():

@@ -89,6 +89,7 @@ def test_generalization_verdict_matches_the_cached_runs():
     assert all(row["train"] > 0.99 for row in table.values())           # every net fits the noisy labels
     ln_mean, ln_se = generalization.difference_from_none(results, "layer")
     assert -0.01 < ln_mean < 0 and ln_se < 0.005                         # LN: a hair below no norm, not above
+    assert -0.02 < generalization.difference_from_none(results, "rms")[0] < 0  # RMSNorm: slightly below too
     assert generalization.difference_from_none(results, "batch")[0] < -0.03
 
 
@@ -113,6 +114,34 @@ def test_gradient_verdict_matches_a_fresh_measurement():
     assert table["none"]["scale_spread"] > 1e6
     assert table["layer"]["scale_spread"] < 3 and table["batch"]["scale_spread"] < 3
     assert table["batch"]["growth_to_input"] > 10 > table["layer"]["growth_to_input"]
+
+
+def test_the_numbers_in_the_reasons_are_the_results_shown_under_them():
+    from lnlib import articles, distributed_bn
+    gradients = gradient_flow.summary()
+    ics = covariate_shift.summary(experiment_cache.load("covariate_shift"))
+    none, noisy, layer = ics["none"], ics["noisy batch"], ics["layer"]
+    held_out = experiment_cache.load("generalization")
+    accuracy = generalization.summary(held_out)
+    rnn = rnn_noise.summary(experiment_cache.load("rnn_noise"))
+    quoted = {  # claim → what its reason must say, formatted from the results now
+        "000-a": [f"about {gradient_flow.power_of_ten(gradients['none']['scale_spread'], 1)} between weight scales "
+                  f"{gradient_flow.GAINS[0]} and {gradient_flow.GAINS[-1]} in a {gradient_flow.DEPTH}-layer MLP",
+                  f"LN: about {gradients['layer']['scale_spread']:.1f})"],
+        "000-d": [f"({accuracy['layer']['test']:.2f} vs {accuracy['batch']['test']:.2f} accuracy)",
+                  f"({generalization.points_from_none(held_out, 'layer')} points)"],
+        "004-i": [f"({generalization.points_from_none(held_out, 'layer')} points)"],
+        "003-a": [f"(BN was {-100 * generalization.difference_from_none(held_out, 'batch')[0]:.1f} points worse"],
+        "003-b": [f"(the noisy BN: {noisy['input_shift'] / none['input_shift']:.1f}× the shift of no norm, yet loss "
+                  f"{noisy['train_loss']:.2f} vs {none['train_loss']:.2f})"],
+        "004-d": [f"({layer['input_shift']:.2f} vs {none['input_shift']:.2f} without a norm)"],
+        "003-d": [f"(≥ {int(100 * min(rnn[arm]['mean'] for arm in ('batch, m = 8', 'batch, m = 64')))} %)"],
+        "001-c": [f"about {articles.article001_check().gap:.1e}".replace("e-0", "e-")],
+        "003-e": [f"agree to {distributed_bn.simulate(2, batch=16)['bn_synced_output_gap']:.0e}"],
+    }
+    for claim_id, numbers in quoted.items():
+        for number in numbers:
+            assert number in claims.by_id(claim_id).reason, (claim_id, number)
 
 
 def test_memory_verdict_matches_autograd():

@@ -1,7 +1,7 @@
 """Santurkar et al.'s three measurements, on a small MLP."""
 import torch
 
-from lnlib import covariate_shift, small_nets
+from lnlib import covariate_shift, experiment_cache, small_nets
 
 
 def small_model(arm="batch"):
@@ -33,3 +33,21 @@ def test_gradient_ics_is_zero_when_the_lower_layers_do_not_move():
 def test_configs_cover_every_arm_and_seed():
     keys = {covariate_shift.config_key(c) for c in covariate_shift.configs()}
     assert len(keys) == len(covariate_shift.ARMS) * len(covariate_shift.SEEDS)
+
+
+def test_findings_quote_the_cached_runs():
+    table = covariate_shift.summary(experiment_cache.load("covariate_shift"))
+    text = str(covariate_shift.findings(experiment_cache.load("covariate_shift")))
+    none, batch, noisy = table["none"], table["batch"], table["noisy batch"]
+    assert f"(shift {batch['input_shift']:.2f} against {none['input_shift']:.2f} without a norm)" in text
+    assert f"shift {noisy['input_shift'] / none['input_shift']:.2g} times *more*" in text
+    assert f"(loss {noisy['train_loss']:.2f} against {none['train_loss']:.2f})" in text
+    assert f"({batch['gradient_ics']:.2f} against {none['gradient_ics']:.2f})" in text
+    assert f"varies {none['loss_range'] / batch['loss_range']:.2g} times less" in text
+
+
+def test_figure_smooths_the_loss_over_every_step():
+    results = experiment_cache.load("covariate_shift")
+    line = covariate_shift.figure(results).axes[0].lines[0]  # no norm's training loss
+    losses = [results[covariate_shift.config_key({"arm": "none", "seed": s})]["losses"] for s in covariate_shift.SEEDS]
+    assert len(line.get_xdata()) == min(len(loss) for loss in losses) and line.get_xdata()[0] == 0

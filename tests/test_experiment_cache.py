@@ -32,6 +32,10 @@ def test_the_cache_holds_every_configuration_once(name):
     assert len(keys) == len(set(keys)) and set(keys) == set(experiment_cache.load(name))
 
 
+def test_each_cache_file_is_read_once_per_process():
+    assert experiment_cache.load("generalization") is experiment_cache.load("generalization")
+
+
 def test_unknown_names_and_missing_files_are_explained(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="unknown experiment"):
         experiment_cache.path("dropout")

@@ -26,3 +26,19 @@ def test_app_says_which_networks_train_at_the_chosen_rate():
     assert "none: diverged" in app.note.value
     app.controls["lr"].value = 0.001
     assert "does not train" in app.note.value
+
+
+def test_ranges_are_read_aloud():
+    assert learning_rates.describe_range([0.03162, 0.1, 0.3162]) == "0.03 to 0.3"
+    assert learning_rates.describe_range([1.0], "init_gain") == "only 1"
+    assert learning_rates.describe_range([0.25, 1.0], "init_gain") == "0.25, 1"
+    assert learning_rates.describe_range([]) == "none"
+
+
+def test_findings_quote_the_cached_ranges():
+    results = experiment_cache.load("learning_rates")
+    text = str(learning_rates.findings(results))
+    batch, none = (learning_rates.training_range(results, norm) for norm in ("batch", "none"))
+    assert f"({batch[0]:.1g} to {batch[-1]:.1g}, against {none[0]:.1g} to {none[-1]:.1g} without a norm)" in text
+    layer_scales = learning_rates.training_range(results, "layer", "init_gain")
+    assert f"LN at {layer_scales[0]:g} to {layer_scales[-1]:g}" in text

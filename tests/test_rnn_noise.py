@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from lnlib import rnn_noise
+from lnlib import experiment_cache, rnn_noise
 
 
 def test_ghost_batch_norm_with_one_group_is_torchs_batch_norm():
@@ -22,6 +22,8 @@ def test_ghost_batch_norm_standardizes_each_group_alone():
     torch.testing.assert_close(y.mean(dim=1), torch.zeros(3, 3), atol=1e-6, rtol=0)
     with pytest.raises(ValueError, match="groups of 5"):
         rnn_noise.GhostBatchNorm(3, group=5)(x)
+    with pytest.raises(ValueError, match="at least 2 examples"):
+        rnn_noise.GhostBatchNorm(3, group=1)
 
 
 def test_batch_norm_noise_falls_with_the_batch_and_layer_norm_has_none():
@@ -59,3 +61,11 @@ def test_app_explains_a_batch_of_one_and_reports_the_spread():
     assert app.status == "explained"
     app.controls["kind"].value = "layer"
     assert app.status == "ok" and "does not depend" in app.note.value
+
+
+def test_findings_quote_the_cached_accuracies():
+    results = experiment_cache.load("rnn_noise")
+    text = str(rnn_noise.findings(results))
+    table = rnn_noise.summary(results)
+    assert f"4 or 2 examples ({table['batch, m = 4']['mean']:.3f} and {table['batch, m = 2']['mean']:.3f})" in text
+    assert f"never leaves chance ({table['layer']['mean']:.3f})" in text
