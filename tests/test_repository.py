@@ -61,3 +61,11 @@ def test_notebook_is_marked_for_a_rise_slideshow(path):
     assert all(kind in {"slide", "subslide", "fragment", "-", "skip", "notes"} for kind in kinds), kinds
     assert kinds.count("slide") >= 3, f"{path.name}: a slideshow of fewer than 3 slides"
     assert notebook.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+def test_readme_lists_the_claims_ledger_as_notebook_06_computes_it():
+    from lnlib import claims
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert str(claims.counts_line()) in readme
+    assert str(claims.readme_list()).strip() in readme
