@@ -10,6 +10,23 @@ from lnlib import ui
 
 APPS = ui.all_apps()
 
+# Every app of the course, by name: a package move that hides an app from the registry fails here
+# instead of silently testing fewer apps.
+EXPECTED_APPS = {
+    "FirstSlider", "FormulaStepsApp", "EpsGapApp", "RandomAffineApp", "TanhRangeApp", "WorkedExampleApp",
+    "SharingApp", "GroupNormApp", "BatchSizeApp", "TrainEvalApp", "PaddingApp",
+    "TransformerInitGradientApp", "TransformerWarmupApp", "TransformerLearningRateApp",
+    "TransformerBatchNormApp", "TransformerLiveTrainingApp", "LayerNormGradientApp", "BatchCouplingApp",
+    "MemoryApp", "ShardStatisticsApp", "LearningRateApp", "RecurrentNoiseApp", "MyModelApp",
+}
+
+
+def test_the_registry_finds_every_app_of_the_course():
+    names = [cls.__name__ for cls in APPS]
+    assert len(names) == len(set(names)), f"two apps share a name: {sorted(names)}"
+    assert set(names) == EXPECTED_APPS, (f"missing: {sorted(EXPECTED_APPS - set(names))}, "
+                                         f"unexpected: {sorted(set(names) - EXPECTED_APPS)}")
+
 
 @pytest.mark.parametrize("app_class", APPS, ids=[cls.__name__ for cls in APPS])
 def test_every_control_answers_every_value_of_its_range(app_class):
