@@ -1,4 +1,5 @@
 """The repository keeps its promises: README commands, CI, pinned torch, notebooks stored without outputs."""
+
 import re
 from pathlib import Path
 
@@ -64,8 +65,135 @@ def test_notebook_is_marked_for_a_rise_slideshow(path):
 
 
 def test_readme_lists_the_claims_ledger_as_notebook_06_computes_it():
-    from lnlib import claims
+    from lnlib.nb06_claims_tested import ledger
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert str(claims.counts_line()) in readme
-    assert str(claims.readme_list()).strip() in readme
+    assert str(ledger.counts_line()) in readme
+    assert str(ledger.readme_list()).strip() in readme
+
+
+# ---------------------------------------------------------------------------
+# The layout is a table of contents, and everything the README and the notebooks name exists.
+# ---------------------------------------------------------------------------
+
+COMMAND = re.compile(r"python -m lnlib((?:[ .][\w./*-]+)*)")
+LNLIB_PATH = re.compile(r"\blnlib/[\w./]*\w/?")
+LNLIB_NAME = re.compile(r"(?<![\w/])lnlib(?:\.\w+)+")
+
+
+def _texts_that_name_the_package() -> dict:
+    """The README and every cell of every notebook: where a reader meets commands and paths."""
+    texts = {"README.md": (ROOT / "README.md").read_text(encoding="utf-8")}
+    for notebook in NOTEBOOKS:
+        cells = nbformat.read(notebook, as_version=4).cells
+        texts[notebook.name] = "\n".join(cell.source for cell in cells)
+    return texts
+
+
+def _command_words(arguments: str) -> list:
+    return [word for word in arguments.split() if word and not word.startswith("-")]
+
+
+def test_every_command_named_in_the_readme_or_a_notebook_exists():
+    import lnlib.__main__ as command_line
+
+    parser = command_line.parser()
+    commands = parser._subparsers._group_actions[0].choices
+    named = 0
+    for where, text in _texts_that_name_the_package().items():
+        for match in COMMAND.finditer(text):
+            arguments = match.group(1)
+            assert not arguments.startswith("."), f"{where}: {match.group(0)!r} is not `python -m lnlib <command>`"
+            words = _command_words(arguments)
+            if not words:
+                continue
+            assert words[0] in commands, f"{where}: {match.group(0)!r} names no command of python -m lnlib"
+            sub = commands[words[0]]
+            if words[0] == "cache" and len(words) > 1:
+                assert words[1] in sub._subparsers._group_actions[0].choices, f"{where}: {match.group(0)!r}"
+            if words[0] == "bench":
+                choices = sub._actions[1].choices
+                assert all(w in choices for w in words[1:]), f"{where}: {match.group(0)!r}"
+            named += 1
+    assert named >= 5
+
+
+def test_every_lnlib_path_and_module_named_in_the_readme_or_a_notebook_exists():
+    import importlib
+
+    for where, text in _texts_that_name_the_package().items():
+        for path in LNLIB_PATH.findall(text):
+            assert (ROOT / path).exists(), f"{where} names {path}, which does not exist"
+        for name in LNLIB_NAME.findall(text):
+            parts = name.split(".")
+            for cut in range(len(parts), 0, -1):  # the longest importable prefix, then attributes
+                try:
+                    found = importlib.import_module(".".join(parts[:cut]))
+                    break
+                except ModuleNotFoundError:
+                    continue
+            for attribute in parts[cut:]:
+                assert hasattr(found, attribute), f"{where} names {name}, which does not exist"
+                found = getattr(found, attribute)
+
+
+def test_each_notebook_finds_its_code_in_the_folder_named_after_it():
+    for notebook in NOTEBOOKS:
+        folder = ROOT / "lnlib" / f"nb{notebook.stem}"
+        assert (folder / "__init__.py").is_file(), f"{notebook.name} has no lnlib/nb{notebook.stem}/"
+        code = "\n".join(c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code")
+        assert f"lnlib.nb{notebook.stem}" in code, f"{notebook.name} does not import its own folder"
+    folders = sorted(p.name for p in (ROOT / "lnlib").glob("nb[0-9][0-9]_*"))
+    assert folders == [f"nb{n.stem}" for n in NOTEBOOKS], "a folder for a notebook that does not exist"
+
+
+def test_the_command_line_lists_its_commands():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "lnlib", "--help"], capture_output=True, text=True, check=True)
+    for command in ("present", "cache", "bench", "reading-copy", "strip"):
+        assert command in result.stdout
+
+
+def test_no_module_is_over_500_lines_unless_its_docstring_says_which_one_concern_earns_it():
+    import ast
+
+    for path in sorted((ROOT / "lnlib").rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").count("\n")
+        if lines > 500:
+            docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+            assert "one concern" in docstring, f"{path.relative_to(ROOT)} has {lines} lines; say why in its docstring"
+
+
+def test_importing_the_package_does_no_work_beyond_definitions():
+    import subprocess
+    import sys
+
+    code = """
+import importlib, pkgutil, sys
+import matplotlib
+import lnlib.ui.text
+assert "ipywidgets" not in sys.modules and "matplotlib.figure" not in sys.modules, "a formatter pulled in widgets"
+before = dict(matplotlib.rcParams)
+import lnlib
+for module in pkgutil.walk_packages(lnlib.__path__, prefix="lnlib."):
+    if module.name != "lnlib.__main__":
+        importlib.import_module(module.name)
+assert dict(matplotlib.rcParams) == before, "importing lnlib changed matplotlib's style"
+from lnlib.nb04_transformer_stability import verdicts
+assert verdicts.chain.cache_info().currsize == 0, "the Markov chain was built on import"
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_ruff_finds_nothing_to_lint_or_format():
+    import subprocess
+    import sys
+
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    formatting = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert formatting.returncode == 0, formatting.stdout + formatting.stderr

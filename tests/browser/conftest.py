@@ -5,6 +5,7 @@ Headless Chromium from Debian (/usr/bin/chromium) is driven by the Python playwr
 a free port, and stopped by its PID at the end whatever happens. A failing test saves a screenshot and
 the page's text in tests/browser/artifacts/ and says where.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,11 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from lnlib import present
+from lnlib.support import paths
+from lnlib.tools import present
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PAGE_TIMEOUT_MS = 120_000
 
@@ -60,9 +69,9 @@ class VoilaServers:
 
     def start(self, name: str) -> tuple:
         """``(process, url)`` of a new Voila serving the notebooks folder."""
-        log = open(self.artifacts_dir / f"{name}-voila.log", "w")
+        log = open(self.artifacts_dir / f"{name}-voila.log", "w")  # noqa: SIM115 (closed in stop)
         try:
-            process, url = present.start_voila(present.NOTEBOOKS, log=log)
+            process, url = present.start_voila(paths.NOTEBOOKS, log=log)
         except Exception:
             log.close()
             raise

@@ -1,6 +1,7 @@
 """Every notebook as the audience sees it in Voila: it renders without errors, and every control, moved by
 keyboard and by mouse, changes the figure or table that depends on it.
 """
+
 from __future__ import annotations
 
 import time
@@ -8,9 +9,9 @@ import time
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from lnlib import present
+from lnlib.support import paths
 
-NOTEBOOKS = [path.name for path in present.notebooks()]
+NOTEBOOKS = [path.name for path in paths.notebooks()]
 
 # Voila has run every cell and the page has laid them out; widgets may still be arriving.
 PAGE_LOADED = """() => {
@@ -26,8 +27,15 @@ WIDGETS_SHOWN = """() => [document.querySelectorAll('.lnlib-app').length,
 APP_SIGNATURE = """app => [...app.querySelectorAll('img.lnlib-figure')].map(i => i.src).join('|') + '#' +
     [...app.querySelectorAll('.lnlib-output, .lnlib-note')].map(e => e.innerText).join('|')"""
 
-ERROR_TEXTS = ["Traceback", "There was an error when executing cell", "Something went wrong that the course",
-               "ModuleNotFoundError", "NameError", "Kernel error", "Error:"]
+ERROR_TEXTS = [
+    "Traceback",
+    "There was an error when executing cell",
+    "Something went wrong that the course",
+    "ModuleNotFoundError",
+    "NameError",
+    "Kernel error",
+    "Error:",
+]
 
 
 def open_notebook(page, url: str, name: str, settle_seconds: float = 2.0, timeout: float = 120.0) -> None:
@@ -58,8 +66,9 @@ def signature(app) -> str:
 
 def wait_for_change(page, app, before: str, what: str, seconds: float = 60) -> str:
     """Wait until the app shows something else than ``before``; the new signature."""
-    page.wait_for_function(f"([app, before]) => ({APP_SIGNATURE})(app) !== before", arg=[app, before],
-                           timeout=seconds * 1000)
+    page.wait_for_function(
+        f"([app, before]) => ({APP_SIGNATURE})(app) !== before", arg=[app, before], timeout=seconds * 1000
+    )
     after = signature(app)
     assert "Something went wrong" not in after, f"{what}: the app reports an error"
     return after
@@ -91,11 +100,13 @@ def press(page, handle, key: str):
     def move():
         handle.focus()
         page.keyboard.press(key)
+
     return move
 
 
 def drag(page, handle, fraction: float):
     """Drag a slider's handle with the mouse to ``fraction`` of its track."""
+
     def move():
         track = handle.locator("xpath=ancestor::div[contains(@class, 'noUi-base')]").bounding_box()
         box = handle.bounding_box()
@@ -103,6 +114,7 @@ def drag(page, handle, fraction: float):
         page.mouse.down()
         page.mouse.move(track["x"] + fraction * track["width"], box["y"] + box["height"] / 2, steps=8)
         page.mouse.up()
+
     return move
 
 
@@ -111,12 +123,16 @@ def exercise_control(page, app, control, what: str) -> None:
     classes = control.get_attribute("class")
     if "widget-slider" in classes:
         handle = control.locator(".noUi-handle").first
-        shown_by_keys = [move_and_watch(page, app, handle, press(page, handle, key), f"{what} ({key})", patience)
-                         for key, patience in (("End", 30), ("Home", 30), ("ArrowRight", 5))]
+        shown_by_keys = [
+            move_and_watch(page, app, handle, press(page, handle, key), f"{what} ({key})", patience)
+            for key, patience in (("End", 30), ("Home", 30), ("ArrowRight", 5))
+        ]
         assert any(shown_by_keys), f"{what}: moving it by keyboard changes nothing on the page"
         assert_no_error_text(page, what)
-        shown_by_mouse = [move_and_watch(page, app, handle, drag(page, handle, fraction), f"{what} (mouse)", 30)
-                          for fraction in (0.7, 0.3)]
+        shown_by_mouse = [
+            move_and_watch(page, app, handle, drag(page, handle, fraction), f"{what} (mouse)", 30)
+            for fraction in (0.7, 0.3)
+        ]
         assert any(shown_by_mouse), f"{what}: dragging it with the mouse changes nothing on the page"
     elif "widget-toggle-buttons" in classes:
         buttons = control.locator("button")
@@ -167,8 +183,11 @@ def kernel_processes(voila_pid: int) -> list:
     """The kernels a Voila server started: its child processes running ipykernel."""
     import psutil
 
-    return [child for child in psutil.Process(voila_pid).children(recursive=True)
-            if any("ipykernel" in part for part in child.cmdline())]
+    return [
+        child
+        for child in psutil.Process(voila_pid).children(recursive=True)
+        if any("ipykernel" in part for part in child.cmdline())
+    ]
 
 
 def test_three_tabs_of_one_notebook_have_three_kernels_and_no_cross_talk(new_page, voila_servers):
@@ -180,8 +199,10 @@ def test_three_tabs_of_one_notebook_have_three_kernels_and_no_cross_talk(new_pag
     apps = [page.locator(".lnlib-app").first.element_handle() for page in pages]
     before = [signature(app) for app in apps]
     handle = pages[0].locator(".lnlib-app .lnlib-control .noUi-handle").first
-    assert any(move_and_watch(pages[0], apps[0], handle, press(pages[0], handle, key), "tab 1", 30)
-               for key in ("End", "Home"))
+    assert any(
+        move_and_watch(pages[0], apps[0], handle, press(pages[0], handle, key), "tab 1", 30)
+        for key in ("End", "Home")
+    )
     time.sleep(1.0)  # time enough for a stray message to reach the other tabs
     assert signature(apps[0]) != before[0]
     assert [signature(app) for app in apps[1:]] == before[1:], "moving tab 1's slider changed another tab"
@@ -206,7 +227,9 @@ def test_live_training_button_draws_a_loss_curve_as_it_goes(new_page, voila_url)
     during = wait_for_change(page, app, before, "live training, first drawing")
     after = wait_for_change(page, app, during, "live training, a later drawing")  # drawn as it goes
     assert "Something went wrong" not in after
-    page.wait_for_function("app => !app.querySelector('.lnlib-train-button').disabled", arg=app, timeout=120_000)
+    page.wait_for_function(
+        "app => !app.querySelector('.lnlib-train-button').disabled", arg=app, timeout=120_000
+    )
     assert_no_error_text(page, "after live training")
 
 
@@ -229,7 +252,9 @@ def test_reloading_mid_training_leaves_no_kernel_behind_when_voila_stops(new_pag
 
 def table_row(table, first_cell: str) -> list:
     """The cells of the row of an HTML table whose first cell is ``first_cell``."""
-    rows = table.evaluate("t => [...t.querySelectorAll('tr')].map(r => [...r.children].map(c => c.innerText))")
+    rows = table.evaluate(
+        "t => [...t.querySelectorAll('tr')].map(r => [...r.children].map(c => c.innerText))"
+    )
     matches = [row for row in rows if row and row[0].strip() == first_cell]
     assert matches, f"no row {first_cell!r} in the table"
     return matches[0]
@@ -245,16 +270,23 @@ def as_number(text: str) -> float:
 def test_worked_example_table_shows_what_lnlib_computes_for_the_new_slider_values(new_page, voila_url):
     import numpy as np
 
-    from lnlib import functional, worked_example
+    from lnlib import functional
+    from lnlib.nb02_worked_example_four_neurons import worked_example
 
     name = next(name for name in NOTEBOOKS if name.startswith("02_"))
     page = new_page()
     open_notebook(page, voila_url, name)
     app_locator = page.locator(".lnlib-app", has_text="Four neurons by hand")
     app = app_locator.element_handle()
-    sliders = {control.locator(".widget-label").inner_text(): control
-               for control in app_locator.locator(".lnlib-control").all()}
-    moves = [("x₃ (value of neuron 3)", "End"), ("γ₁ (scale of neuron 1)", "Home"), ("β₄ (shift of neuron 4)", None)]
+    sliders = {
+        control.locator(".widget-label").inner_text(): control
+        for control in app_locator.locator(".lnlib-control").all()
+    }
+    moves = [
+        ("x₃ (value of neuron 3)", "End"),
+        ("γ₁ (scale of neuron 1)", "Home"),
+        ("β₄ (shift of neuron 4)", None),
+    ]
     for label, key in moves:
         handle = sliders[label].locator(".noUi-handle")
         move = press(page, handle, key) if key else drag(page, handle, 0.8)
@@ -262,8 +294,13 @@ def test_worked_example_table_shows_what_lnlib_computes_for_the_new_slider_value
 
     def values(prefix: str) -> np.ndarray:
         """The sliders' values as their readouts show them (noUiSlider's aria value is rounded to 0.1)."""
-        return np.array([as_number(sliders[label].locator(".widget-readout").inner_text())
-                         for label in sorted(sliders) if label.startswith(prefix)])
+        return np.array(
+            [
+                as_number(sliders[label].locator(".widget-readout").inner_text())
+                for label in sorted(sliders)
+                if label.startswith(prefix)
+            ]
+        )
 
     x, gamma, beta = values("x"), values("γ"), values("β")
     assert x[2] == 20.0 and gamma[0] == -3.0  # the ends the keys moved them to

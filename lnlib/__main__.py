@@ -1,0 +1,139 @@
+"""The course's command line: ``python -m lnlib <command>``; ``python -m lnlib --help`` lists the commands.
+
+Each command imports what it needs when it runs, so that ``--help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lnlib.support import paths
+from lnlib.tools.bench import SECTIONS as BENCH_SECTIONS
+
+# The grids of lnlib.transformer.experiments.GRIDS (a test keeps them equal; that module imports torch).
+TRANSFORMER_GRIDS = ("init", "learning_rate", "warmup", "batch_norm")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's parser: one sub-command per tool of the course."""
+    main = argparse.ArgumentParser(
+        prog="python -m lnlib", description="Tools of the course on layer and batch normalization."
+    )
+    commands = main.add_subparsers(dest="command", metavar="command", required=True)
+
+    present = commands.add_parser(
+        "present",
+        help="serve a notebook as an app (Voila): code hidden, sliders live",
+        description="Serve a notebook with Voila on 127.0.0.1 until Ctrl-C.",
+    )
+    present.add_argument(
+        "notebook", nargs="?", help="its number (03), its file name, or 'all' (none: list them)"
+    )
+
+    cache = commands.add_parser(
+        "cache",
+        help="regenerate the results caches of notebooks 04 and 06",
+        description="Regenerate the results caches in data/ (both when none is named).",
+    )
+    caches = cache.add_subparsers(dest="which", metavar="which")
+    transformer = caches.add_parser(
+        "transformer", help="notebook 04's toy-Transformer runs (about 5 minutes)"
+    )
+    transformer.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
+    transformer.add_argument(
+        "--output", type=Path, default=paths.TRANSFORMER_RESULTS, help="where to write (default: %(default)s)"
+    )
+    transformer.add_argument(
+        "--grids",
+        nargs="*",
+        choices=TRANSFORMER_GRIDS,
+        default=list(TRANSFORMER_GRIDS),
+        help="which grids (default: all)",
+    )
+    small_nets = caches.add_parser(
+        "small-nets", help="notebook 06's small-network experiments (about 6 minutes)"
+    )
+    small_nets.add_argument("names", nargs="*", help="which experiments (default: all)")
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure speed, as ratios in one run (never in a test)",
+        description="Benchmarks on this CPU, as ratios measured in one run.",
+    )
+    bench.add_argument(
+        "sections",
+        nargs="*",
+        choices=list(BENCH_SECTIONS),
+        default=[],
+        help=f"any of {', '.join(BENCH_SECTIONS)} (default: all)",
+    )
+
+    reading = commands.add_parser(
+        "reading-copy", help="write every notebook, executed, as HTML for reading offline"
+    )
+    reading.add_argument(
+        "--out", type=Path, default=paths.READING_COPY, help="folder to write (default: %(default)s)"
+    )
+    reading.add_argument("notebooks", nargs="*", type=Path, help="notebooks to convert (default: all)")
+
+    strip = commands.add_parser(
+        "strip", help="remove outputs and widget state from notebooks before committing"
+    )
+    strip.add_argument("notebooks", nargs="+", type=Path, help="the notebooks, e.g. notebooks/*.ipynb")
+    return main
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Carry out one parsed command; the exit status."""
+    if arguments.command == "present":
+        from lnlib.tools import present
+
+        return present.serve(arguments.notebook)
+    if arguments.command == "cache":
+        if arguments.which in (None, "transformer"):
+            from lnlib.transformer import experiments
+
+            output = getattr(arguments, "output", paths.TRANSFORMER_RESULTS)
+            grids = tuple(getattr(arguments, "grids", TRANSFORMER_GRIDS))
+            cache = experiments.generate(output, getattr(arguments, "workers", None), grids)
+            print(
+                f"{len(cache['runs'])} training runs and {len(cache['init'])} initializations in "
+                f"{cache['seconds']} s ({cache['cpu_seconds']} s of CPU time); written to {output}"
+            )
+        if arguments.which in (None, "small-nets"):
+            from lnlib.small_nets import experiments
+
+            experiments.generate_all(getattr(arguments, "names", ()))
+        return 0
+    if arguments.command == "bench":
+        from lnlib.tools import bench
+
+        bench.run(arguments.sections)
+        return 0
+    if arguments.command == "reading-copy":
+        from lnlib.tools import reading_copy
+
+        reading_copy.build(arguments.out, arguments.notebooks or None)
+        return 0
+    if arguments.command == "strip":
+        from lnlib.tools import strip_outputs
+
+        for path in arguments.notebooks:
+            print(f"{path}: {'stripped' if strip_outputs.strip(path) else 'already clean'}")
+        return 0
+    raise AssertionError(f"unhandled command {arguments.command!r}")
+
+
+def main(argv=None) -> int:
+    command_line = parser()
+    arguments = command_line.parse_args(argv)
+    try:
+        return run(arguments)
+    except ValueError as error:  # an unknown name: said in one line, as argparse says its errors
+        command_line.error(str(error))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

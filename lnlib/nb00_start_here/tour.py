@@ -1,0 +1,94 @@
+"""Notebook 00's first slider, and the course's glossary of the articles' Chinese terms.
+
+The first slider is a teaser for what the course explains: stretch an input vector as much as you
+like and its layer norm does not move (until every value is the same, where ε takes over).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+
+import numpy as np
+
+from lnlib import ui
+from lnlib.functional import layer_norm
+from lnlib.support.paths import GLOSSARY
+from lnlib.ui import style
+
+TOUR_SHAPE = np.array([1.0, 2.0, 4.0, 7.0])  # the input's shape: its values before stretching
+
+
+def glossary() -> list:
+    """Rows of the glossary: dicts with 'chinese', 'pinyin', 'english', 'symbol', 'meaning', 'in_articles'."""
+    with GLOSSARY.open(encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def glossary_html() -> str:
+    """The glossary as an HTML table for the notebook."""
+    rows = glossary()
+    head = "".join(
+        f"<th style='text-align:left;padding:4px 10px'>{h}</th>"
+        for h in ("中文", "pinyin", "English", "symbol", "what it means here")
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td style='text-align:left;padding:4px 10px'>{html.escape(row[key])}</td>"
+            for key in ("chinese", "pinyin", "english", "symbol", "meaning")
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table style='font-size:16px'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class FirstSlider(ui.App):
+    """Stretch the input and watch its layer norm stay put; shrink it to nothing and watch ε take over."""
+
+    def __init__(self) -> None:
+        figure, (self.axes_in, self.axes_out) = style.new_figure(11, 4, ncols=2)
+        positions = np.arange(len(TOUR_SHAPE))
+        self.bars_in = self.axes_in.bar(positions, TOUR_SHAPE, color=style.NORM_COLORS["none"])
+        self.bars_out = self.axes_out.bar(positions, TOUR_SHAPE, color=style.NORM_COLORS["layer"])
+        for axes, title, ylabel in (
+            (self.axes_in, "input x = s · (1, 2, 4, 7)", "value"),
+            (self.axes_out, "layer norm of x", "normalized value"),
+        ):
+            axes.set_title(title)
+            axes.set_xlabel("neuron")
+            axes.set_ylabel(ylabel)
+            axes.set_xticks(positions, [f"x{i + 1}" for i in positions])
+        self.axes_in.set_ylim(0, 7 * 10)
+        self.axes_out.set_ylim(-2, 2)
+        self.axes_out.axhline(0, color="black", linewidth=1)
+        self.view = ui.FigureView(figure, dynamic=[*self.bars_in, *self.bars_out])
+        controls = {
+            "scale": ui.slider("s", "stretch of the input", 1.0, 0.0, 10.0, 0.1),
+            "eps": ui.slider("ε", "eps", 1e-5, 1e-8, 1.0, log=True),
+        }
+        self.start(controls, [self.view], "Your first slider: stretch the input")
+
+    def update(self) -> str:
+        scale, eps = self.value("scale"), self.value("eps")
+        x = scale * TOUR_SHAPE
+        y = layer_norm(x, len(x), eps=eps)
+        for bar, value in zip(self.bars_in, x):
+            bar.set_height(value)
+        for bar, value in zip(self.bars_out, y):
+            bar.set_height(value)
+        self.view.draw()
+        outputs = ", ".join(ui.format_number(v, 3) for v in y)
+        if scale == 0:
+            return (
+                f"All four values are 0, so the mean is 0 and the variance σ² is 0: the output is "
+                f"0 / √(0 + ε) = 0 for every neuron. Without ε this would be 0/0, undefined. Output: ({outputs})."
+            )
+        variance = float(np.var(x))
+        if eps > 0.01 * variance:
+            return (
+                f"ε = {eps:.1e} is no longer small next to the variance σ² = {variance:.3g}: it shrinks the "
+                f"output towards 0. Output: ({outputs})."
+            )
+        return f"Output: ({outputs}), whatever the stretch s: layer norm removes the input's scale."

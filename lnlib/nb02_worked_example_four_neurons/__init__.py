@@ -1,0 +1,7 @@
+"""Notebook 02: article 001's four-neuron example worked by hand, as on a blackboard.
+
+- :mod:`~lnlib.nb02_worked_example_four_neurons.worked_example`: the exact computation, the blackboard
+  table, and the same numbers from lnlib and torch;
+- :mod:`~lnlib.nb02_worked_example_four_neurons.exercise`: the exercise and its check;
+- :mod:`~lnlib.nb02_worked_example_four_neurons.app`: the twelve sliders.
+"""

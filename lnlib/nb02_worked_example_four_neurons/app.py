@@ -1,0 +1,110 @@
+"""Notebook 02's app: twelve sliders recompute the blackboard, the plots and the check against lnlib and torch."""
+
+from __future__ import annotations
+
+import html
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from lnlib import ui
+from lnlib.nb02_worked_example_four_neurons.exercise import subscript
+from lnlib.nb02_worked_example_four_neurons.worked_example import (
+    Neurons,
+    agreement_lines,
+    blackboard,
+    blackboard_table,
+    comparison_table,
+    example,
+)
+from lnlib.support.determinism import torch_threads
+from lnlib.ui import style
+
+
+def slider_value(value) -> Fraction:
+    """A slider's value to the hundredth it shows."""
+    return Fraction(round(float(value) * 100), 100)
+
+
+class WorkedExampleApp(ui.App):
+    """Drag any neuron's value, γ or β: the blackboard table, the plots and the library check all follow."""
+
+    def __init__(self) -> None:
+        start = example()
+        n = len(start.values)
+        controls = {}
+        # name → (symbol, meaning, starting values, range and step)
+        families = {
+            "x": ("x", "value", start.values, (-20, 20, 0.5)),
+            "gamma": ("γ", "scale", start.gamma, (-3, 3, 0.25)),
+            "beta": ("β", "shift", start.beta, (-3, 3, 0.25)),
+        }
+        for name, (symbol, meaning, values, limits) in families.items():
+            for i, value in enumerate(values):
+                controls[f"{name}{i + 1}"] = ui.slider(
+                    f"{symbol}{subscript(i + 1)}", f"{meaning} of neuron {i + 1}", float(value), *limits
+                )
+        self.eps = start.eps
+        figure, (input_axes, output_axes) = style.new_figure(13, 4.4, nrows=1, ncols=2)
+        positions = np.arange(1, n + 1)
+        self.input_bars = input_axes.bar(positions, np.zeros(n), width=0.6, color=style.NORM_COLORS["none"])
+        (self.mean_line,) = input_axes.plot(
+            [0.5, n + 0.5], [0, 0], "--", color=style.NORM_COLORS["layer"], label="μ"
+        )
+        input_axes.set_ylim(-21, 21)
+        input_axes.set_title("neuron values xᵢ and their mean μ")
+        input_axes.set_ylabel("value xᵢ")
+        input_axes.legend(loc="lower right")
+        self.x_hat_bars, self.y_bars = style.paired_bars(
+            output_axes,
+            n,
+            ("normalized x̂ᵢ", style.NORM_COLORS["layer"]),
+            ("output yᵢ", style.NORM_COLORS["rms"]),
+        )
+        bound = 3 * math.sqrt(n - 1) + 3
+        output_axes.set(
+            ylim=(-bound - 0.5, bound + 0.5), title="after layer norm", xlabel="neuron i", ylabel="value"
+        )
+        output_axes.legend(loc="lower right", ncols=2)
+        input_axes.set_xticks(positions)
+        input_axes.set_xlabel("neuron i")
+        input_axes.axhline(0, color="black", linewidth=1)
+        dynamic = list(self.input_bars) + [self.mean_line] + list(self.x_hat_bars) + list(self.y_bars)
+        self.figure = ui.FigureView(figure, dynamic=dynamic)
+        self.board_view = ui.html_table_view()
+        self.comparison_view = ui.html_table_view()
+        self.start(
+            controls,
+            [self.figure, self.board_view, self.comparison_view],
+            "Four neurons by hand: drag any value, γ or β",
+        )
+
+    def neurons(self) -> Neurons:
+        """The sliders' numbers, to the hundredth they show."""
+        n = sum(1 for name in self.controls if name.startswith("x"))
+        pick = lambda prefix: [slider_value(self.value(f"{prefix}{i + 1}")) for i in range(n)]  # noqa: E731
+        return Neurons.of(pick("x"), pick("gamma"), pick("beta"), self.eps)
+
+    @torch_threads()
+    def update(self) -> str:
+        board = blackboard(self.neurons())
+        for bar, value in zip(self.input_bars, board.neurons.values):
+            bar.set_height(float(value))
+        self.mean_line.set_ydata([float(board.mean)] * 2)
+        for bars, values in ((self.x_hat_bars, board.x_hat_floats()), (self.y_bars, board.y_floats())):
+            for bar, value in zip(bars, values):
+                bar.set_height(value)
+        self.figure.draw()
+        self.board_view.value = blackboard_table(board)
+        self.comparison_view.value = comparison_table(board)
+        lines = agreement_lines(board)
+        if board.variance == 0:
+            lines.insert(
+                0,
+                "All four values are equal: every deviation is 0 and σ² = 0. Without ε the normalized "
+                "values would be 0/0; with ε = 0.00005 each is 0/√ε = 0, so every output is its β.",
+            )
+        elif board.variance < 100 * board.neurons.eps:
+            lines.insert(0, "σ² is not large next to ε here, so ε visibly shrinks the normalized values.")
+        return "<br>".join(html.escape(line) for line in lines)

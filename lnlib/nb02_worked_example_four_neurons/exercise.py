@@ -1,0 +1,166 @@
+"""Notebook 02's exercise: the learner computes one neuron by hand; the check says right, or which
+mistake the answer looks like, with a hint (never the answer)."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lnlib import ui
+from lnlib.nb02_worked_example_four_neurons.worked_example import Neurons, blackboard, exact_text, exercise
+from lnlib.support.paths import WORKED_EXAMPLE
+
+TOLERANCE = 1e-3  # the exercise accepts answers to three decimals
+
+
+def neurons_text(neurons: Neurons) -> str:
+    """``x = (6, -2, 12, 4), γ = (2, 0.5, 1, 3), β = (1, 0, -1, 0.5), ε = 0.00005``."""
+
+    def listing(vector):
+        return "(" + ", ".join(exact_text(v) for v in vector) + ")"
+
+    return (
+        f"x = {listing(neurons.values)}, γ = {listing(neurons.gamma)}, β = {listing(neurons.beta)}, "
+        f"ε = {exact_text(neurons.eps)}"
+    )
+
+
+def exercise_html(path: Path = WORKED_EXAMPLE) -> str:
+    """The exercise's question (never its answer)."""
+    neurons, i = exercise(path)
+    return (
+        f"<div style='font-size:16px'><b>Exercise.</b> Four neurons: {html.escape(neurons_text(neurons))}. "
+        f"Work out, by hand or with a calculator, the normalized value x̂<sub>{i}</sub> and the output "
+        f"y<sub>{i}</sub> of neuron {i}, to three decimals.</div>"
+    )
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The check's answer: right or not, with one sentence per number."""
+
+    correct: bool
+    messages: tuple
+
+    def __str__(self) -> str:
+        return ("Right. " if self.correct else "Not yet. ") + " ".join(self.messages)
+
+    def _repr_html_(self) -> str:
+        style_ = ui.NOTE_STYLES["ok" if self.correct else "explained"]
+        verdict = "Right." if self.correct else "Not yet."
+        items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
+        return (
+            f"<div class='lnlib-feedback' style='{style_} padding:6px 12px;font-size:16px'>"
+            f"<b>{verdict}</b><ul>{items}</ul></div>"
+        )
+
+
+def _as_answer(value):
+    """The learner's number as a float, or None when it is missing or not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        answer = float(value)
+    except (TypeError, ValueError):
+        return None
+    return answer if math.isfinite(answer) else None
+
+
+def _normalized_mistakes(neurons: Neurons, i: int) -> dict:
+    """Hint → the x̂ᵢ a common slip gives."""
+    x = np.array([float(v) for v in neurons.values])
+    eps, d = float(neurons.eps), x[i] - x.mean()
+    squares = float(np.sum((x - x.mean()) ** 2))
+    n = len(x)
+    return {
+        "Divide the sum of squared deviations by n (here 4), not by n − 1: layer norm uses the variance of "
+        "these four numbers themselves.": d / math.sqrt(squares / (n - 1) + eps),
+        "You divided by the variance; divide by the standard deviation, the square root of σ² + ε.": d
+        / (squares / n + eps),
+        "Subtract the mean μ from xᵢ before dividing.": x[i] / math.sqrt(squares / n + eps),
+        "Divide the sum of squared deviations by n before taking the square root.": d
+        / math.sqrt(squares + eps),
+        "Check the sign: xᵢ − μ is negative when xᵢ is below the mean and positive above it.": -d
+        / math.sqrt(squares / n + eps),
+    }
+
+
+def _output_mistakes(neurons: Neurons, i: int, x_hat: float) -> dict:
+    """Hint → the yᵢ a common slip gives, from the right x̂ᵢ."""
+    gamma = [float(g) for g in neurons.gamma]
+    beta = [float(b) for b in neurons.beta]
+    mistakes = {
+        "That is the normalized value; the output also scales by γᵢ and shifts by βᵢ.": x_hat,
+        "γ scales and β shifts: y = γᵢ·x̂ᵢ + βᵢ, not βᵢ·x̂ᵢ + γᵢ.": beta[i] * x_hat + gamma[i],
+        "Scale first, then shift: y = γᵢ·x̂ᵢ + βᵢ, not γᵢ·(x̂ᵢ + βᵢ).": gamma[i] * (x_hat + beta[i]),
+    }
+    for j in range(len(gamma)):
+        if j != i:
+            mistakes[f"Use neuron {i + 1}'s own γ and β: in layer norm every neuron has its own pair."] = (
+                gamma[j] * x_hat + beta[j]
+            )
+    return mistakes
+
+
+def subscript(i: int) -> str:
+    return str(i).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def check_exercise(normalized=None, output=None, path: Path = WORKED_EXAMPLE) -> Feedback:
+    """Right or wrong, with a hint: the learner's x̂ᵢ and yᵢ for the exercise's neuron i (to three decimals)."""
+    neurons, neuron = exercise(path)
+    i = neuron - 1
+    k = subscript(neuron)
+    board = blackboard(neurons)
+    true_x_hat, true_y = float(board.x_hat[i]), float(board.y[i])
+    messages, correct = [], True
+    answer = _as_answer(normalized)
+    if answer is None:
+        correct = False
+        messages.append(
+            f"Normalized value x̂{k}: not answered yet; replace None by your number, "
+            "for example my_normalized = 0.123."
+        )
+    elif abs(answer - true_x_hat) <= TOLERANCE:
+        messages.append(f"Normalized value x̂{k}: right.")
+    else:
+        correct = False
+        hint = next(
+            (h for h, wrong in _normalized_mistakes(neurons, i).items() if abs(answer - wrong) <= TOLERANCE),
+            "Start from μ = Σ xᵢ / 4, then σ² = Σ (xᵢ − μ)² / 4, then x̂ᵢ = (xᵢ − μ) / √(σ² + ε).",
+        )
+        messages.append(f"Normalized value x̂{k}: not right. {hint}")
+    answer_y = _as_answer(output)
+    if answer_y is None:
+        correct = False
+        messages.append(f"Output y{k}: not answered yet; replace None by your number.")
+    elif abs(answer_y - true_y) <= TOLERANCE:
+        messages.append(f"Output y{k}: right.")
+    else:
+        correct = False
+        gamma, beta = float(neurons.gamma[i]), float(neurons.beta[i])
+        wrong_x_hat = answer is not None and abs(answer - true_x_hat) > TOLERANCE
+        if wrong_x_hat and abs(answer_y - (gamma * answer + beta)) <= TOLERANCE:
+            hint = "Your scale-and-shift step is right; it starts from a wrong x̂, so fix that first."
+        else:
+            hint = next(
+                (
+                    h
+                    for h, wrong in _output_mistakes(neurons, i, true_x_hat).items()
+                    if abs(answer_y - wrong) <= TOLERANCE
+                ),
+                f"y{k} = γ{k}·x̂{k} + β{k}, with neuron {neuron}'s own γ and β.",
+            )
+        messages.append(f"Output y{k}: not right. {hint}")
+    if correct:
+        relative = 1 - math.sqrt(float(board.variance) / float(board.variance + neurons.eps))
+        messages.append(
+            f"ε changes these answers by about {relative:.0e} of their size, far below three "
+            f"decimals: σ² = {exact_text(board.variance)} is large next to ε, so leaving ε out is "
+            "fine here."
+        )
+    return Feedback(correct, tuple(messages))

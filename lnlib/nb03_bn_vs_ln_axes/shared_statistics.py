@@ -1,0 +1,403 @@
+r"""Which elements share one mean and variance under BN, LN, RMSNorm, InstanceNorm and GroupNorm (notebook 03).
+
+Every one of these norms is :func:`lnlib.functional.standardize` (RMSNorm: :func:`~lnlib.functional.rms_norm`)
+over some axes; only the axes differ. For an input of shape (N, C, H, W):
+
+==============  ===========================================  ====================================
+norm            axes averaged over                            one mean and variance for each
+==============  ===========================================  ====================================
+BatchNorm       (0, 2, 3): the batch and the positions        channel c
+LayerNorm       (1, 2, 3): the channels and the positions     example n
+RMSNorm         (1, 2, 3), a mean square and no mean          example n
+InstanceNorm    (2, 3): the positions                         pair (n, c)
+GroupNorm       a group of C/G channels and the positions     pair (n, group), after a reshape
+==============  ===========================================  ====================================
+
+The sharing is *computed*, not drawn by hand: :func:`group_labels` reads it off the shape of the
+moments that ``standardize`` returns, and :func:`moved_by` checks it by changing one input value
+and seeing which outputs move. The pictures follow Wu and He (2018), *Group Normalization*, Fig. 2:
+the tensor as an N × C × (H·W) cube.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.collections import LineCollection, PolyCollection
+
+from lnlib import ui
+from lnlib.functional import rms_norm, standardize
+from lnlib.ui import style
+
+# N = 4 examples and C = D = 6 channels or features in every layout; what differs is the positions S.
+LAYOUTS = {
+    "features": {"label": "(N, C) features", "shape": (4, 6), "channel": "C", "positions": "no positions"},
+    "tokens": {"label": "(N, L, D) tokens", "shape": (4, 5, 6), "channel": "D", "positions": "L"},
+    "images": {"label": "(N, C, H, W) images", "shape": (4, 6, 2, 3), "channel": "C", "positions": "H·W"},
+}
+NORM_TITLES = {
+    "batch": "BatchNorm",
+    "layer": "LayerNorm",
+    "rms": "RMSNorm",
+    "instance": "InstanceNorm",
+    "group": "GroupNorm",
+}
+GROUP_CHOICES = (1, 2, 3, 6)  # the divisors of C = 6
+DEFAULT_GROUPS = 2
+GROUP_PALETTE = np.array(
+    [  # light, distinct colours for the groups of the unfolded grid
+        "#a6cee3",
+        "#fdbf6f",
+        "#b2df8a",
+        "#fb9a99",
+        "#cab2d6",
+        "#ffff99",
+        "#1f78b4",
+        "#ff7f00",
+        "#33a02c",
+        "#e31a1c",
+        "#6a3d9a",
+        "#b15928",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How a norm groups the elements of a layout: reshape to ``view_shape``, average over ``axis``."""
+
+    layout: str
+    norm: str
+    shape: tuple  # the input's shape
+    view_shape: tuple  # the shape standardize sees (a reshape for GroupNorm and for InstanceNorm of features)
+    axis: tuple  # the axes of view_shape that are averaged over
+    torch_call: str  # the torch module that groups the same way
+
+    @property
+    def call(self) -> str:
+        """The lnlib call, as the learner would type it."""
+        if self.norm == "rms":
+            trailing = self.view_shape[self.axis[0] :]
+            return f"rms_norm(x, normalized_shape={trailing if len(trailing) > 1 else trailing[0]})"
+        reshape = "" if self.view_shape == self.shape else f".reshape{self.view_shape}"
+        axis = self.axis[0] if len(self.axis) == 1 else self.axis
+        return f"standardize(x{reshape}, axis={axis})"
+
+
+def grouping(layout: str, norm: str, groups: int = DEFAULT_GROUPS) -> Grouping:
+    """The axes ``norm`` averages over for ``layout`` ("features", "tokens" or "images")."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {list(LAYOUTS)}, got {layout!r}")
+    if norm not in NORM_TITLES:
+        raise ValueError(f"norm must be one of {list(NORM_TITLES)}, got {norm!r}")
+    shape = LAYOUTS[layout]["shape"]
+    channels = shape[-1] if layout == "tokens" else shape[1]
+    if norm == "group" and (groups < 1 or channels % groups):
+        raise ValueError(f"groups must divide the {channels} channels, got {groups}")
+    per_group = channels // groups
+    if layout == "features":
+        n, c = shape
+        table = {
+            "batch": (shape, (0,), f"nn.BatchNorm1d({c})"),
+            "layer": (shape, (1,), f"nn.LayerNorm({c})"),
+            "rms": (shape, (1,), f"nn.RMSNorm({c})"),
+            "instance": ((n, c, 1), (2,), f"nn.InstanceNorm1d({c}) on x.unsqueeze(-1)"),
+            "group": ((n, groups, per_group), (2,), f"nn.GroupNorm({groups}, {c})"),
+        }
+    elif layout == "tokens":
+        n, length, d = shape
+        table = {
+            "batch": (shape, (0, 1), f"nn.BatchNorm1d({d}) on x.transpose(1, 2)"),
+            "layer": (shape, (2,), f"nn.LayerNorm({d})"),
+            "rms": (shape, (2,), f"nn.RMSNorm({d})"),
+            "instance": (shape, (1,), f"nn.InstanceNorm1d({d}) on x.transpose(1, 2)"),
+            "group": (
+                (n, length, groups, per_group),
+                (1, 3),
+                f"nn.GroupNorm({groups}, {d}) on x.transpose(1, 2)",
+            ),
+        }
+    else:
+        n, c, h, w = shape
+        table = {
+            "batch": (shape, (0, 2, 3), f"nn.BatchNorm2d({c})"),
+            "layer": (shape, (1, 2, 3), f"nn.LayerNorm([{c}, {h}, {w}])"),
+            "rms": (shape, (1, 2, 3), f"nn.RMSNorm([{c}, {h}, {w}])"),
+            "instance": (shape, (2, 3), f"nn.InstanceNorm2d({c})"),
+            "group": ((n, groups, per_group, h, w), (2, 3, 4), f"nn.GroupNorm({groups}, {c})"),
+        }
+    view_shape, axis, torch_call = table[norm]
+    return Grouping(layout, norm, shape, view_shape, axis, torch_call)
+
+
+def axes_table_html(groups: int = DEFAULT_GROUPS) -> str:
+    """Every layout × norm: the lnlib call that computes it and the torch module that groups the same way."""
+    rows = []
+    for layout, spec in LAYOUTS.items():
+        for norm, name in NORM_TITLES.items():
+            how = grouping(layout, norm, groups)
+            labels = group_labels(how)
+            count = int(labels.max()) + 1
+            rows.append([spec["label"], name, how.call, how.torch_call, f"{count} × {labels.size // count}"])
+    return ui.html_table(
+        ["layout", "norm", "lnlib", "torch", "groups × values"],
+        rows,
+        caption=f"Which axes each norm averages over (N = 4, C = D = 6, L = 5, H × W = 2 × 3, G = {groups})",
+    )
+
+
+def normalize(x, how: Grouping, eps: float = 1e-5) -> np.ndarray:
+    """``x`` normalized as ``how`` says, without γ and β: standardize (or rms_norm) over its axes."""
+    x = np.asarray(x)
+    if x.shape != how.shape:
+        raise ValueError(f"x must have the layout's shape {how.shape}, got {x.shape}")
+    view = x.reshape(how.view_shape)
+    if how.norm == "rms":
+        return rms_norm(view, view.shape[how.axis[0] :], eps=eps).reshape(x.shape)
+    return standardize(view, how.axis, eps).reshape(x.shape)
+
+
+def group_labels(how: Grouping) -> np.ndarray:
+    """An integer per element of the input: equal integers share one mean and variance.
+
+    Read off ``standardize``'s moments: they have one entry per group, so numbering the entries and
+    broadcasting the numbers back over the averaged axes labels every element with its group.
+    """
+    _, mean, _ = standardize(np.zeros(how.view_shape), how.axis, return_moments=True)
+    numbers = np.arange(mean.size).reshape(mean.shape)
+    return np.broadcast_to(numbers, how.view_shape).reshape(how.shape)
+
+
+def moved_by(x, how: Grouping, index: tuple, delta: float = 1.0) -> np.ndarray:
+    """Which outputs change when the single input ``x[index]`` changes by ``delta`` (a boolean array)."""
+    x = np.asarray(x, dtype=np.float64)
+    nudged = x.copy()
+    nudged[index] += delta
+    return normalize(nudged, how) != normalize(x, how)
+
+
+def example_input(layout: str, seed: int = 0) -> np.ndarray:
+    """A seeded float64 input of the layout's shape."""
+    return np.random.default_rng(seed).standard_normal(LAYOUTS[layout]["shape"])
+
+
+# ---------------------------------------------------------------------------
+# The pictures: an unfolded grid of every group, and Wu & He's cube
+# ---------------------------------------------------------------------------
+
+
+def as_cube(values: np.ndarray, layout: str) -> np.ndarray:
+    """An array of the layout's shape as (N, C, S): examples, channels (or features), positions."""
+    values = np.asarray(values)
+    if layout == "features":
+        return values[:, :, None]
+    if layout == "tokens":
+        return values.transpose(0, 2, 1)  # (N, L, D) → (N, D, L)
+    n, c = values.shape[:2]
+    return values.reshape(n, c, -1)
+
+
+DEPTH = np.array([0.45, 0.35])  # the drawing's step for one example along N
+
+
+def cube_cells(n: int, c: int, s: int) -> tuple:
+    """``(polygons, cells)``: the visible faces of an n × c × s cube of cells (C right, S up, N into the page),
+    and the (n, c, s) index of each polygon's cell."""
+    polygons, cells = [], []
+    for ci in range(c):  # front face: example 0
+        for si in range(s):
+            polygons.append([(ci, si), (ci + 1, si), (ci + 1, si + 1), (ci, si + 1)])
+            cells.append((0, ci, si))
+    for ni in range(n):  # top face: the last position
+        for ci in range(c):
+            a, b = ni * DEPTH, (ni + 1) * DEPTH
+            polygons.append(
+                [
+                    (ci + a[0], s + a[1]),
+                    (ci + 1 + a[0], s + a[1]),
+                    (ci + 1 + b[0], s + b[1]),
+                    (ci + b[0], s + b[1]),
+                ]
+            )
+            cells.append((ni, ci, s - 1))
+    for ni in range(n):  # right face: the last channel
+        for si in range(s):
+            a, b = ni * DEPTH, (ni + 1) * DEPTH
+            polygons.append(
+                [
+                    (c + a[0], si + a[1]),
+                    (c + b[0], si + b[1]),
+                    (c + b[0], si + 1 + b[1]),
+                    (c + a[0], si + 1 + a[1]),
+                ]
+            )
+            cells.append((ni, c - 1, si))
+    return polygons, cells
+
+
+def highlighted_cells(labels_cube: np.ndarray, cells: list) -> np.ndarray:
+    """For each visible cell, whether it shares its group with the front top-left cell (as in Wu & He's figure)."""
+    target = labels_cube[0, 0, labels_cube.shape[2] - 1]
+    return np.array([labels_cube[cell] == target for cell in cells])
+
+
+class _SharingView:
+    """The two pictures of a grouping: every group in its own colour, and one group on the cube."""
+
+    def __init__(self) -> None:
+        figure, (grid_axes, cube_axes) = style.new_figure(12.5, 4.8, nrows=1, ncols=2, width_ratios=(1, 1.1))
+        n, c = 4, 6
+        self.image = grid_axes.imshow(
+            np.ones((n, c, 3)), extent=(0, c, 0, 1), aspect="auto", interpolation="nearest"
+        )
+        self.position_lines = LineCollection([], colors="white", linewidths=1.5)
+        grid_axes.add_collection(self.position_lines)
+        # painted over the image, so they must be dynamic too
+        self.example_lines = LineCollection(
+            [[(0, k / n), (c, k / n)] for k in range(1, n)], colors="black", linewidths=3
+        )
+        grid_axes.add_collection(self.example_lines)
+        grid_axes.set_xticks(np.arange(c) + 0.5, [str(i + 1) for i in range(c)])
+        grid_axes.set_yticks((np.arange(n)[::-1] + 0.5) / n, [f"n = {i + 1}" for i in range(n)])
+        grid_axes.grid(False)
+        grid_axes.set_xlabel("channel c (feature d for tokens)")
+        grid_axes.set_ylabel("example n; inside it, positions")
+        grid_axes.set_title("one colour = one mean and variance")
+        self.cube = PolyCollection([], edgecolors="black", linewidths=1)
+        cube_axes.add_collection(self.cube)
+        cube_axes.set_xlim(-0.8, c + n * DEPTH[0] + 1.0)
+        cube_axes.set_ylim(-2.2, 6 + n * DEPTH[1] + 0.4)
+        cube_axes.set_aspect("equal")
+        cube_axes.axis("off")
+        cube_axes.set_title("as a cube (Wu & He 2018, Fig. 2)")
+        self.caption = cube_axes.text((c + n * DEPTH[0]) / 2, -1.6, "", ha="center", va="center")
+        self.channel_label = cube_axes.text(c / 2, -0.6, "", ha="center")
+        self.position_label = cube_axes.text(-0.5, 0, "", ha="right", va="center", rotation=90)
+        self.example_label = cube_axes.text(0, 0, "N", ha="left", va="bottom")
+        dynamic = [
+            self.image,
+            self.position_lines,
+            self.example_lines,
+            self.cube,
+            self.caption,
+            self.channel_label,
+            self.position_label,
+            self.example_label,
+        ]
+        self.figure = ui.FigureView(figure, dynamic=dynamic)
+
+    def show(self, how: Grouping) -> None:
+        labels = group_labels(how)
+        cube = as_cube(labels, how.layout)
+        n, c, s = cube.shape
+        # the grid: rows are (example, position), columns are channels
+        rows = cube.transpose(0, 2, 1)[:, ::-1, :].reshape(n * s, c)  # positions upwards inside each example
+        self.image.set_data(GROUP_PALETTE_RGB[rows % len(GROUP_PALETTE)])
+        self.position_lines.set_segments(
+            [[(0, k / (n * s)), (c, k / (n * s))] for k in range(1, n * s) if k % s]
+        )
+        groups = labels.max() + 1
+        self.caption.set_text(f"{NORM_TITLES[how.norm]}: {groups} groups of {labels.size // groups} values")
+        polygons, cells = cube_cells(n, c, s)
+        shared = highlighted_cells(cube, cells)
+        self.cube.set_verts(polygons)
+        self.cube.set_facecolors(
+            np.where(shared[:, None], _rgba(style.NORM_COLORS[how.norm]), _rgba("#f2f2f2"))
+        )
+        layout = LAYOUTS[how.layout]
+        self.channel_label.set_text(f"{layout['channel']} →")
+        self.position_label.set_position((-0.2, s / 2))
+        self.position_label.set_text(f"{layout['positions']} →")
+        self.example_label.set_position((c + n * DEPTH[0] + 0.1, s + n * DEPTH[1]))
+        self.figure.draw()
+
+
+def _rgba(color: str) -> np.ndarray:
+    from matplotlib.colors import to_rgba
+
+    return np.array(to_rgba(color))
+
+
+GROUP_PALETTE_RGB = np.array([_rgba(color)[:3] for color in GROUP_PALETTE])
+
+
+def sharing_note(how: Grouping, x=None) -> str:
+    """What the pictures show, in words, with the perturbation check's result."""
+    labels = group_labels(how)
+    groups = int(labels.max()) + 1
+    size = labels.size // groups
+    x = example_input(how.layout) if x is None else x
+    index = (0,) * len(how.shape)
+    moved = moved_by(x, how, index)
+    shared = labels == labels[index]
+    verdict = "exactly the values of its group" if np.array_equal(moved, shared) else "NOT its group (a bug)"
+    statistic = "mean square" if how.norm == "rms" else "mean and variance"
+    lines = [
+        f"<code>{how.call}</code> on x of shape {how.shape}, as torch's <code>{how.torch_call}</code>: "
+        f"{groups} groups of {size} values, each with its own {statistic}.",
+        f"Check: changing the single value x{list(index)} moved {int(moved.sum())} outputs, {verdict}.",
+    ]
+    if how.norm == "rms":
+        lines.append(
+            "RMSNorm divides by √(mean of x² + ε) and subtracts no mean; it shares over the same "
+            "elements as LayerNorm."
+        )
+    return "<br>".join(lines)
+
+
+class SharingApp(ui.App):
+    """Pick a layout and a norm: the elements that share one mean and variance, computed by standardize."""
+
+    def __init__(self) -> None:
+        controls = {
+            "layout": ui.choice(
+                "layout", "", [(spec["label"], name) for name, spec in LAYOUTS.items()], "images"
+            ),
+            "norm": ui.choice("norm", "", [(label, name) for name, label in NORM_TITLES.items()], "batch"),
+        }
+        self.view = _SharingView()
+        self.start(controls, [self.view.figure], "Which elements share one mean and variance?")
+
+    def update(self) -> str:
+        how = grouping(self.value("layout"), self.value("norm"))
+        self.view.show(how)
+        note = sharing_note(how)
+        if how.layout == "features" and how.norm == "instance":
+            raise ui.Explained(
+                note + "<br>InstanceNorm averages over positions, and (N, C) features have none: every group "
+                "holds one value, whose variance is 0, so every output is 0/√ε = 0 whatever the input (the "
+                "check above finds that nothing moves). torch refuses it in training: <i>Expected more than 1 "
+                "spatial element when training, got input size torch.Size([4, 6, 1])</i>."
+            )
+        return note
+
+
+class GroupNormApp(ui.App):
+    """GroupNorm of (N, C, H, W) images with G groups: G = 1 is LayerNorm, G = C is InstanceNorm."""
+
+    def __init__(self) -> None:
+        controls = {"groups": ui.choice("G", "groups", list(GROUP_CHOICES), DEFAULT_GROUPS)}
+        self.view = _SharingView()
+        self.start(controls, [self.view.figure], "GroupNorm: from LayerNorm (G = 1) to InstanceNorm (G = C)")
+
+    def update(self) -> str:
+        groups = self.value("groups")
+        how = grouping("images", "group", groups)
+        self.view.show(how)
+        note = sharing_note(how)
+        same_as = {1: ("layer", "LayerNorm over (C, H, W)"), 6: ("instance", "InstanceNorm")}
+        if groups in same_as:
+            other, name = same_as[groups]
+            identical = np.allclose(
+                normalize(example_input("images"), how),
+                normalize(example_input("images"), grouping("images", other)),
+                atol=1e-12,
+            )
+            note += (
+                f"<br>With G = {groups}, GroupNorm is {name}: their outputs agree "
+                f"{'to rounding' if identical else 'NOT (a bug)'}."
+            )
+        else:
+            note += f"<br>With G = {groups}, each group holds {6 // groups} channels of one example, at every position."
+        return note

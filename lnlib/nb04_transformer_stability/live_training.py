@@ -1,0 +1,199 @@
+"""Notebook 04's live training: a button trains one run of the learner's choice and draws its curve as it goes.
+
+A run that diverges or passes the time limit stops and says so; the estimate of its duration comes
+from the cached runs' CPU times.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import ipywidgets as widgets
+import numpy as np
+
+from lnlib import ui
+from lnlib.nb04_transformer_stability.apps import lr_label, placement_note
+from lnlib.nb04_transformer_stability.figures import (
+    fixed_title,
+    loss_axis,
+    norm_color,
+)
+from lnlib.nb04_transformer_stability.verdicts import (
+    LOSS_LIMITS,
+    NORM_NAMES,
+    cached_results,
+    describe_runs,
+)
+from lnlib.transformer import experiments, training
+from lnlib.transformer.training import TrainConfig
+from lnlib.ui import style
+
+LIVE_TIME_LIMIT = 20.0  # seconds; a live run stops there and says so
+LIVE_REDRAW_EVERY = 5  # steps between two redraws of the live curve
+
+
+def estimated_seconds(config: TrainConfig, results=None) -> float:
+    """How long ``config`` should take to train here: the cache's median wall time per step·block·(sequences + 8),
+    times ``config``'s."""
+    results = cached_results(results)
+    rates = [
+        r["wall_time"] / (r["config"]["steps"] * r["config"]["n_layers"] * (r["config"]["batch_size"] + 8))
+        for r in results.data["runs"]
+        if r.get("wall_time")
+    ]
+    return float(np.median(rates)) * config.steps * config.n_layers * (config.batch_size + 8)
+
+
+class TransformerLiveTrainingApp(ui.App):
+    """Pick any configuration; see its cached curve if there is one; press the button to train it live."""
+
+    def __init__(self, results=None) -> None:
+        self.results = cached_results(results)
+        controls = {
+            "norm": ui.choice(
+                "norm", "", [(NORM_NAMES[n], n) for n in ("none", "layer", "batch", "rms")], "layer"
+            ),
+            "placement": ui.choice("placement", "", [("Post", "post"), ("Pre", "pre")], "post"),
+            "depth": ui.slider("L", "depth, blocks", 12, 1, 12, integer=True),
+            "lr": ui.choice(
+                "η",
+                "learning rate",
+                [(lr_label(lr), lr) for lr in (1e-4,) + experiments.LEARNING_RATES],
+                1e-2,
+            ),
+            "warmup": ui.choice("warm-up", "steps", list(experiments.WARMUP_STEPS), 0),
+            "batch": ui.choice("B", "batch size", [2, 4, 8, 16, 32], 16),
+            "padded": ui.choice("sequences", "", [("full", False), ("padded", True)], False),
+        }
+        self.button = widgets.Button(
+            description="Train live (seed 0)",
+            button_style="primary",
+            layout=widgets.Layout(width="260px", height="40px"),
+        )
+        self.button.add_class("lnlib-train-button")
+        self.button.on_click(self.train_live)
+        self.progress = widgets.HTML()
+        self.progress.add_class("lnlib-output")
+        self.figure, self.axis = style.new_figure(11, 4.6)
+        loss_axis(self.axis)
+        self.cached_line = self.axis.plot(
+            [], [], color="black", alpha=0.35, linewidth=5, label="from the cache"
+        )[0]
+        self.live_line = self.axis.plot([], [], label="live")[0]
+        self.live_cross = self.axis.plot([], [], "x", markersize=16, mew=3, color="#D55E00")[0]
+        self.axis.legend(loc="lower left")
+        # the axes are the same for every configuration: only the curves, the × and the title are re-painted
+        self.view = ui.FigureView(
+            self.figure, dynamic=[self.cached_line, self.live_line, self.live_cross, self.axis.title]
+        )
+        self.live = None  # (config, result, note) of the last live run
+        self.start(controls, [self.progress, self.view], "Train one configuration yourself")
+        # the button under the controls, above the note, the progress line and the figure
+        self.widget.children = self.widget.children[:-3] + (self.button,) + self.widget.children[-3:]
+
+    def config(self) -> TrainConfig:
+        norm = self.value("norm")
+        return TrainConfig(
+            norm=norm,
+            placement="pre" if norm == "none" else self.value("placement"),
+            n_layers=int(self.value("depth")),
+            lr=self.value("lr"),
+            warmup_steps=self.value("warmup"),
+            batch_size=self.value("batch"),
+            padded=self.value("padded"),
+        )
+
+    def update(self) -> str:
+        config = self.config()
+        self.progress.value = ""
+        self.live_line.set_data([], [])
+        self.live_cross.set_data([], [])
+        self.live_line.set_color(norm_color(config.norm))
+        fixed_title(
+            self.axis,
+            f"{config.label}, lr {config.lr:g}, warm-up {config.warmup_steps}, batch "
+            f"{config.batch_size}{', padded' if config.padded else ''}",
+        )
+        cached = self.results.run(config) if self.results.has(config) else None
+        self.cached_line.set_data(
+            np.arange(len(cached.losses)) if cached else [],
+            style.smooth_curve(cached.losses) if cached else [],
+        )
+        same = placement_note(config.norm, self.value("placement"))
+        if self.live is not None and self.live[0] == config:
+            self._draw_live(self.live[1])
+            self.view.draw()
+            return self.live[2] + same
+        self.view.draw()
+        seconds = estimated_seconds(config, self.results)
+        if cached is not None:
+            return (
+                f"In the cache: {describe_runs([cached])} (grey). Press the button to train it again live "
+                f"(about {seconds:.0f} s): the live curve should retrace the grey one exactly.{same}"
+            )
+        return (
+            f"Not in the cache. Press the button to train it live (about {seconds:.0f} s here, 150 steps)."
+            f"{same}"
+        )
+
+    def _draw_live(self, result) -> None:
+        self.live_line.set_data(np.arange(len(result.losses)), style.smooth_curve(result.losses))
+        if result.diverged:
+            self.live_cross.set_data([result.diverged_step], [LOSS_LIMITS[1] - 0.1])
+
+    def train_live(self, button=None) -> None:
+        """Train the chosen configuration, drawing the loss as it goes; any failure becomes a sentence."""
+        config = self.config()
+        self.button.disabled = True
+        start = time.perf_counter()
+
+        def on_step(result) -> bool:
+            step = len(result.losses)
+            if step % LIVE_REDRAW_EVERY == 0:
+                self._draw_live(result)
+                self.view.draw()
+                self.progress.value = (
+                    f"<span style='font-size:16px'>step {step} of {config.steps}, "
+                    f"{time.perf_counter() - start:.1f} s</span>"
+                )
+            return time.perf_counter() - start > LIVE_TIME_LIMIT
+
+        try:
+            result = training.train(config, on_step=on_step, progress=False)
+            note = self._live_note(config, result)
+        except Exception as error:  # training never raises for a valid config; say so if it ever does
+            result = training.TrainResult(config)
+            note = html.escape(
+                f"Training stopped with an error the course did not expect ({type(error).__name__}: "
+                f"{error}). Please report it."
+            )
+        finally:
+            self.button.disabled = False
+        self.live = (config, result, note)
+        self.refresh()
+
+    def _live_note(self, config: TrainConfig, result) -> str:
+        took = f"{result.wall_time:.1f} s"
+        if result.diverged:
+            return (
+                f"<b>Diverged at step {result.diverged_step}</b> ({took}): the loss or a gradient became "
+                f"NaN or infinite, so training was stopped there. The updates grew too large for the "
+                f"numbers to stay finite — the instability this notebook is about. Try a smaller learning "
+                f"rate, a warm-up, or Pre-LN."
+            )
+        if len(result.losses) < config.steps:
+            return (
+                f"Stopped after {len(result.losses)} of {config.steps} steps: the live demo's time limit of "
+                f"{LIVE_TIME_LIMIT:.0f} s (the machine is busy, or the model is large). Loss so far "
+                f"{ui.format_number(result.losses[-1], 3)}."
+            )
+        cached = self.results.run(config) if self.results.has(config) else None
+        same = ""
+        if cached is not None:
+            same = (
+                " It retraced the cached run exactly."
+                if np.allclose(cached.losses, result.losses, rtol=1e-5)
+                else " It differs from the cached run: this machine computes slightly differently."
+            )
+        return f"Trained in {took}: {describe_runs([result])}.{same}"

@@ -1,0 +1,644 @@
+r"""The ledger of notebook 06: every claim of the five articles, its verdict, and the evidence.
+
+Each :class:`Claim` holds the article's words (Chinese, as printed), the claim in English, a verdict,
+one or two sentences of reasons, where the evidence is (a section of notebook 06, another
+notebook, a paper), and, where the evidence can be computed, a function that computes it now and
+returns its numbers as a sentence (:func:`evidence`). Verdicts:
+
+- **holds**: true as stated (within what a toy can show, which the reason says);
+- **partly**: part of it is true, or true with a condition the article leaves out;
+- **depends**: true in some settings and false in others, and the article does not say which;
+- **does not hold**: the measurement or the literature says otherwise;
+- **unsupported**: stated without evidence, and the course finds none for it.
+
+:data:`INDEX_TOPICS` lists the claims named in the index of the articles
+(``../shared/articles/README.md``); a test checks that each has a row.
+
+Its size is earned by one concern, the ledger itself: most of its lines are the 39 claims' quotes,
+verdicts and reasons; the code that computes the evidence is in :mod:`.evidence`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lnlib.nb06_claims_tested.evidence import (
+    evidence_batch_independence,
+    evidence_compute,
+    evidence_coupling,
+    evidence_distributed,
+    evidence_eps_default,
+    evidence_formulas,
+    evidence_generalization,
+    evidence_gradients,
+    evidence_ics,
+    evidence_invariances,
+    evidence_learning_rates,
+    evidence_memory,
+    evidence_mymodel,
+    evidence_numpy_snippet,
+    evidence_padding,
+    evidence_post_ln,
+    evidence_rnn,
+    evidence_sensitivity,
+    evidence_torch_check,
+    evidence_train_eval,
+    evidence_usage,
+)
+from lnlib.ui.text import Markdown, markdown_table
+
+CLAIM_VERDICTS = ("holds", "partly", "depends", "does not hold", "unsupported")
+CLAIM_VERDICT_MARKS = {
+    "holds": "✅ holds",
+    "partly": "🟡 partly",
+    "depends": "🔀 depends",
+    "does not hold": "❌ does not hold",
+    "unsupported": "❔ unsupported",
+}
+ARTICLES = {
+    "000": "000_90a4afac3d34955c.txt (Layer Normalization 解析)",
+    "001": "001_e0437899dff476c5.txt (老饼讲解: 层归一化是什么LN)",
+    "002": "002_7f1b31f3f2db1d55.txt (为什么Transformer使用LN而不是BN)",
+    "003": "003_ea92f7bf1da82ff7.txt (batchnormalization 和 layernormalization)",
+    "004": "004_4a60ea9dbcdfaa57.txt (层归一化在深度神经网络中的应用与作用)",
+}
+
+
+# The claims the articles' index names, as (article, topic): each must have a ledger row with that topic.
+INDEX_TOPICS = (
+    ("000", "numpy snippet"),
+    ("000", "small batches"),
+    ("000", "RNNs"),
+    ("000", "compute at high dimension"),
+    ("001", "formulas"),
+    ("001", "eps 0.00005"),
+    ("001", "torch check without eps"),
+    ("001", "Linear-LayerNorm-Tanh"),
+    ("002", "parallel processing"),
+    ("002", "variable lengths"),
+    ("002", "training stability"),
+    ("002", "memory efficiency"),
+    ("003", "cross-device synchronisation"),
+    ("003", "BN noise harms RNNs"),
+    ("003", "MyModel"),
+    ("004", "Post-LN formula"),
+    ("004", "learning-rate range"),
+    ("004", "hyper-parameter sensitivity"),
+    ("004", "internal covariate shift"),
+    ("004", "implicit regularization"),
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One row of the ledger."""
+
+    id: str
+    article: str  # "000" … "004"
+    quote: str  # the article's words, as printed
+    claim: str  # the claim in English
+    verdict: str  # one of CLAIM_VERDICTS
+    reason: str  # why, in one or two sentences, with the numbers that decide it
+    evidence: str  # where the evidence is: a section of notebook 06, another notebook, a paper
+    check: Callable | None = None  # computes the evidence now; returns a sentence with its numbers
+    topic: str = ""  # the index topic this row covers, if any
+
+
+S = "notebook 06"
+LEDGER = (
+    # ---- article 000 -------------------------------------------------------------------------
+    Claim(
+        "000-a",
+        "000",
+        "旨在解决神经网络训练中的梯度消失、梯度爆炸等问题",
+        "LN addresses vanishing and exploding gradients.",
+        "partly",
+        "At initialization LN makes the gradients' size independent of the weights' scale (no norm: a factor "
+        "of about 7·10⁹ between weight scales 0.7 and 1.4 in a 30-layer MLP; LN: about 1.6), and its input "
+        "gradient scales as 1/scale. It does not fix every scale problem: Post-LN Transformers still have "
+        "ill-scaled gradients at initialization and need warm-up (Xiong et al. 2020).",
+        f"{S} § 5 (gradient flow); notebook 05 § 4; notebook 04 (warm-up)",
+        evidence_gradients,
+    ),
+    Claim(
+        "000-b",
+        "000",
+        "它不依赖于batch的样本数量 … 更适合用于小批量数据训练",
+        "LN does not depend on the batch, so it suits small batches.",
+        "holds",
+        "An example's LN output is the same in every batch (even a batch of one); its BN output moves with its "
+        "batchmates by about 1/√N, and BN cannot train on one example.",
+        f"{S} § 2; notebook 03",
+        evidence_batch_independence,
+        "small batches",
+    ),
+    Claim(
+        "000-c",
+        "000",
+        "Layer Normalization在循环神经网络(RNN)等需要处理序列数据的模型中表现更加出色",
+        "LN performs better in RNNs and other sequence models.",
+        "depends",
+        "LN was designed for RNNs (Ba et al. 2016 report faster training of LSTMs and GRUs with it), but in our "
+        "memory task a tanh RNN with LN stays at chance over 30 tokens (it learns over 10) while the same RNN "
+        "without a norm, or with batch norm over 8 or more examples per statistic, learns it perfectly.",
+        f"{S} § 2 (RNN); Ba et al. 2016 § 6; Cooijmans et al. 2016",
+        evidence_rnn,
+        "RNNs",
+    ),
+    Claim(
+        "000-d",
+        "000",
+        "具有更好的泛化能力",
+        "LN generalizes better (than BN).",
+        "partly",
+        "On our held-out test LN generalizes better than BN (0.58 vs 0.54 accuracy) but no better than no norm "
+        "at all (−0.4 ± 0.2 points): what is better is BN's worse, not LN's better.",
+        f"{S} § 8",
+        evidence_generalization,
+    ),
+    Claim(
+        "000-e",
+        "000",
+        "它能够加速模型训练过程,使得模型更容易收敛",
+        "LN speeds up training and makes convergence easier.",
+        "depends",
+        "In Transformers LN is what makes deep models trainable (notebook 04). In our 10-layer MLP it trains "
+        "slower than no norm at the same learning rate, and in our RNN it stops learning altogether.",
+        f"{S} § 6–7; notebook 04",
+        evidence_learning_rates,
+    ),
+    Claim(
+        "000-f",
+        "000",
+        "在计算上的复杂度相对较高,同时在特征维度较高时会带来一定的训练速度问题",
+        "LN costs more compute than BN, and slows training at high feature dimension.",
+        "does not hold",
+        "Both norms do the same O(N·D) arithmetic, and nothing in LN's grows with D. Measured (forward + backward, "
+        "the same number of values at every D), LN is slower only at the smallest feature dimensions, where its "
+        "many short rows are each a reduction of its own, and no slower at the largest: the opposite of the claim.",
+        f"{S} § 4 (live measurement)",
+        evidence_compute,
+        "compute at high dimension",
+    ),
+    Claim(
+        "000-g",
+        "000",
+        "mean = np.mean(features, axis=-1, keepdims=True) … np.sqrt(variance + epsilon)",
+        "The NumPy snippet computes layer norm.",
+        "holds",
+        "np.var is the biased variance, as in LN, and ε sits inside the square root: the snippet agrees with "
+        "torch to rounding. Its γ, β drawn at random are unusual (torch starts from γ = 1, β = 0) but not wrong.",
+        "notebook 01",
+        evidence_numpy_snippet,
+        "numpy snippet",
+    ),
+    # ---- article 001 -------------------------------------------------------------------------
+    Claim(
+        "001-a",
+        "001",
+        "公式(1)就是对当层所有节点进行标准(归一)化 … 每个神经元对应的 是独立的",
+        "LN standardizes the n neurons of a layer (1), then scales and shifts each with its own γ, β (2).",
+        "holds",
+        "The formula is torch's LayerNorm to rounding, with one (γ, β) pair per neuron.",
+        "notebooks 01 and 02",
+        evidence_formulas,
+        "formulas",
+    ),
+    Claim(
+        "001-b",
+        "001",
+        "一个较小的数,通常取为0.00005",
+        "ε is usually 0.00005.",
+        "does not hold",
+        "No common library uses 0.00005 by default: PyTorch 1e-5, Keras 1e-3, BERT 1e-12. Any small ε works; "
+        "its size matters only when the variance is tiny (notebook 01).",
+        "notebook 01; library defaults",
+        evidence_eps_default,
+        "eps 0.00005",
+    ),
+    Claim(
+        "001-c",
+        "001",
+        "可见,pytorch中的LayerNorm实际就是按层归一化公式进行计算",
+        "PyTorch's LayerNorm computes exactly the LN formula (checked with a hand formula without ε).",
+        "holds",
+        "It does, but the article's check leaves ε out, so the two differ by about 1.8e-5, hidden by printing "
+        "four decimals.",
+        "notebook 01",
+        evidence_torch_check,
+        "torch check without eps",
+    ),
+    Claim(
+        "001-d",
+        "001",
+        "层归一化一般用于激活函数之前",
+        "LN is normally placed before the activation function.",
+        "depends",
+        "So in Ba et al.'s RNNs and in article 001's Linear → LN → Tanh. Transformers put it around whole "
+        "sub-layers instead: after the residual sum (Post-LN) or before attention and the feed-forward block "
+        "(Pre-LN), not before an activation.",
+        "notebook 04; Ba et al. 2016; Vaswani et al. 2017",
+        evidence_post_ln,
+    ),
+    Claim(
+        "001-e",
+        "001",
+        "批归一化BN一般作为CNN的归一化方法,而层归一化LN则是作为RNN的归一化方法",
+        "BN is the norm of CNNs, LN the norm of RNNs.",
+        "partly",
+        "True of the 2016 landscape. Since then LN is above all the norm of Transformers, and modern CNNs use it "
+        "too (ConvNeXt, Liu et al. 2022); BN has been made to work in RNNs (Cooijmans et al. 2016).",
+        "Ba et al. 2016; Liu et al. 2022; Cooijmans et al. 2016",
+    ),
+    Claim(
+        "001-f",
+        "001",
+        "LN的提出主要是因为批归一化BN难以应用于RNN等应用于时间序列的神经网络模型",
+        "LN was proposed because BN is hard to apply to RNNs.",
+        "holds",
+        "That is Ba et al.'s own motivation: BN needs statistics per time step and a batch; LN needs neither.",
+        "Ba, Kiros and Hinton 2016, abstract and § 1",
+    ),
+    Claim(
+        "001-g",
+        "001",
+        "nn.Linear(3, 5) … nn.LayerNorm(5,eps=0.00005) … nn.Tanh()",
+        "Linear → LayerNorm → Tanh: the usage example runs.",
+        "holds",
+        "It runs on the article's input, including the un-batched x of shape (3,), since LN works on the last axis.",
+        "notebook 01",
+        evidence_usage,
+        "Linear-LayerNorm-Tanh",
+    ),
+    # ---- article 002 -------------------------------------------------------------------------
+    Claim(
+        "002-a",
+        "002",
+        "BN依赖于整个mini-batch的数据,这与Transformer并行处理机制的需求相悖",
+        "BN's dependence on the whole mini-batch conflicts with the Transformer's parallel processing.",
+        "partly",
+        "BN's statistics are a parallel reduction, no obstacle to parallel hardware. What is true: BN couples the "
+        "examples of a batch (every example moves every other's gradient), needs synchronising across devices, and "
+        "over batch × time it mixes positions, which lets later tokens leak into earlier ones in a causal model "
+        "(notebook 04).",
+        f"notebook 05 § 4; {S} § 3; notebook 04",
+        evidence_coupling,
+        "parallel processing",
+    ),
+    Claim(
+        "002-b",
+        "002",
+        "Transformer通常处理不同长度的序列,BN难以适应这种变化,而Layer Norm则无此问题",
+        "With sequences of varying length BN struggles and LN does not.",
+        "holds",
+        "Padded positions enter BN's statistics, so a token's output depends on how much padding its batch has; "
+        "LN normalizes each token alone. (BN can mask the padding, at the cost of more code; Shen et al. 2020 "
+        "find BN in Transformers still trails LN.)",
+        f"{S} § 2; notebook 03; notebook 04",
+        evidence_padding,
+        "variable lengths",
+    ),
+    Claim(
+        "002-c",
+        "002",
+        "Layer Norm在处理变长输入时显示出更好的稳定性,这对于提高模型的泛化能力至关重要",
+        "LN is more stable with variable-length input, which is crucial for generalization.",
+        "partly",
+        "The first half holds (per-token statistics; notebook 04 measures the gap with padding). The link to "
+        "generalization is asserted, not shown, and our held-out test finds no generalization benefit of LN.",
+        f"notebook 04; {S} § 8",
+        evidence_padding,
+        "training stability",
+    ),
+    Claim(
+        "002-d",
+        "002",
+        "处理大规模数据时,Layer Norm的内存效率优于BN",
+        "LN is more memory-efficient than BN on large data.",
+        "does not hold",
+        "Both keep the input for the backward pass; beyond it LN keeps 2 numbers per example or token, BN 4 per "
+        "feature. Both extras are a fraction of a percent of the input at real sizes, and LN's is the larger one "
+        "whenever there are more tokens than twice the features.",
+        f"{S} § 4 (autograd's saved tensors, measured)",
+        evidence_memory,
+        "memory efficiency",
+    ),
+    Claim(
+        "002-e",
+        "002",
+        "BN的有效性依赖于较大的batch大小,这在处理小批量数据或单个数据样本时成为一个限制",
+        "BN needs large batches; LN works even for a single example.",
+        "holds",
+        "BN's output noise grows as the batch shrinks (about 1/√N) and BN cannot train on a batch of one; "
+        "Wu and He (2018) measure BN's error rising sharply below about 8 images per batch.",
+        f"{S} § 2; notebook 03; Wu and He 2018",
+        evidence_batch_independence,
+    ),
+    # ---- article 003 -------------------------------------------------------------------------
+    Claim(
+        "003-a",
+        "003",
+        "都是用于神经网络中的正则化技术,旨在提高模型的训练效果和泛化能力",
+        "BN and LN are regularization techniques that improve generalization.",
+        "partly",
+        "They are normalization techniques. BN's batch noise can regularize (Ioffe and Szegedy 2015 could drop "
+        "dropout; Luo et al. 2019), LN has no such noise; in our held-out test neither improved generalization "
+        "(BN was 4.6 points worse than no norm).",
+        f"{S} § 8; Luo et al. 2019",
+        evidence_generalization,
+    ),
+    Claim(
+        "003-b",
+        "003",
+        "它们的目标都是通过减少内部协变量转移(Internal Covariate Shift)来加速训练过程",
+        "BN and LN speed up training by reducing internal covariate shift.",
+        "does not hold",
+        "Santurkar et al. (2018): BN with noise that makes layer inputs shift more than without any norm still "
+        "trains well, BN does not reduce ICS measured by gradients, and what it does is smooth the loss landscape. "
+        "Our small repeat agrees on all three (the noisy BN: 2.4× the shift of no norm, yet loss 0.41 vs 0.61).",
+        f"{S} § 6; Santurkar et al. 2018",
+        evidence_ics,
+    ),
+    Claim(
+        "003-c",
+        "003",
+        "它不依赖于batch的大小,因此在训练和推理时具有更好的鲁棒性",
+        "LN does not depend on the batch, so it behaves the same in training and inference.",
+        "holds",
+        "BN switches from batch statistics to running averages at inference, so the same batch gives two outputs; "
+        "LN has no modes.",
+        f"{S} § 2; notebook 03",
+        evidence_train_eval,
+    ),
+    Claim(
+        "003-d",
+        "003",
+        "对于序列型任务如RNN/LSTM等可能会引入额外噪声干扰长期依赖关系的学习效率",
+        "BN's cross-example noise harms learning long-range dependencies in RNNs.",
+        "partly",
+        "The noise is real and the recurrence carries it: it harms when statistics come from few examples (in our "
+        "memory task BN with statistics over 4 or 2 examples stays near chance) but not with 8 or more (≥ 99 %), "
+        "in line with Cooijmans et al. (2016). LN, free of that noise, failed our task for another reason.",
+        f"{S} § 2; Cooijmans et al. 2016; Ba et al. 2016",
+        evidence_rnn,
+        "BN noise harms RNNs",
+    ),
+    Claim(
+        "003-e",
+        "003",
+        "BN需要同步各设备间产生的统计数据以维持一致性,增加了通信开销。然而,LN仅需关注局部区域内的数值变化",
+        "In distributed training BN must synchronise its statistics across devices; LN needs no communication.",
+        "holds",
+        "Shown with torch.distributed (gloo) on 2 local processes: each process's BN statistics differ from the "
+        "whole batch's unless all-reduced (then they agree to 1e-16); LN's outputs are identical however the batch "
+        "is split. Without synchronisation BN still trains, on per-device statistics.",
+        f"{S} § 3 (live, 2 processes)",
+        evidence_distributed,
+        "cross-device synchronisation",
+    ),
+    Claim(
+        "003-f",
+        "003",
+        "利用全局信息有助于提升表征质量",
+        "For CNNs BN is recommended, because pixels are spatially correlated.",
+        "partly",
+        "BN is the standard norm of classic CNNs (ResNet) and Ba et al. found LN behind BN in ConvNets; the reason "
+        "given (spatial correlation) is not the one the literature gives, and BN fails CNNs with small batches "
+        "(Wu and He 2018).",
+        "He et al. 2016; Ba et al. 2016 § 6.7; Wu and He 2018",
+    ),
+    Claim(
+        "003-g",
+        "003",
+        "LN能有效缓解梯度消失问题的同时还不会破坏原有语义结构完整性",
+        "In Transformers LN relieves vanishing gradients without harming the semantic structure.",
+        "partly",
+        "Pre-LN Transformers have well-behaved gradients; Post-LN ones have large gradients near the output at "
+        "initialization and need warm-up (Xiong et al. 2020). 'Semantic structure' is not defined, so not testable.",
+        "notebook 04; Xiong et al. 2020",
+        evidence_gradients,
+    ),
+    Claim(
+        "003-h",
+        "003",
+        "self.fc = nn.Linear(1024, 512) … F.relu(self.bn(self.conv(x)))",
+        "The MyModel example (Conv2d + BatchNorm2d, Linear + LayerNorm) runs.",
+        "does not hold",
+        "As printed its first call fails with a name error: F is never imported. With F imported it runs only on 6×6 inputs, "
+        "because Linear(1024, 512) needs 64·(H − 2)·(W − 2) = 1024. Pooling to 4×4 before flattening fixes it.",
+        f"{S} § 1 (live)",
+        evidence_mymodel,
+        "MyModel",
+    ),
+    # ---- article 004 -------------------------------------------------------------------------
+    Claim(
+        "004-a",
+        "004",
+        "层归一化计算每个神经元激活的均值",
+        "LN takes the mean and variance over the features of one input vector.",
+        "holds",
+        "Yes, with the biased variance and ε inside the square root.",
+        "notebooks 01 and 03",
+        evidence_formulas,
+    ),
+    Claim(
+        "004-b",
+        "004",
+        "层归一化帮助在反向传播过程中保持梯度在合理范围内",
+        "LN keeps gradients in a reasonable range during backpropagation.",
+        "partly",
+        "It makes them independent of the weights' scale and shrinks them as 1/scale of its input (notebook 05), "
+        "but Post-LN Transformers show that LN alone does not guarantee well-scaled gradients.",
+        "notebook 05 § 4; notebook 04; " + S + " § 5",
+        evidence_gradients,
+    ),
+    Claim(
+        "004-c",
+        "004",
+        r"\text{Output} = \text{LayerNorm}(\text{Input} + \text{SubLayer}(\text{Input})) … 如BERT、GPT",
+        "Transformers such as BERT and GPT use Post-LN, LayerNorm(x + SubLayer(x)).",
+        "partly",
+        "The original Transformer and BERT do; GPT-2, GPT-3 and most later models use Pre-LN, "
+        "x + SubLayer(LayerNorm(x)), which trains without warm-up (Xiong et al. 2020).",
+        "notebook 04; Radford et al. 2019; Xiong et al. 2020",
+        evidence_post_ln,
+        "Post-LN formula",
+    ),
+    Claim(
+        "004-d",
+        "004",
+        "层归一化解决了内部协变量偏移的问题",
+        "LN solves internal covariate shift, which is why learning is faster.",
+        "does not hold",
+        "Reducing ICS is not how normalization helps (Santurkar et al. 2018). In our repeat LN barely reduced the "
+        "shift of layer inputs (0.10 vs 0.16 without a norm) and trained worse than no norm.",
+        f"{S} § 6; Santurkar et al. 2018",
+        evidence_ics,
+        "internal covariate shift",
+    ),
+    Claim(
+        "004-e",
+        "004",
+        "层归一化通过稳定每个时间步的输出,确保模型在处理复杂输入序列时保持稳定的学习率",
+        "In RNNs LN stabilizes each time step's output and so the learning.",
+        "depends",
+        "It fixes the size of each step's pre-activation, and so each new input's share of the state: in our "
+        "memory task the LN-RNN forgets the first of 30 tokens (chance) though it recalls the first of 10, while "
+        "the plain RNN recalls it over 30. Ba et al. report gains for LSTMs and GRUs on their tasks.",
+        f"{S} § 2 (RNN); Ba et al. 2016",
+        evidence_rnn,
+    ),
+    Claim(
+        "004-f",
+        "004",
+        "层归一化通过保持各层激活的一致性,减少了错误积累的可能性",
+        "LN reduces error accumulation in deep CNNs.",
+        "unsupported",
+        "No evidence is given and 'error accumulation' is not defined. Ba et al. found LN behind BN in ConvNets; "
+        "ConvNeXt (Liu et al. 2022) shows LN can work in a CNN, for other reasons.",
+        "Ba et al. 2016 § 6.7; Liu et al. 2022",
+    ),
+    Claim(
+        "004-g",
+        "004",
+        "层归一化还减少了对学习率、权重初始化和批量大小等超参数的敏感性",
+        "LN reduces sensitivity to learning rate, weight initialization and batch size.",
+        "partly",
+        "Batch size: yes, by construction. Initialization: yes, LN is invariant to re-scaling the weights and "
+        "trains over a wider range of initial scales than no norm. Learning rate: not in our MLP, where LN trains "
+        "over a narrower range than no norm (BN over the widest).",
+        f"{S} § 5 and § 7",
+        evidence_sensitivity,
+        "hyper-parameter sensitivity",
+    ),
+    Claim(
+        "004-h",
+        "004",
+        "层归一化使得训练可以在更广泛的学习率范围内顺利进行",
+        "LN lets training succeed over a wider range of learning rates.",
+        "depends",
+        "In Transformers, yes in the sense that Pre-LN trains without warm-up at rates where Post-LN fails "
+        "(notebook 04). In our 10-layer MLP LN's range is narrower than no norm's; BN's is the widest.",
+        f"{S} § 7; notebook 04",
+        evidence_learning_rates,
+        "learning-rate range",
+    ),
+    Claim(
+        "004-i",
+        "004",
+        "层归一化具有隐式的正则化效果,可以增强神经网络的泛化能力",
+        "LN has an implicit regularizing effect and improves generalization.",
+        "unsupported",
+        "The article cites 'empirical studies' without naming one. On our held-out test LN fits the noisy labels "
+        "as completely as no norm and does no better on unseen data (−0.4 ± 0.2 points); Xu et al. (2019) even "
+        "find LN's γ and β raise the risk of over-fitting.",
+        f"{S} § 8; Xu et al. 2019",
+        evidence_generalization,
+        "implicit regularization",
+    ),
+    Claim(
+        "004-j",
+        "004",
+        "在处理可变长度序列的RNN中,批归一化可能会干扰时间依赖关系",
+        "In RNNs over variable-length sequences BN may disturb the temporal dependencies.",
+        "holds",
+        "BN needs statistics per time step (Cooijmans et al. 2016) and has none for steps longer than any training "
+        "sequence (Ba et al. 2016); with padding its statistics mix padding in.",
+        f"{S} § 2; Ba et al. 2016",
+        evidence_padding,
+    ),
+    Claim(
+        "004-k",
+        "004",
+        "AlbertAGPT在每个变换器块的前馈和自注意力机制之后应用层归一化",
+        "Claims about a model called AlbertAGPT (LN placement, learning-rate range, stability).",
+        "unsupported",
+        "The article gives no reference for AlbertAGPT, and we know of no published model of that name: its "
+        "claims cannot be checked.",
+        "no source given",
+    ),
+    # ---- Ba et al. Table 1, which claims 004-g and 000-a lean on -----------------------------------
+    Claim(
+        "ba-table-1",
+        "004",
+        "减少了对学习率、权重初始化和批量大小等超参数的敏感性",
+        "(Behind the initialization claims) LN is invariant to re-scaling and re-centering the weight matrix and "
+        "to re-scaling a single example (Ba et al. 2016, Table 1).",
+        "holds",
+        "Recomputed numerically for BN, weight norm and LN, every cell agrees with the paper; RMSNorm keeps LN's "
+        "invariances except re-centering.",
+        f"{S} § 5",
+        evidence_invariances,
+    ),
+)
+
+
+def ledger() -> tuple:
+    """Every claim, in the order of the articles."""
+    return LEDGER
+
+
+def by_id(claim_id: str) -> Claim:
+    for claim in LEDGER:
+        if claim.id == claim_id:
+            return claim
+    raise KeyError(f"no claim {claim_id!r}; the ledger has {[c.id for c in LEDGER]}")
+
+
+def evidence(claim_id: str) -> str:
+    """The evidence of one claim, computed now (or the cited sources when it cannot be computed)."""
+    claim = by_id(claim_id)
+    return claim.check() if claim.check is not None else f"Cited, not computed: {claim.evidence}."
+
+
+def verdicts(*claim_ids: str) -> Markdown:
+    """Each claim with its verdict, the reason, and its evidence computed now: the end of each section of notebook 06."""
+    blocks = []
+    for claim_id in claim_ids:
+        claim = by_id(claim_id)
+        blocks.append(
+            f"**{claim.id}** (article {claim.article}) *{claim.claim}* → "
+            f"**{CLAIM_VERDICT_MARKS[claim.verdict]}**. {claim.reason}\n\n> Evidence, computed now: "
+            f"{evidence(claim_id)}"
+        )
+    return Markdown("\n\n".join(blocks))
+
+
+def verdict_counts() -> dict:
+    counts = dict.fromkeys(CLAIM_VERDICTS, 0)
+    for claim in LEDGER:
+        counts[claim.verdict] += 1
+    return counts
+
+
+def table(article: str | None = None, with_quotes: bool = False) -> Markdown:
+    """The ledger as a Markdown table (one article's rows, or all)."""
+    rows = [
+        (
+            c.id,
+            c.claim + (f" 「{c.quote}」" if with_quotes else ""),
+            CLAIM_VERDICT_MARKS[c.verdict],
+            c.reason,
+            c.evidence,
+        )
+        for c in LEDGER
+        if article is None or c.article == article
+    ]
+    return Markdown(markdown_table(["#", "claim", "verdict", "why", "evidence"], rows))
+
+
+def counts_line() -> Markdown:
+    counts = verdict_counts()
+    return Markdown(
+        f"**{len(LEDGER)} claims:** " + ", ".join(f"{CLAIM_VERDICT_MARKS[v]}: {n}" for v, n in counts.items())
+    )
+
+
+def readme_list() -> str:
+    """The claims with their verdicts as a Markdown list, for the README."""
+    lines = []
+    for article, title in ARTICLES.items():
+        lines.append(f"- **{title}**")
+        lines.extend(f"  - {c.claim} — *{c.verdict}*" for c in LEDGER if c.article == article)
+    return "\n".join(lines)

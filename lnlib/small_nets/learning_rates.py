@@ -1,0 +1,234 @@
+r"""Which learning rates and initial scales train, with no norm, batch norm and layer norm?
+
+Article 004 claims that LN lets training succeed over a wider range of learning rates and makes
+it less sensitive to hyper-parameters (learning rate, initialization, batch size). The sweep here:
+the 10-layer MLP of :mod:`lnlib.small_nets.covariate_shift`, plain SGD, 200 steps of 64 examples, for
+
+- nine learning rates from :math:`10^{-3}` to :math:`10` (half-decade steps), initial weights as
+  Kaiming's;
+- five initial weight scales (Kaiming's times 0.25 … 4) at learning rate 0.1;
+
+two seeds each. A setting *trains* when its final training loss (whole training set, evaluation
+mode, mean of the seeds) is below :data:`TRAINS_BELOW` = 1.2, clearly under chance (ln 5 ≈ 1.61);
+a run whose loss becomes NaN or infinite diverged. Cached in ``data/experiments/learning_rates.json``;
+:class:`LearningRateApp` browses it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lnlib import ui
+from lnlib.small_nets import networks
+from lnlib.small_nets.experiments import Experiment
+from lnlib.ui import style
+from lnlib.ui.text import Markdown
+
+COMPARED_NORMS = ("none", "batch", "layer")
+SEEDS = (0, 1)
+LEARNING_RATES = tuple(float(f"{10 ** (-3 + 0.5 * k):.4g}") for k in range(9))
+INIT_GAINS = (0.25, 0.5, 1.0, 2.0, 4.0)
+INIT_SWEEP_LR = 0.1
+DEPTH, WIDTH, STEPS, BATCH, CURVE_EVERY = 10, 64, 200, 64, 5
+TRAINS_BELOW = 1.2  # clearly below chance, ln 5 ≈ 1.61
+
+
+def configs() -> list:
+    runs = [
+        {"norm": n, "lr": lr, "init_gain": 1.0, "seed": s}
+        for n in COMPARED_NORMS
+        for lr in LEARNING_RATES
+        for s in SEEDS
+    ]
+    runs += [
+        {"norm": n, "lr": INIT_SWEEP_LR, "init_gain": g, "seed": s}
+        for n in COMPARED_NORMS
+        for g in INIT_GAINS
+        for s in SEEDS
+        if g != 1.0
+    ]
+    return runs
+
+
+def run(config: dict) -> dict:
+    """One run: the training loss every ``CURVE_EVERY`` steps and the final loss on the whole training set."""
+    task = networks.teacher_task(seed=0)
+    model = networks.MLP(
+        task.x_train.shape[1],
+        WIDTH,
+        DEPTH,
+        task.classes,
+        config["norm"],
+        init_gain=config["init_gain"],
+        seed=config["seed"],
+    )
+    history = networks.train_classifier(model, task, config["lr"], STEPS, BATCH, seed=config["seed"])
+    final = (
+        networks.loss_on(model, task.x_train, task.y_train) if history.diverged_at is None else float("nan")
+    )
+    return {
+        "curve": history.losses[::CURVE_EVERY],
+        "diverged_at": history.diverged_at,
+        "final_loss": final if math.isfinite(final) else float("nan"),
+    }
+
+
+EXPERIMENT = Experiment(
+    "learning_rates",
+    configs,
+    run,
+    key_fields=(("norm", ""), ("lr", "lr"), ("init_gain", "gain"), ("seed", "seed")),
+)
+
+
+def final_losses(results: dict, norm: str, sweep: str = "lr") -> np.ndarray:
+    """Mean over seeds of the final loss along the learning-rate sweep (``sweep="lr"``) or the scale sweep
+    (``"init_gain"``); NaN where any seed diverged."""
+    if sweep == "lr":
+        points = [(lr, 1.0) for lr in LEARNING_RATES]
+    elif sweep == "init_gain":
+        points = [(INIT_SWEEP_LR, gain) for gain in INIT_GAINS]
+    else:
+        raise ValueError(f"sweep must be 'lr' or 'init_gain', got {sweep!r}")
+    return np.array(
+        [
+            np.mean(
+                [
+                    results[EXPERIMENT.key({"norm": norm, "lr": lr, "init_gain": gain, "seed": s})][
+                        "final_loss"
+                    ]
+                    for s in SEEDS
+                ]
+            )
+            for lr, gain in points
+        ]
+    )
+
+
+def training_range(results: dict, norm: str, sweep: str = "lr") -> list:
+    """The swept values at which the network trains (mean final loss of the seeds below TRAINS_BELOW)."""
+    values = LEARNING_RATES if sweep == "lr" else INIT_GAINS
+    losses = final_losses(results, norm, sweep)
+    return [v for v, loss in zip(values, losses) if np.isfinite(loss) and loss < TRAINS_BELOW]
+
+
+def describe_range(values: list, sweep: str = "lr") -> str:
+    """A training range as read aloud: "0.03 to 3", "only 1", "none" (learning rates to one significant digit)."""
+    grid = list(LEARNING_RATES if sweep == "lr" else INIT_GAINS)
+
+    def label(value: float) -> str:
+        return ui.format_number(float(f"{value:.1g}")) if sweep == "lr" else ui.format_number(value)
+
+    if not values:
+        return "none"
+    if len(values) == 1:
+        return f"only {label(values[0])}"
+    first, last = grid.index(values[0]), grid.index(values[-1])
+    if grid[first : last + 1] == list(values):
+        return f"{label(values[0])} to {label(values[-1])}"
+    return ", ".join(label(value) for value in values)
+
+
+def findings(results: dict) -> Markdown:
+    """Which learning rates and initial scales train, per norm, as the cached sweep shows."""
+    rates = {norm: describe_range(training_range(results, norm)) for norm in COMPARED_NORMS}
+    scales = {
+        norm: describe_range(training_range(results, norm, "init_gain"), "init_gain")
+        for norm in COMPARED_NORMS
+    }
+    return Markdown(
+        f"BN widens the range of learning rates that train ({rates['batch']}, against {rates['none']} without a "
+        f"norm); LN narrows it in this MLP ({rates['layer']}). Initial scales (× Kaiming's, at learning rate "
+        f"{INIT_SWEEP_LR:g}): no norm trains at {scales['none']}, LN at {scales['layer']}, BN at {scales['batch']}: "
+        "both norms over a wider range than no norm, as their invariance to re-scaling the weights predicts."
+    )
+
+
+def figure(results: dict):
+    """Final training loss against the learning rate and against the initial scale, per norm."""
+    fig, (left, right) = style.new_figure(12, 4.4, ncols=2)
+    for norm in COMPARED_NORMS:
+        color = style.NORM_COLORS[norm]
+        left.semilogx(LEARNING_RATES, final_losses(results, norm, "lr"), "o-", color=color, label=norm)
+        right.semilogx(
+            INIT_GAINS, final_losses(results, norm, "init_gain"), "o-", base=2, color=color, label=norm
+        )
+    for ax, xlabel, title in (
+        (left, "learning rate (SGD)", "Final loss vs learning rate"),
+        (right, "initial weight scale × Kaiming (lr 0.1)", "Final loss vs initial scale"),
+    ):
+        ax.axhline(TRAINS_BELOW, color="black", linestyle=":", label="trains below this")
+        ax.axhline(math.log(5), color=style.NORM_COLORS["none"], linestyle="--", label="chance (ln 5)")
+        ax.set(xlabel=xlabel, ylabel="final training loss", ylim=(0, 3.0), title=title)
+    left.legend(loc="upper center", ncols=3)
+    return fig
+
+
+class LearningRateApp(ui.App):
+    """Pick a learning rate: the training curves of the three networks at that rate, from the cached sweep."""
+
+    def __init__(self, lr: float = 0.1) -> None:
+        self.results = EXPERIMENT.load()
+        controls = {
+            "lr": ui.slider("η", "learning rate", lr, LEARNING_RATES[0], LEARNING_RATES[-1], 0.5, log=True)
+        }
+        self.figure, (self.left, self.right) = style.new_figure(12, 4.2, ncols=2)
+        for norm in COMPARED_NORMS:
+            self.left.semilogx(
+                LEARNING_RATES,
+                final_losses(self.results, norm, "lr"),
+                "o-",
+                color=style.NORM_COLORS[norm],
+                label=norm,
+            )
+        self.left.axhline(math.log(5), color=style.NORM_COLORS["none"], linestyle="--")
+        self.marker = self.left.axvline(lr, color="black", linestyle=":")
+        self.left.set(
+            xlabel="learning rate",
+            ylabel="final training loss",
+            ylim=(0, 2.5),
+            title="Final loss (mean of 2 seeds)",
+        )
+        self.left.legend(loc="upper left")
+        steps = np.arange(0, STEPS, CURVE_EVERY)
+        self.curves = {
+            norm: self.right.plot(
+                steps, np.full(len(steps), np.nan), color=style.NORM_COLORS[norm], label=norm
+            )[0]
+            for norm in COMPARED_NORMS
+        }
+        self.right.set(
+            xlabel="training step",
+            ylabel="training loss (seed 0)",
+            ylim=(0, 3),
+            xlim=(0, STEPS),
+            title="Training at this learning rate",
+        )
+        self.view = ui.FigureView(self.figure, dynamic=[self.marker, *self.curves.values()])
+        self.start(controls, [self.view], "Which learning rates train?")
+
+    def update(self) -> str:
+        lr = min(LEARNING_RATES, key=lambda v: abs(math.log10(v) - math.log10(self.value("lr"))))
+        self.marker.set_xdata([lr, lr])
+        verdicts = []
+        for norm in COMPARED_NORMS:
+            run = self.results[EXPERIMENT.key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": 0})]
+            curve = np.array(run["curve"], dtype=float)
+            padded = np.full(len(self.curves[norm].get_xdata()), np.nan)
+            padded[: len(curve)] = np.clip(curve, 0, 3)
+            self.curves[norm].set_ydata(padded)
+            losses = [
+                self.results[EXPERIMENT.key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": s})][
+                    "final_loss"
+                ]
+                for s in SEEDS
+            ]
+            if any(not np.isfinite(loss) for loss in losses):
+                verdicts.append(f"{norm}: diverged")
+            else:
+                word = "trains" if np.mean(losses) < TRAINS_BELOW else "does not train"
+                verdicts.append(f"{norm}: {word} (final loss {ui.format_number(float(np.mean(losses)), 3)})")
+        self.view.draw()
+        return f"η = {ui.format_number(lr)}: " + "; ".join(verdicts) + "."

@@ -1,0 +1,25 @@
+"""The repository's folders and files, in one place: every module finds its data from here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+"""The repository's folder (``lnlib`` is installed from it in editable mode)."""
+
+NOTEBOOKS = ROOT / "notebooks"
+DATA = ROOT / "data"
+TRANSFORMER_RESULTS = DATA / "transformer_results.json"
+"""Notebook 04's results cache (``python -m lnlib cache transformer``)."""
+SMALL_NET_RESULTS = DATA / "experiments"
+"""Notebook 06's results caches, one file per experiment (``python -m lnlib cache small-nets``)."""
+GLOSSARY = DATA / "glossary.csv"
+WORKED_EXAMPLE = DATA / "worked_example.json"
+ARTICLES = ROOT.parent / "shared" / "articles"
+"""The five Chinese articles the course discusses (beside the repository, not inside it)."""
+READING_COPY = ROOT / "reading-copy"
+
+
+def notebooks() -> list:
+    """The course's numbered notebooks, in order."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))

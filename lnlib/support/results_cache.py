@@ -1,0 +1,84 @@
+"""Reading a results cache, and comparing a re-run with it: one rule for both caches of the course.
+
+Notebooks 04 and 06 read experiments that take minutes from JSON files in ``data/``, made by
+``python -m lnlib cache`` and committed. :func:`read` reads a file once per process; a test re-runs
+a part of each cache and compares it with :func:`differences`, under one tolerance rule:
+
+    two numbers agree when |a − b| ≤ 1e-5 · max(|a|, |b|) + 1e-9, and NaN agrees with NaN.
+
+1e-5 because notebook 04's cache stores 6 significant digits, so a re-run value may round the other
+way in the last digit; 1e-9 so that values at rounding noise around zero agree. Wall-clock times
+(keys named in :data:`IGNORED_KEYS`) are never compared.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from pathlib import Path
+
+RELATIVE_TOLERANCE = 1e-5
+ABSOLUTE_TOLERANCE = 1e-9
+IGNORED_KEYS = ("wall_time",)
+
+
+def read(path: Path, command: str) -> dict:
+    """The JSON content of the cache file ``path``, read once per process and shared: never change it.
+
+    A missing file raises a FileNotFoundError that names ``command``, the command that makes it.
+    """
+    return _read(Path(path).resolve(), command)
+
+
+@functools.cache
+def _read(path: Path, command: str) -> dict:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `{command}` from the repository's folder to make it")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def forget() -> None:
+    """Forget every file read so far (after a cache is regenerated, the next :func:`read` reads it anew)."""
+    _read.cache_clear()
+
+
+def numbers_agree(a: float, b: float) -> bool:
+    """The one tolerance rule (see the module's docstring)."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return math.isclose(a, b, rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def differences(stored, regenerated, where: str = "") -> list:
+    """Where two JSON-like results disagree, as readable lines (``[]``: they agree).
+
+    Dicts must have the same keys, lists the same length; numbers agree by :func:`numbers_agree`;
+    everything else must be equal.
+    """
+    found = []
+    if isinstance(stored, dict) and isinstance(regenerated, dict):
+        for key in sorted(set(stored) | set(regenerated), key=str):
+            if key in IGNORED_KEYS:
+                continue
+            if key not in stored or key not in regenerated:
+                side = "regenerated" if key in regenerated else "stored"
+                found.append(f"{where}.{key}: only in the {side} results")
+            else:
+                found += differences(stored[key], regenerated[key], f"{where}.{key}")
+    elif isinstance(stored, (list, tuple)) and isinstance(regenerated, (list, tuple)):
+        if len(stored) != len(regenerated):
+            found.append(f"{where}: {len(stored)} values stored, {len(regenerated)} regenerated")
+        else:
+            for index, (a, b) in enumerate(zip(stored, regenerated)):
+                found += differences(a, b, f"{where}[{index}]")
+    elif _is_number(stored) and _is_number(regenerated):
+        if not numbers_agree(float(stored), float(regenerated)):
+            found.append(f"{where}: stored {stored!r}, regenerated {regenerated!r}")
+    elif stored != regenerated:
+        found.append(f"{where}: stored {stored!r}, regenerated {regenerated!r}")
+    return found

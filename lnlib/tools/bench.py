@@ -1,0 +1,302 @@
+"""Benchmarks, as ratios measured in one run: ``python -m lnlib bench [section ...]``.
+
+Sections (all of them when none is named):
+
+- ``norms``: ``lnlib.functional`` (NumPy) and ``lnlib.nn`` against ``torch.nn.functional``, forward
+  and backward, for layer norm and batch norm at three float32 shapes;
+- ``sliders``: the time from moving each control of each notebook app to its re-drawn output;
+- ``notebooks``: the time to run each notebook top to bottom in a fresh kernel;
+- ``cost``: layer norm against batch norm, time and memory, forward and backward, at a growing
+  feature dimension (the tables of notebook 06, § 4);
+- ``training``: one training step of notebook 04's toy Transformer (4 blocks, batch 16 × 16 tokens,
+  Adam) for each norm, built from ``lnlib.nn`` against the same model built from ``torch.nn``.
+
+Machines are shared and noisy, so no test asserts a time: this command measures, and the figures
+go in the closing notes. The implementations being compared are timed in turns, round after round,
+so that a slow spell of the machine hits them all alike.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from lnlib.support.determinism import torch_threads
+
+SHAPES = [(32, 128), (4096, 1024), (64, 256, 768)]
+
+
+def _timed(function):
+    """A timer: calls ``function`` and returns the seconds it took."""
+
+    def timer() -> float:
+        start = time.perf_counter()
+        function()
+        return time.perf_counter() - start
+
+    return timer
+
+
+def _interleaved_medians(timers: dict, rounds: int, seconds_budget: float = 3.0) -> dict:
+    """name → median seconds over rounds; each timer returns the seconds of its one timed call.
+
+    The timers run in turns, one call each per round, after one warm-up call each.
+    """
+    for timer in timers.values():
+        timer()  # warm up: first-call allocations and lazy initialisation
+    times = {name: [] for name in timers}
+    deadline = time.perf_counter() + seconds_budget
+    for round_index in range(rounds):
+        for name, timer in timers.items():
+            times[name].append(timer())
+        if round_index >= 4 and time.perf_counter() > deadline:
+            break
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def _norm_cases(kind: str, shape: tuple, rng) -> dict:
+    """name → (forward timer, backward timer) for one norm at one shape, float32."""
+    import torch
+    import torch.nn.functional as F
+
+    from lnlib import functional, nn
+
+    x = rng.standard_normal(shape).astype(np.float32)
+    grad = rng.standard_normal(shape).astype(np.float32)
+    x_torch, grad_torch = torch.from_numpy(x), torch.from_numpy(grad)
+    if kind == "layer_norm":
+        features = shape[-1]
+        weight = rng.standard_normal(features).astype(np.float32)
+        bias = rng.standard_normal(features).astype(np.float32)
+        ours = nn.LayerNorm(features)
+        torch_forward = lambda x_, w_, b_: F.layer_norm(x_, (features,), w_, b_)  # noqa: E731
+        numpy_forward = lambda: functional.layer_norm(x, features, weight, bias)  # noqa: E731
+        numpy_backward = lambda: functional.layer_norm_backward(grad, x, features, weight)  # noqa: E731
+    else:
+        channels = shape[1]
+        weight = rng.standard_normal(channels).astype(np.float32)
+        bias = rng.standard_normal(channels).astype(np.float32)
+        ours = nn.BatchNorm1d(channels)
+        torch_forward = lambda x_, w_, b_: F.batch_norm(x_, None, None, w_, b_, training=True)  # noqa: E731
+        numpy_forward = lambda: functional.batch_norm(x, None, None, weight, bias, training=True)  # noqa: E731
+        numpy_backward = lambda: functional.batch_norm_backward(grad, x, weight)  # noqa: E731
+    with torch.no_grad():
+        ours.weight.copy_(torch.from_numpy(weight))
+        ours.bias.copy_(torch.from_numpy(bias))
+    weight_torch = torch.from_numpy(weight).requires_grad_()
+    bias_torch = torch.from_numpy(bias).requires_grad_()
+
+    def backward_timer(forward):
+        """Times the backward pass alone: the forward pass runs before the clock starts."""
+
+        def timer() -> float:
+            with torch.enable_grad():
+                output = forward(x_torch.clone().requires_grad_())
+                start = time.perf_counter()
+                output.backward(grad_torch)
+                return time.perf_counter() - start
+
+        return timer
+
+    def forward_timer(forward):
+        """Times the forward pass without building the autograd graph."""
+
+        def timer() -> float:
+            with torch.no_grad():
+                return _timed(forward)()
+
+        return timer
+
+    torch_reference = lambda leaf: torch_forward(leaf, weight_torch, bias_torch)  # noqa: E731
+    return {
+        "torch.nn.functional": (
+            forward_timer(lambda: torch_reference(x_torch)),
+            backward_timer(torch_reference),
+        ),
+        "lnlib.functional (NumPy)": (_timed(numpy_forward), _timed(numpy_backward)),
+        "lnlib.nn (from scratch)": (forward_timer(lambda: ours(x_torch)), backward_timer(ours)),
+    }
+
+
+def bench_norms(rounds: int = 30) -> list:
+    """Rows of (norm, shape, implementation, forward ms, backward ms, forward ×torch, backward ×torch)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for kind in ("layer_norm", "batch_norm"):
+        for shape in SHAPES:
+            cases = _norm_cases(kind, shape, rng)
+            forward = _interleaved_medians({name: f for name, (f, _) in cases.items()}, rounds)
+            backward = _interleaved_medians({name: b for name, (_, b) in cases.items()}, rounds)
+            reference = "torch.nn.functional"
+            for name in cases:
+                rows.append(
+                    (
+                        kind,
+                        "×".join(map(str, shape)),
+                        name,
+                        forward[name] * 1e3,
+                        backward[name] * 1e3,
+                        forward[name] / forward[reference],
+                        backward[name] / backward[reference],
+                    )
+                )
+    return rows
+
+
+def print_norms(rows: list) -> None:
+    print("\n## Norms, float32, this CPU (medians; ×torch = time / torch.nn.functional's time in this run)\n")
+    print("| norm | shape | implementation | forward ms | backward ms | forward ×torch | backward ×torch |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
+    for kind, shape, name, fwd, bwd, fwd_ratio, bwd_ratio in rows:
+        print(f"| {kind} | {shape} | {name} | {fwd:.3f} | {bwd:.3f} | {fwd_ratio:.2f} | {bwd_ratio:.2f} |")
+
+
+def bench_sliders() -> list:
+    """Rows of (app, control, median ms, max ms, moves) for every control of every app."""
+    from lnlib import ui
+
+    rows = []
+    for app_class in ui.all_apps():
+        app = app_class()
+        for name, control in app.controls.items():
+            default = control.value
+            values = ui.control_values(control, count=9)
+            seconds = ui.latencies(app, name, values + values[::-1])
+            control.value = default
+            rows.append(
+                (app_class.__name__, name, statistics.median(seconds) * 1e3, max(seconds) * 1e3, len(seconds))
+            )
+    return rows
+
+
+def print_sliders(rows: list) -> None:
+    print(
+        "\n## Sliders: from a move to the re-drawn output (median of every value across the range, both ways)\n"
+    )
+    print("| app | control | median ms | max ms | moves |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for app, name, median, worst, moves in rows:
+        print(f"| {app} | {name} | {median:.1f} | {worst:.1f} | {moves} |")
+
+
+def bench_notebooks() -> list:
+    """Rows of (notebook, seconds) to run each notebook top to bottom in a fresh kernel."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from lnlib.support.paths import notebooks
+
+    rows = []
+    for path in notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(path.parent)}}).execute()
+        rows.append((path.name, time.perf_counter() - start))
+    return rows
+
+
+def print_notebooks(rows: list) -> None:
+    print("\n## Notebooks: top to bottom in a fresh kernel (kernel start included)\n")
+    print("| notebook | seconds |")
+    print("| --- | ---: |")
+    for name, seconds in rows:
+        print(f"| {name} | {seconds:.1f} |")
+
+
+def bench_training(rounds: int = 30) -> list:
+    """Rows of (norm, placement, implementation, ms per step, ×torch or None): a toy-Transformer training step.
+
+    The models of one norm share their initial weights (same seed) and batch; they are timed in turns.
+    """
+    import torch
+
+    from lnlib.transformer import training
+
+    config = training.TrainConfig()
+    inputs, targets, mask = training.to_tensors(
+        training.draw_batch(config, training.task_chain(config), config.batch_size, np.random.default_rng(0))
+    )
+    rows = []
+    for norm in ("layer", "batch", "rms", "none"):
+        timers = {}
+        for library in ("torch", "lnlib"):
+            model = training.build_model(config.replace(norm=norm, norm_library=library))
+            optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, betas=training.ADAM_BETAS, fused=True)
+
+            def step(model=model, optimizer=optimizer) -> None:
+                loss = training.masked_cross_entropy(model(inputs, mask), targets, mask)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+            timers["torch.nn" if library == "torch" else "lnlib.nn"] = _timed(step)
+            if norm == "none":
+                break  # no norm modules: the baseline, nothing to compare
+        with torch_threads(deterministic=True):
+            medians = _interleaved_medians(timers, rounds)
+        for name, seconds in medians.items():
+            ratio = None if norm == "none" else seconds / medians["torch.nn"]
+            rows.append(
+                (norm, config.placement, "— (no norm)" if norm == "none" else name, seconds * 1e3, ratio)
+            )
+    return rows
+
+
+def print_training(rows: list) -> None:
+    print(
+        "\n## Training step of the toy Transformer (4 blocks, d 64, batch 16 × 16 tokens, forward + backward + "
+        "Adam; one thread; ×torch = time / the torch.nn model's time in this run)\n"
+    )
+    print("| norm | placement | norm modules | ms per step | ×torch |")
+    print("| --- | --- | --- | ---: | ---: |")
+    for norm, placement, name, milliseconds, ratio in rows:
+        print(
+            f"| {norm} | {placement} | {name} | {milliseconds:.2f} | {'—' if ratio is None else f'{ratio:.2f}'} |"
+        )
+
+
+def bench_cost() -> tuple:
+    """``(time rows, memory rows)`` of layer norm against batch norm (notebook 06, § 4)."""
+    from lnlib.nb06_claims_tested import time_and_memory
+
+    return time_and_memory.time_forward_backward(rounds=15), time_and_memory.memory_rows()
+
+
+def print_cost(rows: tuple) -> None:
+    times, memory = rows
+    print("\n## Layer norm against batch norm: time (forward and backward) and memory\n")
+    print("| D | N | LN ms | BN ms | LN / BN |\n| ---: | ---: | ---: | ---: | ---: |")
+    for features, batch, layer, batch_time in times:
+        print(
+            f"| {features} | {batch} | {layer * 1e3:.3f} | {batch_time * 1e3:.3f} | {layer / batch_time:.2f} |"
+        )
+    print(
+        "\n| D | N | norm | input kept (bytes) | statistics and buffers | NumPy peak |\n"
+        "| ---: | ---: | --- | ---: | ---: | ---: |"
+    )
+    for features, batch, kind, kept, extra, peak in memory:
+        print(f"| {features} | {batch} | {kind} | {kept:,} | {extra:,} | {peak:,} |")
+
+
+SECTIONS = {
+    "norms": (bench_norms, print_norms),
+    "sliders": (bench_sliders, print_sliders),
+    "notebooks": (bench_notebooks, print_notebooks),
+    "training": (bench_training, print_training),
+    "cost": (bench_cost, print_cost),
+}
+
+
+def run(sections=()) -> None:
+    """Measure and print the named sections (all of them when none is named)."""
+    import torch
+
+    unknown = [name for name in sections if name not in SECTIONS]
+    if unknown:
+        raise ValueError(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}")
+    for name in sections or list(SECTIONS):
+        measure, report = SECTIONS[name]
+        report(measure())

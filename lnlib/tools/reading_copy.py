@@ -1,0 +1,70 @@
+"""An executed HTML copy of every notebook, for readers without a kernel: ``python -m lnlib reading-copy``.
+
+Each notebook runs top to bottom in a fresh kernel and is written as HTML into ``reading-copy/``
+(git ignores it), with an ``index.html``. The sliders cannot move without a kernel: each app appears
+as a picture of what it shows at its default values. The pages work offline: MathJax, which renders
+the formulas, is copied beside them from the ``django-static-mathjax`` package.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import shutil
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+from lnlib.support.paths import notebooks
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "reading_copy.html.j2"
+
+
+def _copy_mathjax(out_dir: Path) -> None:
+    """MathJax 3's TeX-to-HTML script and its fonts, into ``out_dir/mathjax``, where the pages look for them."""
+    es5 = Path(importlib.util.find_spec("mathjax").origin).parent / "static" / "mathjax" / "es5"
+    target = out_dir / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(es5 / "tex-chtml.js", target / "tex-chtml.js")
+    shutil.copytree(
+        es5 / "output" / "chtml" / "fonts", target / "output" / "chtml" / "fonts", dirs_exist_ok=True
+    )
+
+
+def _static_outputs(notebook) -> None:
+    """Drop live-widget views where the output also carries a static picture (every lnlib app does)."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and "text/html" in data:
+                del data[WIDGET_VIEW]
+
+
+def build(out_dir: Path, paths: list | None = None) -> list:
+    """Execute each notebook of ``paths`` (default: all) and write it as HTML into ``out_dir``; the files written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _copy_mathjax(out_dir)
+    exporter = HTMLExporter(template_name="lab", template_file=str(TEMPLATE))
+    written = []
+    for path in paths or notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        NotebookClient(
+            notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
+        _static_outputs(notebook)
+        page, _ = exporter.from_notebook_node(notebook)
+        target = out_dir / (path.stem + ".html")
+        target.write_text(page, encoding="utf-8")
+        written.append(target)
+        print(f"wrote {target}", flush=True)
+    links = "".join(f"<li><a href='{html.escape(p.name)}'>{html.escape(p.stem)}</a></li>" for p in written)
+    index = out_dir / "index.html"
+    index.write_text(
+        f"<!doctype html><meta charset='utf-8'><title>Layer and batch normalization: reading copy"
+        f"</title><h1>Layer and batch normalization: reading copy</h1><ol>{links}</ol>",
+        encoding="utf-8",
+    )
+    return written + [index]

@@ -1,0 +1,103 @@
+"""The course's one plot style: large type and thick lines, readable from the back of a lecture hall.
+
+Every figure of every notebook takes its sizes from here, never from a cell. :func:`use` sets
+matplotlib's defaults and is called when :mod:`lnlib.ui` is imported; :func:`new_figure` makes a
+figure that does not need pyplot (the widgets re-draw it to PNG themselves).
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+# Colours for the norms, the same in every notebook (colour-blind safe, Okabe and Ito).
+NORM_COLORS = {
+    "batch": "#E69F00",  # orange
+    "layer": "#0072B2",  # blue
+    "rms": "#009E73",  # green
+    "none": "#777777",  # grey
+    "instance": "#CC79A7",  # pink
+    "group": "#D55E00",  # vermilion
+}
+
+RC_PARAMS = {
+    "font.size": 15,
+    "axes.titlesize": 17,
+    "axes.labelsize": 15,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "legend.fontsize": 13,
+    "figure.titlesize": 18,
+    "lines.linewidth": 2.5,
+    "lines.markersize": 8,
+    "axes.linewidth": 1.2,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 80,
+    "savefig.dpi": 80,
+    "figure.constrained_layout.use": True,
+    "image.cmap": "viridis",
+}
+
+
+def use() -> None:
+    """Make the course's style matplotlib's default (for pyplot figures too), and let a notebook cell
+    that ends with a figure show it as a picture, pyplot or not."""
+    matplotlib.rcParams.update(RC_PARAMS)
+    _show_figures_in_notebooks()
+
+
+def _figure_png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _show_figures_in_notebooks() -> None:
+    """In IPython, display any matplotlib Figure as PNG (without this, a pyplot-free figure shows as text)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, _figure_png)
+
+
+def new_figure(width: float = 11, height: float = 4.5, **subplot_args) -> tuple:
+    """``(figure, axes)``: a pyplot-free figure of ``width`` × ``height`` inches and its subplots."""
+    use()
+    figure = Figure(figsize=(width, height))
+    axes = figure.subplots(**subplot_args)
+    return figure, axes
+
+
+def paired_bars(axes, count: int, left: tuple, right: tuple, width: float = 0.4) -> tuple:
+    """Two bar series side by side at x = 1..count, all of height 0 until set: ``(left_bars, right_bars)``.
+
+    ``left`` and ``right`` are ``(label, colour)``; the x ticks go at the positions and a line marks 0.
+    """
+    positions = range(1, count + 1)
+    bars = tuple(
+        axes.bar([p + offset for p in positions], [0] * count, width=width, color=color, label=label)
+        for (label, color), offset in ((left, -width / 2), (right, width / 2))
+    )
+    axes.axhline(0, color="black", linewidth=1)
+    axes.set_xticks(list(positions))
+    return bars
+
+
+def smooth_curve(values, window: int = 5) -> np.ndarray:
+    """A trailing moving average over ``window`` points, as long as ``values`` (the first points
+    average what exists so far), for noisy training curves."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return values
+    cumulative = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (cumulative[1:] - cumulative[np.arange(1, len(values) + 1) - counts]) / counts

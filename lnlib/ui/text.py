@@ -1,0 +1,95 @@
+"""Numbers, tables and Markdown as a reader sees them; plain Python, no widgets and no plots.
+
+- :func:`format_number`: NaN and infinities by name, small and large numbers in e-notation;
+- :func:`html_table`: an HTML table in large type, for an app's outputs;
+- :class:`Markdown` and :func:`markdown_table`: results that a notebook cell renders as formatted
+  text in JupyterLab and in Voila (a Markdown output, so ``$...$`` is typeset).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+
+def format_number(value, digits: int = 4) -> str:
+    """A number as a learner reads it: NaN and infinities by name, small and large ones in e-notation."""
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if value != 0 and not 1e-3 <= abs(value) < 1e5:
+        return f"{value:.{digits - 1}e}"
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def html_table(header: Iterable[str], rows: Iterable[Iterable], caption: str = "") -> str:
+    """An HTML table in large type; cells are escaped, numbers formatted by :func:`format_number`."""
+
+    def cell(value) -> str:
+        if isinstance(value, (float, np.floating)):
+            return format_number(value)
+        return html.escape(str(value))
+
+    head = "".join(f"<th style='padding:4px 12px;text-align:right'>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td style='padding:4px 12px;text-align:right;font-family:monospace'>{cell(v)}</td>" for v in row
+        )
+        + "</tr>"
+        for row in rows
+    )
+    caption_html = (
+        f"<caption style='caption-side:top;text-align:left;font-weight:bold'>{html.escape(caption)}</caption>"
+        if caption
+        else ""
+    )
+    return (
+        f"<table class='lnlib-table' style='font-size:16px;border-collapse:collapse'>{caption_html}"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+class Markdown:
+    """Markdown text that a notebook displays formatted; ``str()`` gives the source."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __add__(self, other: Markdown) -> Markdown:
+        return Markdown(self.text + "\n\n" + str(other))
+
+
+def cell_text(value, digits: int = 3) -> str:
+    """One table cell: numbers by :func:`format_number`, True/False as ✓/✗, text with its pipes escaped."""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value, digits) if isinstance(value, float) else str(value)
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == ():  # NumPy scalar
+        return cell_text(value.item(), digits)
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: Iterable[str], rows: Iterable[Iterable], digits: int = 3) -> str:
+    """A Markdown table: ``header`` a list of column titles, ``rows`` lists of cells."""
+    header = list(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [cell_text(value, digits) for value in row]
+        if len(cells) != len(header):
+            raise ValueError(f"a row has {len(cells)} cells but the header has {len(header)}: {cells}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,55 @@
+"""Notebook 00: the first slider, and the glossary of the articles' Chinese terms."""
+
+import numpy as np
+import pytest
+
+from lnlib.nb00_start_here import tour
+from lnlib.support import paths
+
+ARTICLES = paths.ARTICLES
+
+
+@pytest.mark.skipif(
+    not ARTICLES.is_dir(), reason="the articles (../shared/articles) are not beside this clone"
+)
+def test_every_glossary_term_is_used_by_at_least_one_article():
+    texts = [path.read_text(encoding="utf-8") for path in ARTICLES.glob("0*.txt")]
+    assert len(texts) == 5
+    missing = [row["chinese"] for row in tour.glossary() if not any(row["chinese"] in text for text in texts)]
+    assert not missing, f"not in any article: {missing}"
+
+
+def test_glossary_rows_are_complete_and_rendered():
+    rows = tour.glossary()
+    assert len(rows) >= 30
+    for row in rows:
+        assert row["chinese"] and row["pinyin"] and row["english"] and row["meaning"], row
+    table = tour.glossary_html()
+    assert all(row["chinese"] in table for row in rows)
+    for term in ("层归一化", "批归一化", "均值", "方差", "仿射变换"):
+        assert term in table
+
+
+def bar_heights(bars):
+    return np.array([bar.get_height() for bar in bars])
+
+
+def test_first_slider_layer_norm_does_not_move_when_the_input_is_stretched():
+    app = tour.FirstSlider()
+    app.controls["scale"].value = 1.0
+    at_one = bar_heights(app.bars_out)
+    app.controls["scale"].value = 9.0
+    np.testing.assert_allclose(bar_heights(app.bars_in), 9.0 * tour.TOUR_SHAPE)
+    np.testing.assert_allclose(bar_heights(app.bars_out), at_one, atol=1e-5)  # only ε's tiny share changes
+    assert "whatever the stretch" in app.note.value
+
+
+def test_first_slider_explains_a_zero_input_and_a_large_eps():
+    app = tour.FirstSlider()
+    app.controls["scale"].value = 0.0
+    assert app.status == "ok" and "0/0" in app.note.value
+    np.testing.assert_array_equal(bar_heights(app.bars_out), 0.0)
+    app.controls["scale"].value = 1.0
+    app.controls["eps"].value = 1.0
+    assert "no longer small" in app.note.value
+    assert np.abs(bar_heights(app.bars_out)).max() < 0.95 * 1.5  # shrunk towards 0 from |x̂| ≤ 1.5

@@ -1,0 +1,177 @@
+"""The ledger of notebook 06: complete, its quotes real, its evidence computable, its verdicts backed by the data."""
+
+import re
+
+import numpy as np
+import pytest
+
+from lnlib.nb06_claims_tested import evidence, ledger
+from lnlib.small_nets import (
+    covariate_shift,
+    experiments,
+    generalization,
+    gradient_flow,
+    learning_rates,
+    rnn_noise,
+)
+from lnlib.support import paths
+
+ARTICLES = paths.ARTICLES
+CHECKED = [c.id for c in ledger.LEDGER if c.check is not None]
+
+
+def test_every_row_is_complete_and_its_verdict_is_one_of_the_five():
+    ids = [c.id for c in ledger.LEDGER]
+    assert len(ids) == len(set(ids))
+    for claim in ledger.LEDGER:
+        assert claim.verdict in ledger.CLAIM_VERDICTS, claim.id
+        assert claim.article in ledger.ARTICLES, claim.id
+        assert claim.quote and claim.claim and claim.reason and claim.evidence, claim.id
+    assert all(sum(c.article == a for c in ledger.LEDGER) >= 5 for a in ledger.ARTICLES)
+
+
+@pytest.mark.parametrize("article, topic", ledger.INDEX_TOPICS)
+def test_every_claim_of_the_articles_index_has_a_row(article, topic):
+    rows = [c for c in ledger.LEDGER if c.topic == topic]
+    assert len(rows) == 1 and rows[0].article == article, (article, topic)
+
+
+@pytest.mark.skipif(not ARTICLES.exists(), reason="the articles are not next to this repository")
+def test_every_quote_is_in_its_article_as_printed():
+    def flat(text):
+        return re.sub(r"\s+", " ", text)
+
+    for claim in ledger.LEDGER:
+        text = flat((ARTICLES / ledger.ARTICLES[claim.article].split(" ")[0]).read_text(encoding="utf-8"))
+        for passage in claim.quote.split(" … "):
+            assert flat(passage) in text, (claim.id, passage)
+
+
+@pytest.mark.parametrize("claim_id", CHECKED)
+def test_every_evidence_function_runs_and_gives_numbers(claim_id):
+    text = ledger.evidence(claim_id)
+    assert isinstance(text, str) and len(text) > 40 and re.search(r"\d", text), text
+
+
+def test_cited_claims_say_where_the_evidence_is():
+    cited = [c for c in ledger.LEDGER if c.check is None]
+    assert cited and all(ledger.evidence(c.id).startswith("Cited, not computed: ") for c in cited)
+    with pytest.raises(KeyError, match="no claim"):
+        ledger.by_id("999-z")
+
+
+def test_tables_and_readme_list_carry_every_claim():
+    everything = str(ledger.table(with_quotes=True))
+    readme = ledger.readme_list()
+    for claim in ledger.LEDGER:
+        assert f"| {claim.id} |" in everything
+        assert claim.claim in readme
+    assert sum(ledger.verdict_counts().values()) == len(ledger.LEDGER)
+    assert "**003-h**" in str(ledger.verdicts("003-h"))
+
+
+def test_the_invariance_table_agrees_with_the_paper_everywhere():
+    text = str(evidence.invariance_markdown())
+    assert text.count(") ✓") == 4 * 6 and "disagrees" not in text
+
+
+# ---------------------------------------------------------------------------
+# The verdicts' numbers come from the data (so the prose cannot drift from it).
+# ---------------------------------------------------------------------------
+
+
+def test_covariate_shift_verdict_matches_the_cached_runs():
+    table = covariate_shift.summary(experiments.load("covariate_shift"))
+    none, batch, noisy, very_noisy, layer = (table[a] for a in covariate_shift.ARMS)
+    assert batch["input_shift"] < none["input_shift"] / 5  # BN does steady its inputs ...
+    assert noisy["input_shift"] > 2 * none["input_shift"]  # ... the noisy BN far less than no norm ...
+    assert noisy["train_loss"] < none["train_loss"] - 0.1  # ... and still trains much better
+    assert (
+        very_noisy["input_shift"] > 4 * none["input_shift"] and very_noisy["train_loss"] < none["train_loss"]
+    )
+    assert batch["gradient_ics"] > 0.95 * none["gradient_ics"]  # no smaller ICS by gradients
+    assert batch["loss_range"] < none["loss_range"] / 20  # a much smoother landscape
+    assert layer["train_loss"] > none["train_loss"] and layer["input_shift"] > none["input_shift"] / 2
+
+
+def test_generalization_verdict_matches_the_cached_runs():
+    results = experiments.load("generalization")
+    table = generalization.summary(results)
+    assert all(row["train"] > 0.99 for row in table.values())  # every net fits the noisy labels
+    ln_mean, ln_se = generalization.difference_from_none(results, "layer")
+    assert -0.01 < ln_mean < 0 and ln_se < 0.005  # LN: a hair below no norm, not above
+    assert -0.02 < generalization.difference_from_none(results, "rms")[0] < 0  # RMSNorm: slightly below too
+    assert generalization.difference_from_none(results, "batch")[0] < -0.03
+
+
+def test_learning_rate_and_scale_verdicts_match_the_cached_runs():
+    results = experiments.load("learning_rates")
+    ranges = {norm: learning_rates.training_range(results, norm) for norm in learning_rates.COMPARED_NORMS}
+    assert len(ranges["batch"]) > len(ranges["none"]) > len(ranges["layer"]) >= 1
+    scales = {
+        norm: learning_rates.training_range(results, norm, "init_gain")
+        for norm in learning_rates.COMPARED_NORMS
+    }
+    assert set(scales["none"]) < set(scales["layer"]) < set(scales["batch"])
+
+
+def test_rnn_verdict_matches_the_cached_runs():
+    table = rnn_noise.summary(experiments.load("rnn_noise"))
+    assert table["none"]["mean"] == 1.0
+    assert table["batch, m = 64"]["mean"] > 0.95 and table["batch, m = 8"]["mean"] > 0.95
+    assert table["batch, m = 4"]["mean"] < 0.4 and table["batch, m = 2"]["mean"] < 0.4
+    assert table["layer"]["mean"] < 0.3 and table["layer, 10 tokens"]["mean"] > 0.95
+
+
+def test_gradient_verdict_matches_a_fresh_measurement():
+    table = gradient_flow.summary()
+    assert table["none"]["scale_spread"] > 1e6
+    assert table["layer"]["scale_spread"] < 3 and table["batch"]["scale_spread"] < 3
+    assert table["batch"]["growth_to_input"] > 10 > table["layer"]["growth_to_input"]
+
+
+def test_the_numbers_in_the_reasons_are_the_results_shown_under_them():
+    from lnlib.nb01_formulas_step_by_step import articles
+    from lnlib.nb06_claims_tested import sync_batch_norm
+
+    gradients = gradient_flow.summary()
+    ics = covariate_shift.summary(experiments.load("covariate_shift"))
+    none, noisy, layer = ics["none"], ics["noisy batch"], ics["layer"]
+    held_out = experiments.load("generalization")
+    accuracy = generalization.summary(held_out)
+    rnn = rnn_noise.summary(experiments.load("rnn_noise"))
+    quoted = {  # claim → what its reason must say, formatted from the results now
+        "000-a": [
+            f"about {gradient_flow.power_of_ten(gradients['none']['scale_spread'], 1)} between weight scales "
+            f"{gradient_flow.GAINS[0]} and {gradient_flow.GAINS[-1]} in a {gradient_flow.DEPTH}-layer MLP",
+            f"LN: about {gradients['layer']['scale_spread']:.1f})",
+        ],
+        "000-d": [
+            f"({accuracy['layer']['test']:.2f} vs {accuracy['batch']['test']:.2f} accuracy)",
+            f"({generalization.points_from_none(held_out, 'layer')} points)",
+        ],
+        "004-i": [f"({generalization.points_from_none(held_out, 'layer')} points)"],
+        "003-a": [
+            f"(BN was {-100 * generalization.difference_from_none(held_out, 'batch')[0]:.1f} points worse"
+        ],
+        "003-b": [
+            f"(the noisy BN: {noisy['input_shift'] / none['input_shift']:.1f}× the shift of no norm, yet loss "
+            f"{noisy['train_loss']:.2f} vs {none['train_loss']:.2f})"
+        ],
+        "004-d": [f"({layer['input_shift']:.2f} vs {none['input_shift']:.2f} without a norm)"],
+        "003-d": [f"(≥ {int(100 * min(rnn[arm]['mean'] for arm in ('batch, m = 8', 'batch, m = 64')))} %)"],
+        "001-c": [f"about {articles.article001_check().gap:.1e}".replace("e-0", "e-")],
+        "003-e": [f"agree to {sync_batch_norm.simulate(2, batch=16)['bn_synced_output_gap']:.0e}"],
+    }
+    for claim_id, numbers in quoted.items():
+        for number in numbers:
+            assert number in ledger.by_id(claim_id).reason, (claim_id, number)
+
+
+def test_memory_verdict_matches_autograd():
+    from lnlib.nb06_claims_tested import time_and_memory
+
+    ln, bn = (time_and_memory.saved_for_backward(kind, 8192, 768) for kind in ("layer", "batch"))
+    assert ln["input"] == bn["input"]
+    assert bn["statistics"] + bn["running buffers"] < ln["statistics"] < 0.01 * ln["input"]
+    assert np.isclose(ln["statistics"], 2 * 8192 * 4)

@@ -1,0 +1,28 @@
+"""The benchmark command runs and reports ratios against torch measured in the same run (no time is asserted)."""
+
+import pytest
+
+import lnlib.__main__ as command_line
+from lnlib.tools import bench
+
+
+def test_norm_benchmark_reports_every_implementation_as_a_ratio_to_torch(monkeypatch):
+    monkeypatch.setattr(bench, "SHAPES", [(8, 16), (4, 6, 5)])
+    rows = bench.bench_norms(rounds=3)
+    implementations = {"torch.nn.functional", "lnlib.functional (NumPy)", "lnlib.nn (from scratch)"}
+    assert {row[2] for row in rows} == implementations
+    assert len(rows) == 2 * 2 * len(implementations)  # two norms, two shapes
+    for _kind, _shape, name, forward_ms, backward_ms, forward_ratio, backward_ratio in rows:
+        assert forward_ms > 0 and backward_ms > 0
+        if name == "torch.nn.functional":
+            assert forward_ratio == backward_ratio == 1.0
+        else:
+            assert forward_ratio > 0 and backward_ratio > 0
+
+
+def test_unknown_section_is_refused_with_the_list_of_sections(capsys):
+    with pytest.raises(SystemExit):
+        command_line.main(["bench", "nonsense"])
+    assert "invalid choice: 'nonsense' (choose from 'norms', 'sliders'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="unknown section 'nonsense'; choose from norms"):
+        bench.run(["nonsense"])
