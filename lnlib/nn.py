@@ -301,12 +301,14 @@ class _NormBase(nn.Module):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs) -> None:
-        # A state_dict saved before version 2 (or without metadata) has no num_batches_tracked: as torch,
-        # it loads, and the counter becomes 0.
+        # A state_dict saved before version 2 (or without metadata) has no num_batches_tracked. As torch, it
+        # loads, and the module keeps its own count (0 for a fresh module; a meta count becomes a real 0).
         version = local_metadata.get("version", None)
         key = prefix + "num_batches_tracked"
         if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
-            state_dict[key] = torch.tensor(0, dtype=torch.long)
+            own_count = self.num_batches_tracked
+            real = own_count is not None and own_count.device != torch.device("meta")
+            state_dict[key] = own_count if real else torch.tensor(0, dtype=torch.long)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
 
