@@ -19,15 +19,18 @@ PAIRS = {  # name -> (ours, torch's, constructor arguments, input shapes)
                                                        dict(normalized_shape=8, elementwise_affine=False),
                                                        dict(normalized_shape=8, bias=False, eps=1e-3)],
                   [(3, 4, 8), (2, 3, 4, 8)]),
-    "RMSNorm": (lnn.RMSNorm, torch.nn.RMSNorm, [dict(normalized_shape=8), dict(normalized_shape=(4, 8), eps=1e-4),
+    "RMSNorm": (lnn.RMSNorm, torch.nn.RMSNorm, [dict(normalized_shape=8),
+                                                 dict(normalized_shape=(4, 8), eps=1e-4),
                                                  dict(normalized_shape=8, elementwise_affine=False)],
                 [(3, 4, 8), (2, 3, 4, 8)]),
-    "BatchNorm1d": (lnn.BatchNorm1d, torch.nn.BatchNorm1d, [dict(num_features=4), dict(num_features=4, momentum=None),
+    "BatchNorm1d": (lnn.BatchNorm1d, torch.nn.BatchNorm1d, [dict(num_features=4),
+                                                             dict(num_features=4, momentum=None),
                                                              dict(num_features=4, track_running_stats=False),
                                                              dict(num_features=4, affine=False),
                                                              dict(num_features=4, bias=False, momentum=0.3)],
                     [(6, 4), (3, 4, 5)]),
-    "BatchNorm2d": (lnn.BatchNorm2d, torch.nn.BatchNorm2d, [dict(num_features=4), dict(num_features=4, momentum=None),
+    "BatchNorm2d": (lnn.BatchNorm2d, torch.nn.BatchNorm2d, [dict(num_features=4),
+                                                             dict(num_features=4, momentum=None),
                                                              dict(num_features=4, track_running_stats=False),
                                                              dict(num_features=4, affine=False, eps=1e-3)],
                     [(3, 4, 5, 2), (2, 4, 1, 3)]),
@@ -37,11 +40,13 @@ PAIRS = {  # name -> (ours, torch's, constructor arguments, input shapes)
                     [(2, 3, 2, 3, 2)]),
     "GroupNorm": (lnn.GroupNorm, torch.nn.GroupNorm, [dict(num_groups=2, num_channels=6),
                                                        dict(num_groups=3, num_channels=6, affine=False),
-                                                       dict(num_groups=6, num_channels=6, bias=False, eps=1e-3)],
+                                                       dict(num_groups=6, num_channels=6, bias=False,
+                                                            eps=1e-3)],
                   [(4, 6, 3), (3, 6, 5), (2, 6, 3, 2)]),
     "InstanceNorm1d": (lnn.InstanceNorm1d, torch.nn.InstanceNorm1d,
                        [dict(num_features=3), dict(num_features=3, affine=True, track_running_stats=True),
-                        dict(num_features=3, affine=True, bias=False, momentum=0.3, track_running_stats=True)],
+                        dict(num_features=3, affine=True, bias=False, momentum=0.3,
+                             track_running_stats=True)],
                        [(4, 3, 5), (3, 5)]),
     "InstanceNorm2d": (lnn.InstanceNorm2d, torch.nn.InstanceNorm2d,
                        [dict(num_features=3, affine=True), dict(num_features=3, track_running_stats=True)],
@@ -80,7 +85,8 @@ def non_trivial_input(shape, dtype, step=0, seed=0):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("name, kwargs, shape", CASES, ids=str)
-def test_outputs_gradients_and_statistics_match_torch_over_training_steps_then_eval(name, kwargs, shape, dtype):
+def test_outputs_gradients_and_statistics_match_torch_over_training_steps_then_eval(name, kwargs, shape,
+                                                                                    dtype):
     ours, theirs = make_pair(name, kwargs, dtype)
     for step in range(3):
         x = non_trivial_input(shape, dtype, step)
@@ -91,7 +97,7 @@ def test_outputs_gradients_and_statistics_match_torch_over_training_steps_then_e
         y_ours.backward(grad)
         y_theirs.backward(grad)
         assert_close(x_ours.grad, x_theirs.grad)
-        for (key, p_ours), (_, p_theirs) in zip(ours.named_parameters(), theirs.named_parameters()):
+        for p_ours, p_theirs in zip(ours.parameters(), theirs.parameters(), strict=True):
             assert_close(p_ours.grad, p_theirs.grad)
         for key, value in theirs.state_dict().items():  # running statistics and num_batches_tracked
             if value.is_floating_point():
@@ -160,10 +166,10 @@ def test_no_torch_normalization_kernel_is_used_forward_or_backward():
                lnn.GroupNorm(2, 4), lnn.InstanceNorm1d(4, affine=True, track_running_stats=True),
                lnn.InstanceNorm2d(4, affine=True, track_running_stats=True), lnn.InstanceNorm3d(4)]
     inputs = [torch.randn(3, 8), torch.randn(3, 8), torch.randn(5, 4, 8), torch.randn(2, 4, 3, 8),
-              torch.randn(2, 4, 2, 3, 2), torch.randn(2, 4, 3, 2), torch.randn(2, 4, 5), torch.randn(2, 4, 3, 2),
-              torch.randn(2, 4, 2, 3, 2)]
+              torch.randn(2, 4, 2, 3, 2), torch.randn(2, 4, 3, 2), torch.randn(2, 4, 5),
+              torch.randn(2, 4, 3, 2), torch.randn(2, 4, 2, 3, 2)]
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
-        for module, x in zip(modules, inputs):
+        for module, x in zip(modules, inputs, strict=True):
             module(x.requires_grad_()).sum().backward()
             module.eval()
             module(x)
