@@ -1,7 +1,9 @@
 """lnlib.nn modules against their torch.nn namesakes: outputs, gradients, running statistics, state_dicts.
+(The corners of torch.nn's contract, module by module, are in tests/test_nn_contract.py.)
 
 Agreement "to rounding": max |ours − torch| ≤ 2e-5 in float32 and ≤ 1e-12 in float64.
 """
+import doctest
 import inspect
 
 import pytest
@@ -17,18 +19,41 @@ PAIRS = {  # name -> (ours, torch's, constructor arguments, input shapes)
                                                        dict(normalized_shape=8, elementwise_affine=False),
                                                        dict(normalized_shape=8, bias=False, eps=1e-3)],
                   [(3, 4, 8), (2, 3, 4, 8)]),
-    "RMSNorm": (lnn.RMSNorm, torch.nn.RMSNorm, [dict(normalized_shape=8), dict(normalized_shape=(4, 8), eps=1e-4),
+    "RMSNorm": (lnn.RMSNorm, torch.nn.RMSNorm, [dict(normalized_shape=8),
+                                                 dict(normalized_shape=(4, 8), eps=1e-4),
                                                  dict(normalized_shape=8, elementwise_affine=False)],
                 [(3, 4, 8), (2, 3, 4, 8)]),
-    "BatchNorm1d": (lnn.BatchNorm1d, torch.nn.BatchNorm1d, [dict(num_features=4), dict(num_features=4, momentum=None),
+    "BatchNorm1d": (lnn.BatchNorm1d, torch.nn.BatchNorm1d, [dict(num_features=4),
+                                                             dict(num_features=4, momentum=None),
                                                              dict(num_features=4, track_running_stats=False),
                                                              dict(num_features=4, affine=False),
                                                              dict(num_features=4, bias=False, momentum=0.3)],
                     [(6, 4), (3, 4, 5)]),
-    "BatchNorm2d": (lnn.BatchNorm2d, torch.nn.BatchNorm2d, [dict(num_features=4), dict(num_features=4, momentum=None),
+    "BatchNorm2d": (lnn.BatchNorm2d, torch.nn.BatchNorm2d, [dict(num_features=4),
+                                                             dict(num_features=4, momentum=None),
                                                              dict(num_features=4, track_running_stats=False),
                                                              dict(num_features=4, affine=False, eps=1e-3)],
                     [(3, 4, 5, 2), (2, 4, 1, 3)]),
+    "BatchNorm3d": (lnn.BatchNorm3d, torch.nn.BatchNorm3d, [dict(num_features=3),
+                                                             dict(num_features=3, momentum=None, bias=False),
+                                                             dict(num_features=3, track_running_stats=False)],
+                    [(2, 3, 2, 3, 2)]),
+    "GroupNorm": (lnn.GroupNorm, torch.nn.GroupNorm, [dict(num_groups=2, num_channels=6),
+                                                       dict(num_groups=3, num_channels=6, affine=False),
+                                                       dict(num_groups=6, num_channels=6, bias=False,
+                                                            eps=1e-3)],
+                  [(4, 6, 3), (3, 6, 5), (2, 6, 3, 2)]),
+    "InstanceNorm1d": (lnn.InstanceNorm1d, torch.nn.InstanceNorm1d,
+                       [dict(num_features=3), dict(num_features=3, affine=True, track_running_stats=True),
+                        dict(num_features=3, affine=True, bias=False, momentum=0.3,
+                             track_running_stats=True)],
+                       [(4, 3, 5), (3, 5)]),
+    "InstanceNorm2d": (lnn.InstanceNorm2d, torch.nn.InstanceNorm2d,
+                       [dict(num_features=3, affine=True), dict(num_features=3, track_running_stats=True)],
+                       [(2, 3, 4, 3), (3, 4, 3)]),
+    "InstanceNorm3d": (lnn.InstanceNorm3d, torch.nn.InstanceNorm3d,
+                       [dict(num_features=2, affine=True, track_running_stats=True, eps=1e-3)],
+                       [(2, 2, 3, 2, 2), (2, 3, 2, 2)]),
 }
 
 CASES = [(name, kwargs, shape) for name, (_, _, kwargs_list, shapes) in PAIRS.items()
@@ -60,7 +85,8 @@ def non_trivial_input(shape, dtype, step=0, seed=0):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("name, kwargs, shape", CASES, ids=str)
-def test_outputs_gradients_and_statistics_match_torch_over_training_steps_then_eval(name, kwargs, shape, dtype):
+def test_outputs_gradients_and_statistics_match_torch_over_training_steps_then_eval(name, kwargs, shape,
+                                                                                    dtype):
     ours, theirs = make_pair(name, kwargs, dtype)
     for step in range(3):
         x = non_trivial_input(shape, dtype, step)
@@ -71,7 +97,7 @@ def test_outputs_gradients_and_statistics_match_torch_over_training_steps_then_e
         y_ours.backward(grad)
         y_theirs.backward(grad)
         assert_close(x_ours.grad, x_theirs.grad)
-        for (key, p_ours), (_, p_theirs) in zip(ours.named_parameters(), theirs.named_parameters()):
+        for p_ours, p_theirs in zip(ours.parameters(), theirs.parameters(), strict=True):
             assert_close(p_ours.grad, p_theirs.grad)
         for key, value in theirs.state_dict().items():  # running statistics and num_batches_tracked
             if value.is_floating_point():
@@ -136,10 +162,14 @@ def test_track_running_stats_false_uses_batch_statistics_in_eval_too():
 
 
 def test_no_torch_normalization_kernel_is_used_forward_or_backward():
-    modules = [lnn.LayerNorm(8), lnn.RMSNorm(8), lnn.BatchNorm1d(4), lnn.BatchNorm2d(4)]
-    inputs = [torch.randn(3, 8), torch.randn(3, 8), torch.randn(5, 4, 8), torch.randn(2, 4, 3, 8)]
+    modules = [lnn.LayerNorm(8), lnn.RMSNorm(8), lnn.BatchNorm1d(4), lnn.BatchNorm2d(4), lnn.BatchNorm3d(4),
+               lnn.GroupNorm(2, 4), lnn.InstanceNorm1d(4, affine=True, track_running_stats=True),
+               lnn.InstanceNorm2d(4, affine=True, track_running_stats=True), lnn.InstanceNorm3d(4)]
+    inputs = [torch.randn(3, 8), torch.randn(3, 8), torch.randn(5, 4, 8), torch.randn(2, 4, 3, 8),
+              torch.randn(2, 4, 2, 3, 2), torch.randn(2, 4, 3, 2), torch.randn(2, 4, 5),
+              torch.randn(2, 4, 3, 2), torch.randn(2, 4, 2, 3, 2)]
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
-        for module, x in zip(modules, inputs):
+        for module, x in zip(modules, inputs, strict=True):
             module(x.requires_grad_()).sum().backward()
             module.eval()
             module(x)
@@ -149,7 +179,7 @@ def test_no_torch_normalization_kernel_is_used_forward_or_backward():
 
 
 def test_bad_input_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"normalized_shape \(8,\).*\(3, 7\)"):
+    with pytest.raises(RuntimeError, match=r"normalized_shape \(8,\).*\(3, 7\)"):  # torch: a RuntimeError
         lnn.LayerNorm(8)(torch.randn(3, 7))
     with pytest.raises(TypeError, match="floating-point"):
         lnn.LayerNorm(3)(torch.ones(2, 3, dtype=torch.long))
@@ -159,7 +189,7 @@ def test_bad_input_is_a_clear_error():
         lnn.BatchNorm1d(3, eps=0.0)(torch.randn(4, 3))
     with pytest.raises(ValueError, match=r"BatchNorm2d expects a 4D \(N, C, H, W\) input"):
         lnn.BatchNorm2d(3)(torch.randn(4, 3))
-    with pytest.raises(ValueError, match=r"expects 3 channels"):
+    with pytest.raises(RuntimeError, match=r"expects 3 channels"):  # torch: a RuntimeError
         lnn.BatchNorm1d(3)(torch.randn(4, 5))
     with pytest.raises(TypeError, match="floating-point"):
         lnn.RMSNorm(3)(torch.ones(2, 3, dtype=torch.int32))
@@ -188,3 +218,11 @@ def test_reset_parameters_restores_the_state_of_construction_as_torch(name):
         fresh = torch_class(**kwargs)
         for key, value in fresh.state_dict().items():
             assert torch.equal(ours.state_dict()[key], value), key
+
+
+def test_the_examples_of_every_public_name_run_and_pass():
+    finder = doctest.DocTestFinder()
+    tested = {test.name.rsplit(".", 1)[-1] for test in finder.find(lnn) if test.examples}
+    assert set(lnn.__all__) <= tested, f"no Examples for {sorted(set(lnn.__all__) - tested)}"
+    results = doctest.testmod(lnn, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert results.failed == 0 and results.attempted >= len(lnn.__all__)
