@@ -25,6 +25,9 @@ instance norm's running variance, an estimate of the population's, is the *unbia
 Signatures mirror ``torch.nn.functional``. This module imports NumPy only: no torch.
 Arrays must be float32 or float64, and the result has the input's dtype.
 
+Its size is earned by one concern, the norms in NumPy: the shared core first, then the five norms, their
+backward passes, each with its maths and a doctest, and the input checks last.
+
 Examples::
 
     >>> import numpy as np
@@ -33,6 +36,7 @@ Examples::
     >>> np.array_equal(functional.instance_norm(x), functional.standardize(x, axis=2))
     True
 """
+
 from __future__ import annotations
 
 import numbers
@@ -59,6 +63,7 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # ---------------------------------------------------------------------------
 # The shared core.
 # ---------------------------------------------------------------------------
+
 
 def moments(x, axis) -> tuple:
     r"""Mean and biased variance of ``x`` over ``axis``, kept as size-1 axes.
@@ -169,6 +174,7 @@ def _scale_and_shift(x_hat: np.ndarray, weight, bias) -> np.ndarray:
 # The norms.
 # ---------------------------------------------------------------------------
 
+
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> np.ndarray:
     r"""Layer normalization (Ba, Kiros and Hinton, 2016), as ``torch.nn.functional.layer_norm``.
 
@@ -201,7 +207,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -
     """
     x = _as_float_array(x)
     axes = _trailing_axes(x, normalized_shape)
-    feature_shape = x.shape[axes[0]:]
+    feature_shape = x.shape[axes[0] :]
     weight = _as_parameter(weight, feature_shape, x.dtype, "weight")
     bias = _as_parameter(bias, feature_shape, x.dtype, "bias")
     # x̂ = (x − μ) / sqrt(σ² + ε), μ and σ² over the feature axes of each example
@@ -210,8 +216,16 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -
     return _scale_and_shift(x_hat, weight, bias)
 
 
-def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: bool = False,
-               momentum: float = 0.1, eps: float = 1e-5) -> np.ndarray:
+def batch_norm(
+    x,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> np.ndarray:
     r"""Batch normalization (Ioffe and Szegedy, 2015), as ``torch.nn.functional.batch_norm``.
 
     Each channel c is standardized over every other axis, then scaled and shifted:
@@ -272,15 +286,22 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
     weight, bias = (None if p is None else _per_channel(p, x.ndim) for p in (weight, bias))
 
     if not training:
-        x_hat = _normalize_with_running_statistics(x, running_mean, running_var, eps,
-                                                   "batch_norm in evaluation mode (training=False)",
-                                                   "pass training=True")
+        x_hat = _normalize_with_running_statistics(
+            x,
+            running_mean,
+            running_var,
+            eps,
+            "batch_norm in evaluation mode (training=False)",
+            "pass training=True",
+        )
         return _scale_and_shift(x_hat, weight, bias)
 
     values_per_channel = x.size // x.shape[1] if x.shape[1] else 0
     if values_per_channel == 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape}: "
-                         f"a channel's variance over a single value is meaningless")
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {x.shape}: "
+            f"a channel's variance over a single value is meaningless"
+        )
     if not eps > 0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if values_per_channel == 0:
@@ -293,8 +314,16 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training: b
     return _scale_and_shift(x_hat, weight, bias)
 
 
-def instance_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5) -> np.ndarray:
+def instance_norm(
+    x,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> np.ndarray:
     r"""Instance normalization (Ulyanov et al., 2016), as ``torch.nn.functional.instance_norm``.
 
     Each channel of each example is standardized over its positions, then scaled and shifted:
@@ -346,15 +375,22 @@ def instance_norm(x, running_mean=None, running_var=None, weight=None, bias=None
     weight, bias = (None if p is None else _per_channel(p, x.ndim) for p in (weight, bias))
 
     if not use_input_stats:
-        x_hat = _normalize_with_running_statistics(x, running_mean, running_var, eps,
-                                                   "instance_norm with use_input_stats=False",
-                                                   "pass use_input_stats=True")
+        x_hat = _normalize_with_running_statistics(
+            x,
+            running_mean,
+            running_var,
+            eps,
+            "instance_norm with use_input_stats=False",
+            "pass use_input_stats=True",
+        )
         return _scale_and_shift(x_hat, weight, bias)
 
     positions = int(np.prod(x.shape[2:]))
     if positions == 1:
-        raise ValueError(f"Expected more than 1 spatial element when training, got input size {x.shape}: "
-                         f"an instance's variance over a single position is meaningless")
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {x.shape}: "
+            f"an instance's variance over a single position is meaningless"
+        )
     # x̂ = (x − μ_nc) / sqrt(σ²_nc + ε), μ_nc and σ²_nc over the positions of channel c of example n
     x_hat, mean, var = standardize(x, axes, eps, return_moments=True)
     if positions > 0:
@@ -438,7 +474,7 @@ def rms_norm(x, normalized_shape, weight=None, eps: float | None = None) -> np.n
     """
     x = _as_float_array(x)
     axes = _trailing_axes(x, normalized_shape)
-    weight = _as_parameter(weight, x.shape[axes[0]:], x.dtype, "weight")
+    weight = _as_parameter(weight, x.shape[axes[0] :], x.dtype, "weight")
     eps = np.finfo(x.dtype).eps if eps is None else eps
     _check_eps(eps)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -448,13 +484,16 @@ def rms_norm(x, normalized_shape, weight=None, eps: float | None = None) -> np.n
         return _scale_and_shift(x * inverse_rms, weight, None)
 
 
-def _normalize_with_running_statistics(x: np.ndarray, running_mean, running_var, eps: float, caller: str,
-                                       alternative: str) -> np.ndarray:
+def _normalize_with_running_statistics(
+    x: np.ndarray, running_mean, running_var, eps: float, caller: str, alternative: str
+) -> np.ndarray:
     """x̂ with the running statistics in place of the batch's (batch norm's eval, instance norm's
     ``use_input_stats=False``)."""
     if running_mean is None or running_var is None:
-        raise ValueError(f"{caller} needs running_mean and running_var; "
-                         f"{alternative} to normalize with the input's statistics")
+        raise ValueError(
+            f"{caller} needs running_mean and running_var; "
+            f"{alternative} to normalize with the input's statistics"
+        )
     _check_eps(eps)
     mean, var = (_per_channel(s, x.ndim) for s in (running_mean, running_var))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -462,8 +501,9 @@ def _normalize_with_running_statistics(x: np.ndarray, running_mean, running_var,
         return (x - mean) * (1 / np.sqrt(var + x.dtype.type(eps)))
 
 
-def _update_running_statistics(running_mean, running_var, mean: np.ndarray, var: np.ndarray,
-                               values_per_channel: int, momentum: float) -> None:
+def _update_running_statistics(
+    running_mean, running_var, mean: np.ndarray, var: np.ndarray, values_per_channel: int, momentum: float
+) -> None:
     """The in-place update of batch and instance norm's running statistics (each may be None);
     ``var`` is biased, over ``values_per_channel`` values."""
     if running_mean is not None:
@@ -480,8 +520,10 @@ def _update_running_statistics(running_mean, running_var, mean: np.ndarray, var:
 # Backward passes, derived by hand (the derivation is in notebook 05).
 # ---------------------------------------------------------------------------
 
-def _standardize_backward(grad_x_hat: np.ndarray, x_hat: np.ndarray, inverse_std: np.ndarray,
-                          axes: tuple) -> np.ndarray:
+
+def _standardize_backward(
+    grad_x_hat: np.ndarray, x_hat: np.ndarray, inverse_std: np.ndarray, axes: tuple
+) -> np.ndarray:
     r"""Gradient through x̂ = (x − μ)/sqrt(σ² + ε) with μ, σ² over ``axes``.
 
     .. math::  \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2+\epsilon}}
@@ -501,8 +543,10 @@ def _normalization_backward(grad_out, x, axes: tuple, weight, eps: float, shared
     that γ and β are shared over; ``weight`` already broadcasts against ``x``."""
     grad_out = _as_float_array(grad_out, "grad_out")
     if grad_out.shape != x.shape or grad_out.dtype != x.dtype:
-        raise ValueError(f"grad_out must have the input's shape and dtype {x.shape} {x.dtype}, "
-                         f"got {grad_out.shape} {grad_out.dtype}")
+        raise ValueError(
+            f"grad_out must have the input's shape and dtype {x.shape} {x.dtype}, "
+            f"got {grad_out.shape} {grad_out.dtype}"
+        )
     _check_eps(eps)
     x_hat, _, var = standardize(x, axes, eps, return_moments=True)
     inverse_std = 1 / np.sqrt(var + x.dtype.type(eps))
@@ -544,7 +588,7 @@ def layer_norm_backward(grad_out, x, normalized_shape, weight=None, eps: float =
     """
     x = _as_float_array(x)
     axes = _trailing_axes(x, normalized_shape)
-    weight = _as_parameter(weight, x.shape[axes[0]:], x.dtype, "weight")
+    weight = _as_parameter(weight, x.shape[axes[0] :], x.dtype, "weight")
     return _normalization_backward(grad_out, x, axes, weight, eps, shared_axes=tuple(range(axes[0])))
 
 
@@ -656,7 +700,8 @@ def group_norm_backward(grad_out, x, num_groups: int, weight=None, eps: float = 
     axes = tuple(range(2, grouped.ndim))
     shared_axes = (0,) + axes[1:]
     grad_grouped, grad_weight, grad_bias = _normalization_backward(
-        grad_out.reshape(grouped.shape), grouped, axes, weight, eps, shared_axes)
+        grad_out.reshape(grouped.shape), grouped, axes, weight, eps, shared_axes
+    )
     if weight is None:
         return grad_grouped.reshape(x.shape), None, None
     return grad_grouped.reshape(x.shape), grad_weight.reshape(-1), grad_bias.reshape(-1)
@@ -665,6 +710,7 @@ def group_norm_backward(grad_out, x, num_groups: int, weight=None, eps: float = 
 # ---------------------------------------------------------------------------
 # Checking what comes in: a clear error, never a silent wrong answer.
 # ---------------------------------------------------------------------------
+
 
 def _as_float_array(x, name: str = "input") -> np.ndarray:
     """``x`` as an ndarray of float32 or float64; a TypeError for anything else."""
@@ -713,7 +759,7 @@ def _shape_tuple(normalized_shape) -> tuple:
 def _trailing_axes(x: np.ndarray, normalized_shape) -> tuple:
     """The last axes of ``x``, which must have the shape ``normalized_shape``."""
     shape = _shape_tuple(normalized_shape)
-    if not shape or x.shape[x.ndim - len(shape):] != shape or len(shape) > x.ndim:
+    if not shape or x.shape[x.ndim - len(shape) :] != shape or len(shape) > x.ndim:
         raise ValueError(
             f"normalized_shape {shape} must match the last dimensions of the input, "
             f"but the input has shape {x.shape}"
@@ -724,8 +770,9 @@ def _trailing_axes(x: np.ndarray, normalized_shape) -> tuple:
 def _check_updatable(array, name: str) -> None:
     """A running statistic that is updated in place: a writable ndarray (or None)."""
     if array is not None and not (isinstance(array, np.ndarray) and array.flags.writeable):
-        raise TypeError(f"{name} is updated in place, so it must be a writable NumPy array, "
-                        f"not {type(array).__name__}")
+        raise TypeError(
+            f"{name} is updated in place, so it must be a writable NumPy array, not {type(array).__name__}"
+        )
 
 
 def _check_eps(eps) -> None:
@@ -745,8 +792,10 @@ def _batch_norm_axes(x: np.ndarray) -> tuple:
 def _instance_norm_axes(x: np.ndarray) -> tuple:
     """Every axis of an (N, C, *) input after the channel axis 1 (there must be one)."""
     if x.ndim < 3:
-        raise ValueError(f"instance_norm expects an input of shape (N, C, *) with a position axis, "
-                         f"got shape {x.shape}: an instance is standardized over its positions")
+        raise ValueError(
+            f"instance_norm expects an input of shape (N, C, *) with a position axis, "
+            f"got shape {x.shape}: an instance is standardized over its positions"
+        )
     return tuple(range(2, x.ndim))
 
 
@@ -758,8 +807,10 @@ def _grouped(x: np.ndarray, num_groups) -> np.ndarray:
         raise ValueError(f"group_norm: num_groups must be a positive integer, got {num_groups!r}")
     channels = x.shape[1]
     if channels % num_groups:
-        raise ValueError(f"group_norm: num_groups={num_groups} does not divide the {channels} channels "
-                         f"of an input of shape {x.shape}")
+        raise ValueError(
+            f"group_norm: num_groups={num_groups} does not divide the {channels} channels "
+            f"of an input of shape {x.shape}"
+        )
     return x.reshape((x.shape[0], num_groups, channels // num_groups) + x.shape[2:])
 
 

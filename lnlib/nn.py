@@ -8,6 +8,9 @@ buffers under the same names and in the same order (so a ``state_dict`` loads ei
 autograd derives the backward pass from those steps. The maths is the one of :mod:`lnlib.functional`,
 written here for tensors: every norm but RMSNorm is :func:`standardize` over its dims.
 
+Its size is earned by one concern, the norms as torch modules: torch's whole contract for nine modules
+(arguments, parameters, buffers, state_dicts, errors), each with its maths and a doctest.
+
 Examples::
 
     >>> import torch
@@ -16,6 +19,7 @@ Examples::
     >>> torch.allclose(lnn.GroupNorm(6, 6, affine=False)(x), lnn.InstanceNorm1d(6)(x), atol=1e-6)
     True
 """
+
 from __future__ import annotations
 
 import math
@@ -110,8 +114,15 @@ class LayerNorm(nn.Module):
         True
     """
 
-    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
         super().__init__()
         self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps = eps
@@ -130,8 +141,10 @@ class LayerNorm(nn.Module):
         return _scale_and_shift(x_hat, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class RMSNorm(nn.Module):
@@ -159,8 +172,14 @@ class RMSNorm(nn.Module):
         True
     """
 
-    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
-                 device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
         super().__init__()
         self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps = eps
@@ -218,12 +237,22 @@ class GroupNorm(nn.Module):
         ValueError: GroupNorm: num_groups=4 does not divide num_channels=6
     """
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 device=None, dtype=None, *, bias: bool = True) -> None:
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         if num_groups == 0 or num_channels % num_groups:
-            raise ValueError(f"GroupNorm: num_groups={num_groups} does not divide "
-                             f"num_channels={num_channels}")
+            raise ValueError(
+                f"GroupNorm: num_groups={num_groups} does not divide num_channels={num_channels}"
+            )
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps
@@ -240,11 +269,15 @@ class GroupNorm(nn.Module):
             raise RuntimeError(f"GroupNorm expects an (N, C, *) input, got shape {tuple(input.shape)}")
         batch, channels = input.shape[:2]
         if channels != self.num_channels and (self.weight is not None or self.bias is not None):
-            raise RuntimeError(f"GroupNorm({self.num_groups}, {self.num_channels}) expects "
-                               f"{self.num_channels} channels in dim 1, got shape {tuple(input.shape)}")
+            raise RuntimeError(
+                f"GroupNorm({self.num_groups}, {self.num_channels}) expects "
+                f"{self.num_channels} channels in dim 1, got shape {tuple(input.shape)}"
+            )
         if channels % self.num_groups:  # only reachable without γ and β, which pin the channels
-            raise RuntimeError(f"GroupNorm: num_groups={self.num_groups} does not divide the {channels} "
-                               f"channels of an input of shape {tuple(input.shape)}")
+            raise RuntimeError(
+                f"GroupNorm: num_groups={self.num_groups} does not divide the {channels} "
+                f"channels of an input of shape {tuple(input.shape)}"
+            )
         # (N, C, *) seen as (N, G, C/G, *): one group per index of dim 1
         group_shape = (batch, self.num_groups, channels // self.num_groups) + tuple(input.shape[2:])
         grouped = input.reshape(group_shape)
@@ -254,8 +287,10 @@ class GroupNorm(nn.Module):
         return _scale_and_shift(x_hat, *_per_channel(input.dim(), self.weight, self.bias))
 
     def extra_repr(self) -> str:
-        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class _NormBase(nn.Module):
@@ -264,9 +299,18 @@ class _NormBase(nn.Module):
 
     _version = 2  # the state_dict version of torch's norms (num_batches_tracked was added at 2)
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, device=None, dtype=None, *,
-                 bias: bool = True) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -296,11 +340,14 @@ class _NormBase(nn.Module):
         _reset_affine(self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                              error_msgs) -> None:
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ) -> None:
         # A state_dict saved before version 2 (or without metadata) has no num_batches_tracked. As torch, it
         # loads, and the module keeps its own count (0 for a fresh module; a meta count becomes a real 0).
         version = local_metadata.get("version", None)
@@ -309,17 +356,20 @@ class _NormBase(nn.Module):
             own_count = self.num_batches_tracked
             real = own_count is not None and own_count.device != torch.device("meta")
             state_dict[key] = own_count if real else torch.tensor(0, dtype=torch.long)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     def _normalize_with_running_statistics(self, input: Tensor, per_channel: tuple) -> Tensor:
         # x̂ = (x − running_mean) / sqrt(running_var + ε)
         return (input - self.running_mean.reshape(per_channel)) * torch.rsqrt(
-            self.running_var.reshape(per_channel) + self.eps)
+            self.running_var.reshape(per_channel) + self.eps
+        )
 
     @torch.no_grad()
-    def _blend_into_running_statistics(self, mean: Tensor, biased_var: Tensor, values_per_channel: int,
-                                       momentum: float) -> None:
+    def _blend_into_running_statistics(
+        self, mean: Tensor, biased_var: Tensor, values_per_channel: int, momentum: float
+    ) -> None:
         # running_mean ← (1 − momentum) · running_mean + momentum · μ_c
         self.running_mean.mul_(1 - momentum).add_(momentum * mean)
         # running_var ← (1 − momentum) · running_var + momentum · m/(m − 1) · σ²_c   (unbiased)
@@ -355,14 +405,17 @@ class _BatchNorm(_NormBase):
         _check_float(input)
         if input.dim() not in self.expected_shapes:
             shapes = " or ".join(f"{rank}D {letters}" for rank, letters in self.expected_shapes.items())
-            raise ValueError(f"{type(self).__name__} expects a {shapes} input, "
-                             f"got shape {tuple(input.shape)}")
+            raise ValueError(
+                f"{type(self).__name__} expects a {shapes} input, got shape {tuple(input.shape)}"
+            )
         # torch checks the channels only against a per-channel tensor: without γ, β or running statistics,
         # num_features is unused and any number of channels is normalized.
         per_channel_tensors = (self.weight, self.bias, self.running_mean)
         if input.shape[1] != self.num_features and any(t is not None for t in per_channel_tensors):
-            raise RuntimeError(f"{type(self).__name__}({self.num_features}) expects {self.num_features} "
-                               f"channels in dim 1, got shape {tuple(input.shape)}")
+            raise RuntimeError(
+                f"{type(self).__name__}({self.num_features}) expects {self.num_features} "
+                f"channels in dim 1, got shape {tuple(input.shape)}"
+            )
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
@@ -378,8 +431,9 @@ class _BatchNorm(_NormBase):
 
         values_per_channel = input.shape[0] * math.prod(input.shape[2:])
         if values_per_channel == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, "
-                             f"got input size {tuple(input.shape)}")
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}"
+            )
         if self.eps <= 0:
             raise ValueError(f"batch_norm eps must be positive during training, but got {self.eps}")
         # x̂ = (x − μ_c) / sqrt(σ²_c + ε), μ_c and σ²_c over the batch (and positions)
@@ -488,8 +542,18 @@ class _InstanceNorm(_NormBase):
     position_dims: ClassVar[int] = 0  # set by each subclass
     position_letters: ClassVar[str] = ""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input: Tensor) -> Tensor:
@@ -497,20 +561,28 @@ class _InstanceNorm(_NormBase):
         unbatched_rank = self.position_dims + 1
         if input.dim() not in (unbatched_rank, unbatched_rank + 1):
             letters = self.position_letters
-            raise ValueError(f"{type(self).__name__} expects a {unbatched_rank}D (C, {letters}) or "
-                             f"{unbatched_rank + 1}D (N, C, {letters}) input, got shape {tuple(input.shape)}")
+            raise ValueError(
+                f"{type(self).__name__} expects a {unbatched_rank}D (C, {letters}) or "
+                f"{unbatched_rank + 1}D (N, C, {letters}) input, got shape {tuple(input.shape)}"
+            )
         channel_dim = input.dim() - unbatched_rank
         name, channels, shape = type(self).__name__, self.num_features, tuple(input.shape)
         if input.shape[channel_dim] != channels:
             if self.affine:
-                raise ValueError(f"{name}({channels}, affine=True) expects {channels} channels in dim "
-                                 f"{channel_dim}, got shape {shape}")
+                raise ValueError(
+                    f"{name}({channels}, affine=True) expects {channels} channels in dim "
+                    f"{channel_dim}, got shape {shape}"
+                )
             # torch: without γ and β, num_features is unused; a warning, then running statistics (if any) fail
-            warnings.warn(f"{name}({channels}) got {input.shape[channel_dim]} channels in dim {channel_dim}; "
-                          f"num_features is unused because affine=False", stacklevel=2)
+            warnings.warn(
+                f"{name}({channels}) got {input.shape[channel_dim]} channels in dim {channel_dim}; "
+                f"num_features is unused because affine=False",
+                stacklevel=2,
+            )
             if self.running_mean is not None:
-                raise RuntimeError(f"{name}({channels}) has running statistics for {channels} channels, "
-                                   f"got shape {shape}")
+                raise RuntimeError(
+                    f"{name}({channels}) has running statistics for {channels} channels, got shape {shape}"
+                )
         if channel_dim == 0:  # no batch dim: a batch of one
             return self._normalize(input.unsqueeze(0)).squeeze(0)
         return self._normalize(input)
@@ -524,31 +596,37 @@ class _InstanceNorm(_NormBase):
 
         positions = math.prod(input.shape[2:])
         if positions == 1:  # torch says "when training" even in eval without running statistics
-            raise ValueError(f"Expected more than 1 spatial element when training, got input size "
-                             f"{tuple(input.shape)}")
+            raise ValueError(
+                f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}"
+            )
         # x̂ = (x − μ_nc) / sqrt(σ²_nc + ε), μ_nc and σ²_nc over the positions of channel c of example n
         x_hat, mean, var = standardize(input, tuple(range(2, input.dim())), self.eps, return_moments=True)
         if self.running_mean is not None and positions > 0:
             # the examples' statistics averaged over the batch (an empty batch: NaN, as torch)
             momentum = 0.0 if self.momentum is None else self.momentum
-            self._blend_into_running_statistics(mean.mean(dim=0).reshape(-1), var.mean(dim=0).reshape(-1),
-                                                positions, momentum)
+            self._blend_into_running_statistics(
+                mean.mean(dim=0).reshape(-1), var.mean(dim=0).reshape(-1), positions, momentum
+            )
         # y = γ_c · x̂ + β_c
         return _scale_and_shift(x_hat, weight, bias)
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                              error_msgs) -> None:
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ) -> None:
         # As torch: running statistics in a state_dict without metadata, for a module that tracks none,
         # are an error (instance norm stopped tracking them by default in torch 0.4).
         keys = [prefix + name for name in ("running_mean", "running_var") if prefix + name in state_dict]
         if local_metadata.get("version", None) is None and not self.track_running_stats and keys:
-            error_msgs.append(f"Unexpected running statistics {' and '.join(keys)} for {type(self).__name__} "
-                              f"with track_running_stats=False: remove them, or construct it with "
-                              f"track_running_stats=True to use them")
+            error_msgs.append(
+                f"Unexpected running statistics {' and '.join(keys)} for {type(self).__name__} "
+                f"with track_running_stats=False: remove them, or construct it with "
+                f"track_running_stats=True to use them"
+            )
             for key in keys:
                 state_dict.pop(key)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
 
 class InstanceNorm1d(_InstanceNorm):
@@ -621,19 +699,23 @@ class InstanceNorm3d(_InstanceNorm):
 # Shared helpers: checks, parameters, scale and shift.
 # ---------------------------------------------------------------------------
 
+
 def _check_float(x: Tensor) -> None:
     if not torch.is_floating_point(x):
-        raise TypeError(f"input must be a floating-point tensor, got dtype {x.dtype}; "
-                        f"convert it with .float()")
+        raise TypeError(
+            f"input must be a floating-point tensor, got dtype {x.dtype}; convert it with .float()"
+        )
 
 
 def _trailing_dims(x: Tensor, normalized_shape: tuple) -> tuple:
     """The last dims of ``x``, which must have the shape ``normalized_shape`` (a RuntimeError as torch's)."""
     _check_float(x)
     n = len(normalized_shape)
-    if x.dim() < n or tuple(x.shape[x.dim() - n:]) != normalized_shape:
-        raise RuntimeError(f"normalized_shape {normalized_shape} must match the last dimensions of the "
-                           f"input, but the input has shape {tuple(x.shape)}")
+    if x.dim() < n or tuple(x.shape[x.dim() - n :]) != normalized_shape:
+        raise RuntimeError(
+            f"normalized_shape {normalized_shape} must match the last dimensions of the "
+            f"input, but the input has shape {tuple(x.shape)}"
+        )
     return tuple(range(-n, 0))
 
 

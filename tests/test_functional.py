@@ -3,6 +3,7 @@
 Agreement "to rounding" means: max |ours − torch| ≤ 2e-5 in float32 (about 100 float32 ulps for values of
 order 1) and ≤ 1e-12 in float64. The expected bound is written beside each check.
 """
+
 import subprocess
 import sys
 
@@ -52,19 +53,23 @@ def test_importing_functional_does_not_import_torch():
 # Forward passes against torch
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape, normalized_shape", LAYER_NORM_CASES)
 @pytest.mark.parametrize("affine", [True, False])
 def test_layer_norm_matches_torch(shape, normalized_shape, dtype, affine):
     rng = np.random.default_rng(1)
     x = random_input(rng, shape, dtype)
-    feature_shape = np.shape(np.empty(normalized_shape if isinstance(normalized_shape, (tuple, list))
-                                      else (normalized_shape,)))
+    feature_shape = np.shape(
+        np.empty(normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,))
+    )
     weight = random_input(rng, feature_shape, dtype, 1.0, 1.0) if affine else None
     bias = random_input(rng, feature_shape, dtype, 1.0, 0.5) if affine else None
     ours = LF.layer_norm(x, normalized_shape, weight, bias, eps=1e-5)
     as_tensor = lambda a: None if a is None else torch.from_numpy(a)  # noqa: E731
-    theirs = F.layer_norm(torch.from_numpy(x), tuple(feature_shape), as_tensor(weight), as_tensor(bias), eps=1e-5)
+    theirs = F.layer_norm(
+        torch.from_numpy(x), tuple(feature_shape), as_tensor(weight), as_tensor(bias), eps=1e-5
+    )
     assert_close(ours, theirs, dtype)  # max difference ≤ 2e-5 (float32), ≤ 1e-12 (float64)
 
 
@@ -81,16 +86,29 @@ def test_batch_norm_training_steps_then_eval_match_torch(shape, dtype, momentum)
     for step in range(4):  # running statistics over several steps, each batch from a different distribution
         x = random_input(rng, shape, dtype, scale=1.0 + step, shift=step - 1.0)
         ours = LF.batch_norm(x, running_mean, running_var, weight, bias, training=True, momentum=momentum)
-        theirs = F.batch_norm(torch.from_numpy(x), torch_mean, torch_var, torch.from_numpy(weight),
-                              torch.from_numpy(bias), training=True, momentum=momentum)
+        theirs = F.batch_norm(
+            torch.from_numpy(x),
+            torch_mean,
+            torch_var,
+            torch.from_numpy(weight),
+            torch.from_numpy(bias),
+            training=True,
+            momentum=momentum,
+        )
         assert_close(ours, theirs, dtype)
         assert_close(running_mean, torch_mean, dtype)
         assert_close(running_var, torch_var, dtype)  # the unbiased variance, as torch
     x = random_input(rng, shape, dtype)
     frozen = running_mean.copy(), running_var.copy()
     ours = LF.batch_norm(x, running_mean, running_var, weight, bias, training=False)
-    theirs = F.batch_norm(torch.from_numpy(x), torch_mean, torch_var, torch.from_numpy(weight),
-                          torch.from_numpy(bias), training=False)
+    theirs = F.batch_norm(
+        torch.from_numpy(x),
+        torch_mean,
+        torch_var,
+        torch.from_numpy(weight),
+        torch.from_numpy(bias),
+        training=False,
+    )
     assert_close(ours, theirs, dtype)
     np.testing.assert_array_equal(running_mean, frozen[0])  # eval changes nothing
     np.testing.assert_array_equal(running_var, frozen[1])
@@ -115,7 +133,9 @@ def test_batch_norm_without_running_statistics_uses_the_batch():
 def test_eps_sits_inside_the_square_root():
     x = np.array([[1.0, 3.0]])  # mean 2, biased variance 1
     eps = 0.5
-    np.testing.assert_allclose(LF.layer_norm(x, 2, eps=eps), [[-1 / np.sqrt(1.5), 1 / np.sqrt(1.5)]], rtol=1e-14)
+    np.testing.assert_allclose(
+        LF.layer_norm(x, 2, eps=eps), [[-1 / np.sqrt(1.5), 1 / np.sqrt(1.5)]], rtol=1e-14
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -124,7 +144,7 @@ def test_eps_sits_inside_the_square_root():
 def test_rms_norm_matches_torch(shape, normalized_shape, dtype, eps):
     rng = np.random.default_rng(4)
     x = random_input(rng, shape, dtype)
-    feature_shape = x.shape[x.ndim - len(np.atleast_1d(normalized_shape)):]
+    feature_shape = x.shape[x.ndim - len(np.atleast_1d(normalized_shape)) :]
     weight = random_input(rng, feature_shape, dtype, 1.0, 1.0)
     ours = LF.rms_norm(x, normalized_shape, weight, eps=eps)
     theirs = F.rms_norm(torch.from_numpy(x), list(feature_shape), torch.from_numpy(weight), eps=eps)
@@ -157,8 +177,12 @@ def test_layer_norm_and_batch_norm_are_standardize_over_different_axes():
 def test_output_dtype_and_input_untouched():
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     before = x.copy()
-    for y in (LF.layer_norm(x, 3), LF.rms_norm(x, 3), LF.standardize(x, 0),
-              LF.batch_norm(x, None, None, training=True)):
+    for y in (
+        LF.layer_norm(x, 3),
+        LF.rms_norm(x, 3),
+        LF.standardize(x, 0),
+        LF.batch_norm(x, None, None, training=True),
+    ):
         assert y.dtype == np.float32
     np.testing.assert_array_equal(x, before)
 
@@ -166,6 +190,7 @@ def test_output_dtype_and_input_untouched():
 # ---------------------------------------------------------------------------
 # A variance that does not cancel in float32
 # ---------------------------------------------------------------------------
+
 
 def test_variance_is_stable_in_float32_where_the_textbook_formula_cancels():
     rng = np.random.default_rng(7)
@@ -186,9 +211,14 @@ def test_variance_is_stable_in_float32_where_the_textbook_formula_cancels():
 
 
 @settings(max_examples=60, deadline=None)
-@given(hnp.arrays(np.float32, hnp.array_shapes(min_dims=2, max_dims=3, min_side=2, max_side=16),
-                  elements=st.floats(-1e3, 1e3, width=32)),
-       st.floats(-1e4, 1e4, width=32))
+@given(
+    hnp.arrays(
+        np.float32,
+        hnp.array_shapes(min_dims=2, max_dims=3, min_side=2, max_side=16),
+        elements=st.floats(-1e3, 1e3, width=32),
+    ),
+    st.floats(-1e4, 1e4, width=32),
+)
 def test_layer_norm_float32_stays_close_to_float64_for_any_offset(x, offset):
     x = x + np.float32(offset)
     features = x.shape[-1]
@@ -201,8 +231,13 @@ def test_layer_norm_float32_stays_close_to_float64_for_any_offset(x, offset):
 
 
 @settings(max_examples=60, deadline=None)
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=4, min_side=2, max_side=6),
-                  elements=st.floats(-100, 100)))
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=4, min_side=2, max_side=6),
+        elements=st.floats(-100, 100),
+    )
+)
 def test_batch_norm_agrees_with_torch_on_arbitrary_inputs(x):
     ours = LF.batch_norm(x, None, None, training=True)
     theirs = F.batch_norm(torch.from_numpy(x), None, None, training=True).numpy()
@@ -213,13 +248,14 @@ def test_batch_norm_agrees_with_torch_on_arbitrary_inputs(x):
 # Backward passes: against autograd, and by finite differences
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape, normalized_shape", LAYER_NORM_CASES)
 @pytest.mark.parametrize("affine", [True, False])
 def test_layer_norm_backward_matches_autograd(shape, normalized_shape, dtype, affine):
     rng = np.random.default_rng(8)
     x = random_input(rng, shape, dtype)
-    feature_shape = x.shape[x.ndim - len(np.atleast_1d(normalized_shape)):]
+    feature_shape = x.shape[x.ndim - len(np.atleast_1d(normalized_shape)) :]
     weight = random_input(rng, feature_shape, dtype, 1.0, 1.0) if affine else None
     grad_out = random_input(rng, shape, dtype, 1.0, 0.3)
     x_t = torch.from_numpy(x).requires_grad_()
@@ -304,10 +340,14 @@ def test_batch_norm_backward_by_finite_differences():
 # Bad input: a clear error, nothing silent
 # ---------------------------------------------------------------------------
 
+
 def test_shape_that_does_not_end_with_normalized_shape_names_both_shapes():
     x = np.zeros((4, 3), np.float32)
-    for call in (lambda: LF.layer_norm(x, 4), lambda: LF.rms_norm(x, (2, 3)),
-                 lambda: LF.layer_norm_backward(x, x, 4)):
+    for call in (
+        lambda: LF.layer_norm(x, 4),
+        lambda: LF.rms_norm(x, (2, 3)),
+        lambda: LF.layer_norm_backward(x, x, 4),
+    ):
         with pytest.raises(ValueError, match=r"\(4,\).*\(4, 3\)|\(2, 3\).*\(4, 3\)"):
             call()
 
@@ -315,8 +355,12 @@ def test_shape_that_does_not_end_with_normalized_shape_names_both_shapes():
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_, np.float16, np.complex64])
 def test_non_float32_or_float64_input_is_a_type_error(dtype):
     x = np.ones((4, 3), dtype)
-    for call in (lambda: LF.layer_norm(x, 3), lambda: LF.batch_norm(x, None, None, training=True),
-                 lambda: LF.rms_norm(x, 3), lambda: LF.standardize(x, 0)):
+    for call in (
+        lambda: LF.layer_norm(x, 3),
+        lambda: LF.batch_norm(x, None, None, training=True),
+        lambda: LF.rms_norm(x, 3),
+        lambda: LF.standardize(x, 0),
+    ):
         with pytest.raises(TypeError, match=str(np.dtype(dtype))):
             call()
 

@@ -3,6 +3,7 @@ the norm → axes table of the module docstring, and the doctests of every publi
 
 Agreement "to rounding": max |ours − torch| ≤ 2e-5 in float32 and ≤ 1e-12 in float64 (test_functional.py).
 """
+
 import doctest
 
 import numpy as np
@@ -67,15 +68,24 @@ def test_instance_norm_training_steps_then_running_statistics_match_torch(shape,
     for step in range(3):
         x = random_input(rng, shape, dtype, 2.0 + step, step - 1.0)
         ours = LF.instance_norm(x, running_mean, running_var, weight, bias, True, momentum, 1e-5)
-        theirs = F.instance_norm(tensor(x), torch_mean, torch_var, tensor(weight), tensor(bias),
-                                 use_input_stats=True, momentum=momentum, eps=1e-5)
+        theirs = F.instance_norm(
+            tensor(x),
+            torch_mean,
+            torch_var,
+            tensor(weight),
+            tensor(bias),
+            use_input_stats=True,
+            momentum=momentum,
+            eps=1e-5,
+        )
         assert_close(ours, theirs, dtype)
         assert_close(running_mean, torch_mean, dtype)  # the examples' means, averaged, into the running mean
         assert_close(running_var, torch_var, dtype)  # and their unbiased variances into the running variance
     x = random_input(rng, shape, dtype)
     ours = LF.instance_norm(x, running_mean, running_var, weight, bias, use_input_stats=False)
-    theirs = F.instance_norm(tensor(x), torch_mean, torch_var, tensor(weight), tensor(bias),
-                             use_input_stats=False)
+    theirs = F.instance_norm(
+        tensor(x), torch_mean, torch_var, tensor(weight), tensor(bias), use_input_stats=False
+    )
     assert_close(ours, theirs, dtype)
 
 
@@ -114,10 +124,10 @@ def test_group_and_instance_norm_backward_by_finite_differences():
     rng = np.random.default_rng(6)
     x, weight = random_input(rng, (2, 4, 3), np.float64), random_input(rng, 4, np.float64, 1.0, 1.0)
     grad_out = random_input(rng, (2, 4, 3), np.float64, 1.0, 0.3)
-    for forward, backward in [(lambda: LF.group_norm(x, 2, weight),
-                               lambda: LF.group_norm_backward(grad_out, x, 2, weight)),
-                              (lambda: LF.instance_norm(x, weight=weight),
-                               lambda: LF.instance_norm_backward(grad_out, x, weight))]:
+    for forward, backward in [
+        (lambda: LF.group_norm(x, 2, weight), lambda: LF.group_norm_backward(grad_out, x, 2, weight)),
+        (lambda: LF.instance_norm(x, weight=weight), lambda: LF.instance_norm_backward(grad_out, x, weight)),
+    ]:
         grad_x, grad_weight, _ = backward()
         numerical = numerical_gradient(forward, x, grad_out)
         # central differences with h = 1e-6 agree to about 1e-9 relative

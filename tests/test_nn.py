@@ -3,6 +3,7 @@
 
 Agreement "to rounding": max |ours − torch| ≤ 2e-5 in float32 and ≤ 1e-12 in float64.
 """
+
 import doctest
 import inspect
 
@@ -15,49 +16,100 @@ TOLERANCE = {torch.float32: 2e-5, torch.float64: 1e-12}
 DTYPES = [torch.float32, torch.float64]
 
 PAIRS = {  # name -> (ours, torch's, constructor arguments, input shapes)
-    "LayerNorm": (lnn.LayerNorm, torch.nn.LayerNorm, [dict(normalized_shape=8), dict(normalized_shape=(4, 8)),
-                                                       dict(normalized_shape=8, elementwise_affine=False),
-                                                       dict(normalized_shape=8, bias=False, eps=1e-3)],
-                  [(3, 4, 8), (2, 3, 4, 8)]),
-    "RMSNorm": (lnn.RMSNorm, torch.nn.RMSNorm, [dict(normalized_shape=8),
-                                                 dict(normalized_shape=(4, 8), eps=1e-4),
-                                                 dict(normalized_shape=8, elementwise_affine=False)],
-                [(3, 4, 8), (2, 3, 4, 8)]),
-    "BatchNorm1d": (lnn.BatchNorm1d, torch.nn.BatchNorm1d, [dict(num_features=4),
-                                                             dict(num_features=4, momentum=None),
-                                                             dict(num_features=4, track_running_stats=False),
-                                                             dict(num_features=4, affine=False),
-                                                             dict(num_features=4, bias=False, momentum=0.3)],
-                    [(6, 4), (3, 4, 5)]),
-    "BatchNorm2d": (lnn.BatchNorm2d, torch.nn.BatchNorm2d, [dict(num_features=4),
-                                                             dict(num_features=4, momentum=None),
-                                                             dict(num_features=4, track_running_stats=False),
-                                                             dict(num_features=4, affine=False, eps=1e-3)],
-                    [(3, 4, 5, 2), (2, 4, 1, 3)]),
-    "BatchNorm3d": (lnn.BatchNorm3d, torch.nn.BatchNorm3d, [dict(num_features=3),
-                                                             dict(num_features=3, momentum=None, bias=False),
-                                                             dict(num_features=3, track_running_stats=False)],
-                    [(2, 3, 2, 3, 2)]),
-    "GroupNorm": (lnn.GroupNorm, torch.nn.GroupNorm, [dict(num_groups=2, num_channels=6),
-                                                       dict(num_groups=3, num_channels=6, affine=False),
-                                                       dict(num_groups=6, num_channels=6, bias=False,
-                                                            eps=1e-3)],
-                  [(4, 6, 3), (3, 6, 5), (2, 6, 3, 2)]),
-    "InstanceNorm1d": (lnn.InstanceNorm1d, torch.nn.InstanceNorm1d,
-                       [dict(num_features=3), dict(num_features=3, affine=True, track_running_stats=True),
-                        dict(num_features=3, affine=True, bias=False, momentum=0.3,
-                             track_running_stats=True)],
-                       [(4, 3, 5), (3, 5)]),
-    "InstanceNorm2d": (lnn.InstanceNorm2d, torch.nn.InstanceNorm2d,
-                       [dict(num_features=3, affine=True), dict(num_features=3, track_running_stats=True)],
-                       [(2, 3, 4, 3), (3, 4, 3)]),
-    "InstanceNorm3d": (lnn.InstanceNorm3d, torch.nn.InstanceNorm3d,
-                       [dict(num_features=2, affine=True, track_running_stats=True, eps=1e-3)],
-                       [(2, 2, 3, 2, 2), (2, 3, 2, 2)]),
+    "LayerNorm": (
+        lnn.LayerNorm,
+        torch.nn.LayerNorm,
+        [
+            {"normalized_shape": 8},
+            {"normalized_shape": (4, 8)},
+            {"normalized_shape": 8, "elementwise_affine": False},
+            {"normalized_shape": 8, "bias": False, "eps": 1e-3},
+        ],
+        [(3, 4, 8), (2, 3, 4, 8)],
+    ),
+    "RMSNorm": (
+        lnn.RMSNorm,
+        torch.nn.RMSNorm,
+        [
+            {"normalized_shape": 8},
+            {"normalized_shape": (4, 8), "eps": 1e-4},
+            {"normalized_shape": 8, "elementwise_affine": False},
+        ],
+        [(3, 4, 8), (2, 3, 4, 8)],
+    ),
+    "BatchNorm1d": (
+        lnn.BatchNorm1d,
+        torch.nn.BatchNorm1d,
+        [
+            {"num_features": 4},
+            {"num_features": 4, "momentum": None},
+            {"num_features": 4, "track_running_stats": False},
+            {"num_features": 4, "affine": False},
+            {"num_features": 4, "bias": False, "momentum": 0.3},
+        ],
+        [(6, 4), (3, 4, 5)],
+    ),
+    "BatchNorm2d": (
+        lnn.BatchNorm2d,
+        torch.nn.BatchNorm2d,
+        [
+            {"num_features": 4},
+            {"num_features": 4, "momentum": None},
+            {"num_features": 4, "track_running_stats": False},
+            {"num_features": 4, "affine": False, "eps": 1e-3},
+        ],
+        [(3, 4, 5, 2), (2, 4, 1, 3)],
+    ),
+    "BatchNorm3d": (
+        lnn.BatchNorm3d,
+        torch.nn.BatchNorm3d,
+        [
+            {"num_features": 3},
+            {"num_features": 3, "momentum": None, "bias": False},
+            {"num_features": 3, "track_running_stats": False},
+        ],
+        [(2, 3, 2, 3, 2)],
+    ),
+    "GroupNorm": (
+        lnn.GroupNorm,
+        torch.nn.GroupNorm,
+        [
+            {"num_groups": 2, "num_channels": 6},
+            {"num_groups": 3, "num_channels": 6, "affine": False},
+            {"num_groups": 6, "num_channels": 6, "bias": False, "eps": 1e-3},
+        ],
+        [(4, 6, 3), (3, 6, 5), (2, 6, 3, 2)],
+    ),
+    "InstanceNorm1d": (
+        lnn.InstanceNorm1d,
+        torch.nn.InstanceNorm1d,
+        [
+            {"num_features": 3},
+            {"num_features": 3, "affine": True, "track_running_stats": True},
+            {"num_features": 3, "affine": True, "bias": False, "momentum": 0.3, "track_running_stats": True},
+        ],
+        [(4, 3, 5), (3, 5)],
+    ),
+    "InstanceNorm2d": (
+        lnn.InstanceNorm2d,
+        torch.nn.InstanceNorm2d,
+        [{"num_features": 3, "affine": True}, {"num_features": 3, "track_running_stats": True}],
+        [(2, 3, 4, 3), (3, 4, 3)],
+    ),
+    "InstanceNorm3d": (
+        lnn.InstanceNorm3d,
+        torch.nn.InstanceNorm3d,
+        [{"num_features": 2, "affine": True, "track_running_stats": True, "eps": 1e-3}],
+        [(2, 2, 3, 2, 2), (2, 3, 2, 2)],
+    ),
 }
 
-CASES = [(name, kwargs, shape) for name, (_, _, kwargs_list, shapes) in PAIRS.items()
-         for kwargs in kwargs_list for shape in shapes]
+CASES = [
+    (name, kwargs, shape)
+    for name, (_, _, kwargs_list, shapes) in PAIRS.items()
+    for kwargs in kwargs_list
+    for shape in shapes
+]
 
 
 def assert_close(ours, theirs):
@@ -85,8 +137,9 @@ def non_trivial_input(shape, dtype, step=0, seed=0):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("name, kwargs, shape", CASES, ids=str)
-def test_outputs_gradients_and_statistics_match_torch_over_training_steps_then_eval(name, kwargs, shape,
-                                                                                    dtype):
+def test_outputs_gradients_and_statistics_match_torch_over_training_steps_then_eval(
+    name, kwargs, shape, dtype
+):
     ours, theirs = make_pair(name, kwargs, dtype)
     for step in range(3):
         x = non_trivial_input(shape, dtype, step)
@@ -162,12 +215,28 @@ def test_track_running_stats_false_uses_batch_statistics_in_eval_too():
 
 
 def test_no_torch_normalization_kernel_is_used_forward_or_backward():
-    modules = [lnn.LayerNorm(8), lnn.RMSNorm(8), lnn.BatchNorm1d(4), lnn.BatchNorm2d(4), lnn.BatchNorm3d(4),
-               lnn.GroupNorm(2, 4), lnn.InstanceNorm1d(4, affine=True, track_running_stats=True),
-               lnn.InstanceNorm2d(4, affine=True, track_running_stats=True), lnn.InstanceNorm3d(4)]
-    inputs = [torch.randn(3, 8), torch.randn(3, 8), torch.randn(5, 4, 8), torch.randn(2, 4, 3, 8),
-              torch.randn(2, 4, 2, 3, 2), torch.randn(2, 4, 3, 2), torch.randn(2, 4, 5),
-              torch.randn(2, 4, 3, 2), torch.randn(2, 4, 2, 3, 2)]
+    modules = [
+        lnn.LayerNorm(8),
+        lnn.RMSNorm(8),
+        lnn.BatchNorm1d(4),
+        lnn.BatchNorm2d(4),
+        lnn.BatchNorm3d(4),
+        lnn.GroupNorm(2, 4),
+        lnn.InstanceNorm1d(4, affine=True, track_running_stats=True),
+        lnn.InstanceNorm2d(4, affine=True, track_running_stats=True),
+        lnn.InstanceNorm3d(4),
+    ]
+    inputs = [
+        torch.randn(3, 8),
+        torch.randn(3, 8),
+        torch.randn(5, 4, 8),
+        torch.randn(2, 4, 3, 8),
+        torch.randn(2, 4, 2, 3, 2),
+        torch.randn(2, 4, 3, 2),
+        torch.randn(2, 4, 5),
+        torch.randn(2, 4, 3, 2),
+        torch.randn(2, 4, 2, 3, 2),
+    ]
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
         for module, x in zip(modules, inputs, strict=True):
             module(x.requires_grad_()).sum().backward()

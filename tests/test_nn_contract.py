@@ -6,6 +6,7 @@ train/eval), gradients (gradcheck and gradgradcheck in float64, no_grad, inferen
 exception type torch raises). Where torch is surprising, a comment says what torch does.
 Agreement "to rounding": max |ours − torch| ≤ 2e-5 in float32 and ≤ 1e-12 in float64.
 """
+
 import copy
 import pickle
 import warnings
@@ -31,16 +32,34 @@ MODULES = {  # name -> (the fullest constructor arguments, a batched input shape
 }
 # every constructor keyword of torch 2.13 that changes the parameters, buffers or repr
 VARIANTS = {
-    "LayerNorm": [{}, {"bias": False}, {"elementwise_affine": False},
-                  {"elementwise_affine": False, "bias": False}, {"eps": 1e-3}],
+    "LayerNorm": [
+        {},
+        {"bias": False},
+        {"elementwise_affine": False},
+        {"elementwise_affine": False, "bias": False},
+        {"eps": 1e-3},
+    ],
     "RMSNorm": [{}, {"elementwise_affine": False}, {"eps": None}],
-    "BatchNorm1d": [{}, {"bias": False}, {"affine": False}, {"affine": False, "bias": False},
-                    {"track_running_stats": False}, {"momentum": None}, {"eps": 1e-3, "momentum": 0.5}],
+    "BatchNorm1d": [
+        {},
+        {"bias": False},
+        {"affine": False},
+        {"affine": False, "bias": False},
+        {"track_running_stats": False},
+        {"momentum": None},
+        {"eps": 1e-3, "momentum": 0.5},
+    ],
     "BatchNorm2d": [{}, {"bias": False}, {"affine": False, "track_running_stats": False}],
     "BatchNorm3d": [{}, {"bias": False}, {"momentum": None, "track_running_stats": False}],
     "GroupNorm": [{}, {"bias": False}, {"affine": False}, {"eps": 1e-3}],
-    "InstanceNorm1d": [{}, {"affine": False}, {"bias": False}, {"track_running_stats": False},
-                       {"affine": False, "track_running_stats": False}, {"momentum": None}],
+    "InstanceNorm1d": [
+        {},
+        {"affine": False},
+        {"bias": False},
+        {"track_running_stats": False},
+        {"affine": False, "track_running_stats": False},
+        {"momentum": None},
+    ],
     "InstanceNorm2d": [{}, {"bias": False}, {"affine": False, "track_running_stats": False}],
     "InstanceNorm3d": [{}, {"track_running_stats": False}],
 }
@@ -105,13 +124,17 @@ CONSTRUCTION_CASES = [(name, variant) for name, variants in VARIANTS.items() for
 
 @pytest.mark.parametrize("name, variant", CONSTRUCTION_CASES, ids=str)
 def test_parameters_buffers_state_dict_and_repr_are_torchs(name, variant):
-    ours, theirs = getattr(lnn, name)(**{**MODULES[name][0], **variant}), getattr(torch.nn, name)(
-        **{**MODULES[name][0], **variant})
+    ours, theirs = (
+        getattr(lnn, name)(**{**MODULES[name][0], **variant}),
+        getattr(torch.nn, name)(**{**MODULES[name][0], **variant}),
+    )
     # absent parameters and buffers are registered as None, in torch's order (bias=False: "bias" is None)
     assert [(k, v is None) for k, v in ours._parameters.items()] == [
-        (k, v is None) for k, v in theirs._parameters.items()]
+        (k, v is None) for k, v in theirs._parameters.items()
+    ]
     assert [(k, v is None) for k, v in ours._buffers.items()] == [
-        (k, v is None) for k, v in theirs._buffers.items()]
+        (k, v is None) for k, v in theirs._buffers.items()
+    ]
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert_same_state(ours, theirs)  # the initial values: γ = 1, β = 0, running mean 0, variance 1, count 0
     assert repr(ours) == repr(theirs)
@@ -130,6 +153,7 @@ def test_device_and_dtype_keywords_place_parameters_and_buffers_as_torch(name, d
 # ---------------------------------------------------------------------------
 # Inputs
 # ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", MODULES)
 def test_an_empty_batch_in_training_as_torch(name):
@@ -226,6 +250,7 @@ def test_float_and_double_convert_the_module_as_torch(name):
 # State
 # ---------------------------------------------------------------------------
 
+
 def old_state_dict(module, version):
     """A state_dict as saved before num_batches_tracked existed: no count, metadata version 1 or none."""
     state = module.state_dict()
@@ -319,12 +344,14 @@ def test_instance_norm_without_running_statistics_normalizes_each_example_in_eva
 # Gradients
 # ---------------------------------------------------------------------------
 
+
 def as_function(module):
     """The module as a function of (input, *parameters), for gradcheck."""
     names = [name for name, _ in module.named_parameters()]
 
     def function(x, *parameters):
         return functional_call(module, dict(zip(names, parameters, strict=True)), (x,))
+
     return function
 
 

@@ -103,7 +103,9 @@ def test_every_command_named_in_the_readme_or_a_notebook_exists():
     for where, text in _texts_that_name_the_package().items():
         for match in COMMAND.finditer(text):
             arguments = match.group(1)
-            assert not arguments.startswith("."), f"{where}: {match.group(0)!r} is not `python -m lnlib <command>`"
+            assert not arguments.startswith("."), (
+                f"{where}: {match.group(0)!r} is not `python -m lnlib <command>`"
+            )
             words = _command_words(arguments)
             if not words:
                 continue
@@ -141,7 +143,9 @@ def test_each_notebook_finds_its_code_in_the_folder_named_after_it():
     for notebook in NOTEBOOKS:
         folder = ROOT / "lnlib" / f"nb{notebook.stem}"
         assert (folder / "__init__.py").is_file(), f"{notebook.name} has no lnlib/nb{notebook.stem}/"
-        code = "\n".join(c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code")
+        code = "\n".join(
+            c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"
+        )
         assert f"lnlib.nb{notebook.stem}" in code, f"{notebook.name} does not import its own folder"
     folders = sorted(p.name for p in (ROOT / "lnlib").glob("nb[0-9][0-9]_*"))
     assert folders == [f"nb{n.stem}" for n in NOTEBOOKS], "a folder for a notebook that does not exist"
@@ -151,7 +155,9 @@ def test_the_command_line_lists_its_commands():
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "lnlib", "--help"], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "lnlib", "--help"], capture_output=True, text=True, check=True
+    )
     for command in ("present", "cache", "bench", "reading-copy", "strip"):
         assert command in result.stdout
 
@@ -163,7 +169,9 @@ def test_no_module_is_over_500_lines_unless_its_docstring_says_which_one_concern
         lines = path.read_text(encoding="utf-8").count("\n")
         if lines > 500:
             docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-            assert "one concern" in docstring, f"{path.relative_to(ROOT)} has {lines} lines; say why in its docstring"
+            assert "one concern" in docstring, (
+                f"{path.relative_to(ROOT)} has {lines} lines; say why in its docstring"
+            )
 
 
 def test_importing_the_package_does_no_work_beyond_definitions():
@@ -191,7 +199,9 @@ def test_ruff_finds_nothing_to_lint_or_format():
     import subprocess
     import sys
 
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True
+    )
     assert lint.returncode == 0, lint.stdout + lint.stderr
     formatting = subprocess.run(
         [sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT, capture_output=True, text=True

@@ -91,10 +91,10 @@ def hidden_states(sequences: np.ndarray, w_h: np.ndarray, w_x: np.ndarray, kind:
             a = h @ w_h.T + x[..., t, :] @ w_x.T
             if kind == "batch":
                 # x̂ over the N examples of the batch, per hidden unit
-                a = standardize(a, (-2,), 1e-5)[0]
+                a = standardize(a, (-2,), 1e-5)
             elif kind == "layer":
                 # x̂ over the hidden units of each example
-                a = standardize(a, (-1,), 1e-5)[0]
+                a = standardize(a, (-1,), 1e-5)
             h = torch.tanh(a)
             states.append(h)
     return torch.stack(states, dim=-2).numpy()
