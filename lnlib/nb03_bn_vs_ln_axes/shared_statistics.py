@@ -27,7 +27,7 @@ import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 
 from lnlib import ui
-from lnlib.functional import rms_norm, standardize
+from lnlib.functional import group_norm, instance_norm, rms_norm, standardize
 from lnlib.ui import style
 
 # N = 4 examples and C = D = 6 channels or features in every layout; what differs is the positions S.
@@ -75,11 +75,28 @@ class Grouping:
     torch_call: str  # the torch module that groups the same way
 
     @property
+    def groups(self) -> int:
+        """GroupNorm's G (the view's axis 1 for features and images, axis 2 for tokens)."""
+        return self.view_shape[2 if self.layout == "tokens" else 1]
+
+    @property
     def call(self) -> str:
-        """The lnlib call, as the learner would type it."""
+        """The lnlib.functional call that computes this norm, as the learner would type it."""
         if self.norm == "rms":
             trailing = self.view_shape[self.axis[0] :]
-            return f"rms_norm(x, normalized_shape={trailing if len(trailing) > 1 else trailing[0]})"
+            # ε as the other norms' (rms_norm's own default is the dtype's machine epsilon)
+            return f"rms_norm(x, normalized_shape={trailing if len(trailing) > 1 else trailing[0]}, eps=1e-5)"
+        if self.norm in ("instance", "group"):
+            # the channel norms take the channels in axis 1: tokens (N, L, D) are transposed to (N, D, L)
+            argument = {"features": "x", "tokens": "x.transpose(0, 2, 1)", "images": "x"}[self.layout]
+            if self.layout == "features" and self.norm == "instance":
+                argument = "x[:, :, None]"
+            call = (
+                f"instance_norm({argument})"
+                if self.norm == "instance"
+                else f"group_norm({argument}, {self.groups})"
+            )
+            return call + (".transpose(0, 2, 1)" if self.layout == "tokens" else "")
         reshape = "" if self.view_shape == self.shape else f".reshape{self.view_shape}"
         axis = self.axis[0] if len(self.axis) == 1 else self.axis
         return f"standardize(x{reshape}, axis={axis})"
@@ -148,10 +165,25 @@ def axes_table_html(groups: int = DEFAULT_GROUPS) -> str:
 
 
 def normalize(x, how: Grouping, eps: float = 1e-5) -> np.ndarray:
-    """``x`` normalized as ``how`` says, without γ and β: standardize (or rms_norm) over its axes."""
+    """``x`` normalized as ``how`` says, without γ and β, by the call that :attr:`Grouping.call` shows.
+
+    BatchNorm and LayerNorm are ``standardize`` over their axes, RMSNorm is ``rms_norm``, InstanceNorm
+    and GroupNorm are ``instance_norm`` and ``group_norm`` (which refuse, as torch does, an instance norm
+    over a single position: (N, C) features have none). A test checks that each equals ``standardize``
+    over the axes of :attr:`Grouping.view_shape` that the pictures show.
+    """
     x = np.asarray(x)
     if x.shape != how.shape:
         raise ValueError(f"x must have the layout's shape {how.shape}, got {x.shape}")
+    if how.norm in ("instance", "group"):
+        channels_first = x.transpose(0, 2, 1) if how.layout == "tokens" else x
+        if how.norm == "instance":
+            out = instance_norm(
+                channels_first[:, :, None] if how.layout == "features" else channels_first, eps=eps
+            )
+        else:
+            out = group_norm(channels_first, how.groups, eps=eps)
+        return (out.transpose(0, 2, 1) if how.layout == "tokens" else out).reshape(x.shape)
     view = x.reshape(how.view_shape)
     if how.norm == "rms":
         return rms_norm(view, view.shape[how.axis[0] :], eps=eps).reshape(x.shape)
@@ -362,15 +394,18 @@ class SharingApp(ui.App):
     def update(self) -> str:
         how = grouping(self.value("layout"), self.value("norm"))
         self.view.show(how)
-        note = sharing_note(how)
         if how.layout == "features" and how.norm == "instance":
-            raise ui.Explained(
-                note + "<br>InstanceNorm averages over positions, and (N, C) features have none: every group "
-                "holds one value, whose variance is 0, so every output is 0/√ε = 0 whatever the input (the "
-                "check above finds that nothing moves). torch refuses it in training: <i>Expected more than 1 "
-                "spatial element when training, got input size torch.Size([4, 6, 1])</i>."
-            )
-        return note
+            try:
+                normalize(example_input("features"), how)
+            except ValueError as refusal:
+                raise ui.Explained(
+                    f"<code>{how.call}</code> on x of shape {how.shape}: InstanceNorm averages over positions, "
+                    "and (N, C) features have none. Every group would hold one value, whose variance is 0, so "
+                    "every output would be 0/√ε = 0 whatever the input. lnlib refuses it, as torch does: "
+                    f"<i>{refusal}</i>; torch's own words: <i>Expected more than 1 spatial element when "
+                    "training, got input size torch.Size([4, 6, 1])</i>."
+                ) from None
+        return sharing_note(how)
 
 
 class GroupNormApp(ui.App):

@@ -1,4 +1,5 @@
-r"""The invariance table of Ba, Kiros and Hinton (2016), Table 1, recomputed, with RMSNorm added.
+r"""The invariance table of Ba, Kiros and Hinton (2016), Table 1, recomputed, with RMSNorm, GroupNorm and
+InstanceNorm added.
 
 A layer computes pre-activations :math:`a = W x` for a batch of inputs x (one row each) and
 normalizes them. Each transformation below changes W or the data; a norm is *invariant* to it when
@@ -16,13 +17,23 @@ RMSNorm is not in the paper; its row is derived here: it is layer norm without t
 the mean, so it keeps layer norm's invariances to re-scaling (the whole matrix, the whole dataset,
 one case: each multiplies an example's pre-activations by one number) and loses the one to
 re-centering the weight matrix (which adds one number to an example's pre-activations).
+
+GroupNorm and InstanceNorm are not in the paper either; for this fully connected layer of H = 8
+neurons, GroupNorm takes G = 2 groups of 4 neighbouring neurons, and InstanceNorm reads the 8 neurons
+as L = 4 positions of C = 2 channels (as a sequence's tokens are laid out), so that each channel holds
+every other neuron: two different splits into groups of 4 (groups of 2 would leave the statistics at
+the mercy of ε whenever two neurons happen to be close). Both
+standardize each example on its own, over part of its neurons, so they keep layer norm's row:
+re-scaling W, the data or one case multiplies every neuron of an example by one number; re-centering
+W adds one number to every neuron of an example; both cancel in every group. Re-scaling one neuron's
+weights moves its group's statistics, and re-centering the data adds a different number to each neuron.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from lnlib.functional import batch_norm, layer_norm, rms_norm
+from lnlib.functional import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 
 TRANSFORMATIONS = {
     "weight matrix re-scaling": "W → δ·W (every weight times one δ)",
@@ -42,6 +53,14 @@ PUBLISHED = {
 
 # Derived in the module docstring: layer norm's row without the re-centering invariance.
 RMS_NORM_EXPECTED = [True, False, False, True, False, True]
+# The rows the paper does not have, each derived in the module docstring.
+DERIVED = {
+    "rms norm": RMS_NORM_EXPECTED,
+    "group norm": PUBLISHED["layer norm"],
+    "instance norm": PUBLISHED["layer norm"],
+}
+GROUPS = 2  # GroupNorm's groups of neighbouring neurons
+CHANNELS = 2  # InstanceNorm's channels: the neurons as positions of CHANNELS channels each
 
 EPS = 1e-12  # small enough that the ε in the square root cannot hide a difference
 
@@ -56,10 +75,17 @@ def _normalize(norm: str, weights: np.ndarray, inputs: np.ndarray, gain: np.ndar
         return layer_norm(pre_activations, hidden, gain, None, eps=EPS)
     if norm == "rms norm":
         return rms_norm(pre_activations, hidden, gain, eps=EPS)
+    if norm == "group norm":
+        return group_norm(pre_activations, GROUPS, eps=EPS) * gain
+    if norm == "instance norm":
+        # (N, L, C) tokens, transposed to (N, C, L): channel c holds neurons c, c + C, c + 2C, ...
+        tokens = pre_activations.reshape(len(pre_activations), hidden // CHANNELS, CHANNELS)
+        normalized = instance_norm(tokens.transpose(0, 2, 1), eps=EPS).transpose(0, 2, 1)
+        return normalized.reshape(pre_activations.shape) * gain
     if norm == "weight norm":
         # a_i = g_i / ‖w_i‖ · w_iᵀ x   (Salimans and Kingma, 2016)
         return pre_activations * (gain / np.linalg.norm(weights, axis=1))
-    raise ValueError(f"unknown norm {norm!r}; choose from {sorted(PUBLISHED) + ['rms norm']}")
+    raise ValueError(f"unknown norm {norm!r}; choose from {list(PUBLISHED) + list(DERIVED)}")
 
 
 def _transformed(transformation: str, weights: np.ndarray, inputs: np.ndarray, rng) -> tuple:
@@ -100,5 +126,5 @@ def output_change(norm: str, transformation: str, seed: int = 0) -> float:
 
 def invariance_table(tolerance: float = 1e-9, seed: int = 0) -> dict:
     """norm → [invariant to each of TRANSFORMATIONS], measured: the output moves by less than ``tolerance``."""
-    norms = list(PUBLISHED) + ["rms norm"]
+    norms = list(PUBLISHED) + list(DERIVED)
     return {norm: [output_change(norm, t, seed) < tolerance for t in TRANSFORMATIONS] for norm in norms}

@@ -3,7 +3,8 @@
 Sections (all of them when none is named):
 
 - ``norms``: ``lnlib.functional`` (NumPy) and ``lnlib.nn`` against ``torch.nn.functional``, forward
-  and backward, for layer norm and batch norm at three float32 shapes;
+  and backward, for layer, batch, group and instance norm at three float32 shapes (instance norm at
+  the one with positions);
 - ``sliders``: the time from moving each control of each notebook app to its re-drawn output;
 - ``notebooks``: the time to run each notebook top to bottom in a fresh kernel;
 - ``cost``: layer norm against batch norm, time and memory, forward and backward, at a growing
@@ -18,6 +19,7 @@ so that a slow spell of the machine hits them all alike.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 
@@ -26,6 +28,8 @@ import numpy as np
 from lnlib.support.determinism import torch_threads
 
 SHAPES = [(32, 128), (4096, 1024), (64, 256, 768)]
+NORMS = ("layer_norm", "batch_norm", "group_norm", "instance_norm")
+GROUPS = 8  # group_norm's groups (fewer where the channels are not a multiple of 8)
 
 
 def _timed(function):
@@ -74,14 +78,29 @@ def _norm_cases(kind: str, shape: tuple, rng) -> dict:
         torch_forward = lambda x_, w_, b_: F.layer_norm(x_, (features,), w_, b_)  # noqa: E731
         numpy_forward = lambda: functional.layer_norm(x, features, weight, bias)  # noqa: E731
         numpy_backward = lambda: functional.layer_norm_backward(grad, x, features, weight)  # noqa: E731
-    else:
+    else:  # the channel norms: channels in axis 1
         channels = shape[1]
         weight = rng.standard_normal(channels).astype(np.float32)
         bias = rng.standard_normal(channels).astype(np.float32)
-        ours = nn.BatchNorm1d(channels)
-        torch_forward = lambda x_, w_, b_: F.batch_norm(x_, None, None, w_, b_, training=True)  # noqa: E731
-        numpy_forward = lambda: functional.batch_norm(x, None, None, weight, bias, training=True)  # noqa: E731
-        numpy_backward = lambda: functional.batch_norm_backward(grad, x, weight)  # noqa: E731
+        if kind == "batch_norm":
+            ours = nn.BatchNorm1d(channels)
+            torch_forward = lambda x_, w_, b_: F.batch_norm(x_, None, None, w_, b_, training=True)  # noqa: E731
+            numpy_forward = lambda: functional.batch_norm(x, None, None, weight, bias, training=True)  # noqa: E731
+            numpy_backward = lambda: functional.batch_norm_backward(grad, x, weight)  # noqa: E731
+        elif kind == "group_norm":
+            groups = math.gcd(channels, GROUPS)
+            ours = nn.GroupNorm(groups, channels)
+            torch_forward = lambda x_, w_, b_: F.group_norm(x_, groups, w_, b_)  # noqa: E731
+            numpy_forward = lambda: functional.group_norm(x, groups, weight, bias)  # noqa: E731
+            numpy_backward = lambda: functional.group_norm_backward(grad, x, groups, weight)  # noqa: E731
+        elif kind == "instance_norm":
+            instance_modules = {3: nn.InstanceNorm1d, 4: nn.InstanceNorm2d, 5: nn.InstanceNorm3d}
+            ours = instance_modules[len(shape)](channels, affine=True)
+            torch_forward = lambda x_, w_, b_: F.instance_norm(x_, weight=w_, bias=b_)  # noqa: E731
+            numpy_forward = lambda: functional.instance_norm(x, weight=weight, bias=bias)  # noqa: E731
+            numpy_backward = lambda: functional.instance_norm_backward(grad, x, weight)  # noqa: E731
+        else:
+            raise ValueError(f"unknown norm {kind!r}; choose from {', '.join(NORMS)}")
     with torch.no_grad():
         ours.weight.copy_(torch.from_numpy(weight))
         ours.bias.copy_(torch.from_numpy(bias))
@@ -124,8 +143,10 @@ def bench_norms(rounds: int = 30) -> list:
     """Rows of (norm, shape, implementation, forward ms, backward ms, forward ×torch, backward ×torch)."""
     rng = np.random.default_rng(0)
     rows = []
-    for kind in ("layer_norm", "batch_norm"):
+    for kind in NORMS:
         for shape in SHAPES:
+            if kind == "instance_norm" and len(shape) < 3:
+                continue  # instance norm averages over positions: (N, C) has none
             cases = _norm_cases(kind, shape, rng)
             forward = _interleaved_medians({name: f for name, (f, _) in cases.items()}, rounds)
             backward = _interleaved_medians({name: b for name, (_, b) in cases.items()}, rounds)

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from lnlib.functional import standardize
 from lnlib.nb03_bn_vs_ln_axes import shared_statistics
 
 EPS = 1e-5
@@ -62,12 +63,25 @@ def test_instance_norm_of_features_is_refused_by_torch_with_the_message_the_app_
     app.controls["layout"].value = "features"
     app.controls["norm"].value = "instance"
     assert app.status == "explained" and str(refusal.value) in app.note.value
-    # every group holds one value: the output is 0 whatever the input, so nothing moves
+    # lnlib's instance_norm refuses it too, and the app quotes lnlib's words beside torch's
     how = shared_statistics.grouping("features", "instance")
-    np.testing.assert_array_equal(
-        shared_statistics.normalize(shared_statistics.example_input("features"), how), 0
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element") as lnlib_refusal:
+        shared_statistics.normalize(shared_statistics.example_input("features"), how)
+    assert str(lnlib_refusal.value) in app.note.value and "instance_norm(x[:, :, None])" in app.note.value
+
+
+@pytest.mark.parametrize("layout, norm", [c for c in CASES if c != ("features", "instance")])
+def test_the_norm_functions_are_standardize_over_the_axes_the_pictures_show(layout, norm):
+    how = shared_statistics.grouping(layout, norm)
+    x = shared_statistics.example_input(layout, seed=3)
+    if norm == "rms":  # no mean: the mean square over the same axes
+        view = x.reshape(how.view_shape)
+        expected = view / np.sqrt(np.mean(view**2, axis=how.axis, keepdims=True) + EPS)
+    else:
+        expected = standardize(x.reshape(how.view_shape), how.axis, EPS)
+    np.testing.assert_allclose(
+        shared_statistics.normalize(x, how, EPS), expected.reshape(x.shape), rtol=0, atol=1e-12
     )
-    assert not shared_statistics.moved_by(shared_statistics.example_input("features"), how, (0, 0)).any()
 
 
 @pytest.mark.parametrize(
@@ -151,12 +165,27 @@ def test_normalize_checks_the_shape():
 def test_calls_read_as_the_learner_would_type_them():
     assert shared_statistics.grouping("images", "batch").call == "standardize(x, axis=(0, 2, 3))"
     assert shared_statistics.grouping("tokens", "layer").call == "standardize(x, axis=2)"
+    assert shared_statistics.grouping("images", "group").call == "group_norm(x, 2)"
+    assert shared_statistics.grouping("images", "instance").call == "instance_norm(x)"
     assert (
-        shared_statistics.grouping("images", "group").call
-        == "standardize(x.reshape(4, 2, 3, 2, 3), axis=(2, 3, 4))"
+        shared_statistics.grouping("tokens", "instance").call
+        == "instance_norm(x.transpose(0, 2, 1)).transpose(0, 2, 1)"
     )
-    assert shared_statistics.grouping("images", "rms").call == "rms_norm(x, normalized_shape=(6, 2, 3))"
-    assert shared_statistics.grouping("tokens", "rms").call == "rms_norm(x, normalized_shape=6)"
+    assert (
+        shared_statistics.grouping("images", "rms").call
+        == "rms_norm(x, normalized_shape=(6, 2, 3), eps=1e-5)"
+    )
+    assert shared_statistics.grouping("tokens", "rms").call == "rms_norm(x, normalized_shape=6, eps=1e-5)"
+
+
+@pytest.mark.parametrize("layout, norm", [c for c in CASES if c != ("features", "instance")])
+def test_each_call_shown_computes_what_normalize_computes(layout, norm):
+    from lnlib import functional
+
+    how = shared_statistics.grouping(layout, norm, groups=3)
+    x = shared_statistics.example_input(layout, seed=5)
+    shown = eval(how.call, {"x": x, **{name: getattr(functional, name) for name in functional.__all__}})
+    np.testing.assert_array_equal(shown, shared_statistics.normalize(x, how))
 
 
 def test_axes_table_lists_every_layout_and_norm():

@@ -72,7 +72,7 @@ def test_tables_and_readme_list_carry_every_claim():
 
 def test_the_invariance_table_agrees_with_the_paper_everywhere():
     text = str(evidence.invariance_markdown())
-    assert text.count(") ✓") == 4 * 6 and "disagrees" not in text
+    assert text.count(") ✓") == 6 * 6 and "disagrees" not in text  # 3 published rows and 3 derived ones
 
 
 # ---------------------------------------------------------------------------
