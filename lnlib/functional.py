@@ -275,15 +275,9 @@ def batch_norm(
     """
     x = _as_float_array(x)
     axes = _batch_norm_axes(x)
-    channels = (x.shape[1],)
-    weight = _as_parameter(weight, channels, x.dtype, "weight")
-    bias = _as_parameter(bias, channels, x.dtype, "bias")
-    if training:
-        _check_updatable(running_mean, "running_mean")
-        _check_updatable(running_var, "running_var")
-    running_mean = _as_parameter(running_mean, channels, x.dtype, "running_mean")
-    running_var = _as_parameter(running_var, channels, x.dtype, "running_var")
-    weight, bias = (None if p is None else _per_channel(p, x.ndim) for p in (weight, bias))
+    weight, bias, running_mean, running_var = _channel_arguments(
+        x, weight, bias, running_mean, running_var, updates_running_statistics=training
+    )
 
     if not training:
         x_hat = _normalize_with_running_statistics(
@@ -364,15 +358,9 @@ def instance_norm(
     """
     x = _as_float_array(x)
     axes = _instance_norm_axes(x)
-    channels = (x.shape[1],)
-    weight = _as_parameter(weight, channels, x.dtype, "weight")
-    bias = _as_parameter(bias, channels, x.dtype, "bias")
-    if use_input_stats:
-        _check_updatable(running_mean, "running_mean")
-        _check_updatable(running_var, "running_var")
-    running_mean = _as_parameter(running_mean, channels, x.dtype, "running_mean")
-    running_var = _as_parameter(running_var, channels, x.dtype, "running_var")
-    weight, bias = (None if p is None else _per_channel(p, x.ndim) for p in (weight, bias))
+    weight, bias, running_mean, running_var = _channel_arguments(
+        x, weight, bias, running_mean, running_var, updates_running_statistics=use_input_stats
+    )
 
     if not use_input_stats:
         x_hat = _normalize_with_running_statistics(
@@ -765,6 +753,23 @@ def _trailing_axes(x: np.ndarray, normalized_shape) -> tuple:
             f"but the input has shape {x.shape}"
         )
     return tuple(range(x.ndim - len(shape), x.ndim))
+
+
+def _channel_arguments(x, weight, bias, running_mean, running_var, updates_running_statistics: bool) -> tuple:
+    """Batch and instance norm's per-channel arguments, checked: ``(weight, bias, running_mean, running_var)``.
+
+    Each is None or a (C,) array of ``x``'s dtype; weight and bias come back shaped to broadcast against ``x``.
+    """
+    channels = (x.shape[1],)
+    weight = _as_parameter(weight, channels, x.dtype, "weight")
+    bias = _as_parameter(bias, channels, x.dtype, "bias")
+    if updates_running_statistics:
+        _check_updatable(running_mean, "running_mean")
+        _check_updatable(running_var, "running_var")
+    running_mean = _as_parameter(running_mean, channels, x.dtype, "running_mean")
+    running_var = _as_parameter(running_var, channels, x.dtype, "running_var")
+    weight, bias = (None if p is None else _per_channel(p, x.ndim) for p in (weight, bias))
+    return weight, bias, running_mean, running_var
 
 
 def _check_updatable(array, name: str) -> None:

@@ -14,10 +14,10 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from norm_checks import assert_array_close, numerical_gradient, random_input, relative_error
 
 from lnlib import functional as LF
 
-TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
 DTYPES = [np.float32, np.float64]
 
 LAYER_NORM_CASES = [  # (input shape, normalized_shape)
@@ -29,19 +29,6 @@ LAYER_NORM_CASES = [  # (input shape, normalized_shape)
     ((2, 3, 4, 5), [5]),
 ]
 BATCH_NORM_SHAPES = [(8, 5), (4, 3, 7), (3, 4, 5, 6), (2, 3, 1, 1)]
-
-
-def random_input(rng, shape, dtype, scale=3.0, shift=2.0):
-    """Non-trivial values: a scale and shift far from 0 and 1, so that a missing step cannot hide."""
-    return (rng.standard_normal(shape) * scale + shift).astype(dtype)
-
-
-def assert_close(ours, theirs, dtype):
-    theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
-    assert ours.dtype == np.dtype(dtype)
-    assert ours.shape == theirs.shape
-    difference = np.max(np.abs(ours - theirs)) if ours.size else 0.0
-    assert difference <= TOLERANCE[dtype], f"max difference {difference:.3g} above {TOLERANCE[dtype]:g}"
 
 
 def test_importing_functional_does_not_import_torch():
@@ -70,7 +57,7 @@ def test_layer_norm_matches_torch(shape, normalized_shape, dtype, affine):
     theirs = F.layer_norm(
         torch.from_numpy(x), tuple(feature_shape), as_tensor(weight), as_tensor(bias), eps=1e-5
     )
-    assert_close(ours, theirs, dtype)  # max difference ≤ 2e-5 (float32), ≤ 1e-12 (float64)
+    assert_array_close(ours, theirs, dtype)  # max difference ≤ 2e-5 (float32), ≤ 1e-12 (float64)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -95,9 +82,9 @@ def test_batch_norm_training_steps_then_eval_match_torch(shape, dtype, momentum)
             training=True,
             momentum=momentum,
         )
-        assert_close(ours, theirs, dtype)
-        assert_close(running_mean, torch_mean, dtype)
-        assert_close(running_var, torch_var, dtype)  # the unbiased variance, as torch
+        assert_array_close(ours, theirs, dtype)
+        assert_array_close(running_mean, torch_mean, dtype)
+        assert_array_close(running_var, torch_var, dtype)  # the unbiased variance, as torch
     x = random_input(rng, shape, dtype)
     frozen = running_mean.copy(), running_var.copy()
     ours = LF.batch_norm(x, running_mean, running_var, weight, bias, training=False)
@@ -109,7 +96,7 @@ def test_batch_norm_training_steps_then_eval_match_torch(shape, dtype, momentum)
         torch.from_numpy(bias),
         training=False,
     )
-    assert_close(ours, theirs, dtype)
+    assert_array_close(ours, theirs, dtype)
     np.testing.assert_array_equal(running_mean, frozen[0])  # eval changes nothing
     np.testing.assert_array_equal(running_var, frozen[1])
 
@@ -127,7 +114,7 @@ def test_batch_norm_without_running_statistics_uses_the_batch():
     rng = np.random.default_rng(3)
     x = random_input(rng, (6, 3, 4), np.float64)
     ours = LF.batch_norm(x, None, None, training=True)
-    assert_close(ours, F.batch_norm(torch.from_numpy(x), None, None, training=True), np.float64)
+    assert_array_close(ours, F.batch_norm(torch.from_numpy(x), None, None, training=True), np.float64)
 
 
 def test_eps_sits_inside_the_square_root():
@@ -148,7 +135,7 @@ def test_rms_norm_matches_torch(shape, normalized_shape, dtype, eps):
     weight = random_input(rng, feature_shape, dtype, 1.0, 1.0)
     ours = LF.rms_norm(x, normalized_shape, weight, eps=eps)
     theirs = F.rms_norm(torch.from_numpy(x), list(feature_shape), torch.from_numpy(weight), eps=eps)
-    assert_close(ours, theirs, dtype)
+    assert_array_close(ours, theirs, dtype)
 
 
 def test_rms_norm_default_eps_is_the_dtype_machine_epsilon():
@@ -263,10 +250,10 @@ def test_layer_norm_backward_matches_autograd(shape, normalized_shape, dtype, af
     b_t = torch.zeros(feature_shape, dtype=x_t.dtype, requires_grad=True) if affine else None
     F.layer_norm(x_t, feature_shape, w_t, b_t).backward(torch.from_numpy(grad_out))
     grad_x, grad_weight, grad_bias = LF.layer_norm_backward(grad_out, x, normalized_shape, weight)
-    assert_close(grad_x, x_t.grad, dtype)
+    assert_array_close(grad_x, x_t.grad, dtype)
     if affine:
-        assert_close(grad_weight, w_t.grad, dtype)
-        assert_close(grad_bias, b_t.grad, dtype)
+        assert_array_close(grad_weight, w_t.grad, dtype)
+        assert_array_close(grad_bias, b_t.grad, dtype)
     else:
         assert grad_weight is None and grad_bias is None
 
@@ -285,31 +272,12 @@ def test_batch_norm_backward_matches_autograd(shape, dtype, affine):
     b_t = torch.zeros(channels, dtype=x_t.dtype, requires_grad=True) if affine else None
     F.batch_norm(x_t, None, None, w_t, b_t, training=True).backward(torch.from_numpy(grad_out))
     grad_x, grad_weight, grad_bias = LF.batch_norm_backward(grad_out, x, weight)
-    assert_close(grad_x, x_t.grad, dtype)
+    assert_array_close(grad_x, x_t.grad, dtype)
     if affine:
-        assert_close(grad_weight, w_t.grad, dtype)
-        assert_close(grad_bias, b_t.grad, dtype)
+        assert_array_close(grad_weight, w_t.grad, dtype)
+        assert_array_close(grad_bias, b_t.grad, dtype)
     else:
         assert grad_weight is None and grad_bias is None
-
-
-def relative_error(a, b):
-    """cs231n's measure: max |a − b| / max(|a| + |b|), elementwise."""
-    return np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b)))
-
-
-def numerical_gradient(function, array, grad_out, h=1e-6):
-    """Central differences of sum(function() · grad_out) with respect to each entry of ``array`` (in place)."""
-    gradient = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        original = array[index]
-        array[index] = original + h
-        plus = np.sum(function() * grad_out)
-        array[index] = original - h
-        minus = np.sum(function() * grad_out)
-        array[index] = original
-        gradient[index] = (plus - minus) / (2 * h)
-    return gradient
 
 
 def test_layer_norm_backward_by_finite_differences():

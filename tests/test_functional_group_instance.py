@@ -4,30 +4,22 @@ the norm → axes table of the module docstring, and the doctests of every publi
 Agreement "to rounding": max |ours − torch| ≤ 2e-5 in float32 and ≤ 1e-12 in float64 (test_functional.py).
 """
 
-import doctest
-
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from norm_checks import (
+    assert_array_close,
+    assert_every_public_name_has_passing_examples,
+    numerical_gradient,
+    random_input,
+)
 
 from lnlib import functional as LF
 
-TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
 DTYPES = [np.float32, np.float64]
 GROUP_CASES = [((4, 6), 3), ((3, 6, 5), 2), ((2, 6, 3, 4), 6), ((2, 6, 3, 4), 1), ((2, 4, 2, 3, 2), 2)]
 INSTANCE_SHAPES = [(4, 3, 5), (2, 3, 4, 5), (2, 2, 3, 2, 2)]
-
-
-def random_input(rng, shape, dtype, scale=3.0, shift=2.0):
-    return (rng.standard_normal(shape) * scale + shift).astype(dtype)
-
-
-def assert_close(ours, theirs, dtype):
-    theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
-    assert ours.dtype == np.dtype(dtype) and ours.shape == theirs.shape
-    difference = np.max(np.abs(ours - theirs)) if ours.size else 0.0
-    assert difference <= TOLERANCE[dtype], f"max difference {difference:.3g} above {TOLERANCE[dtype]:g}"
 
 
 def tensor(array):
@@ -45,13 +37,13 @@ def test_group_norm_and_its_backward_match_torch(shape, groups, dtype, affine):
     ours = LF.group_norm(x, groups, weight, bias, eps=1e-4)
     leaves = [torch.from_numpy(a).requires_grad_() if a is not None else None for a in (x, weight, bias)]
     theirs = F.group_norm(leaves[0], groups, leaves[1], leaves[2], eps=1e-4)
-    assert_close(ours, theirs, dtype)  # ≤ 2e-5 (float32), ≤ 1e-12 (float64)
+    assert_array_close(ours, theirs, dtype)  # ≤ 2e-5 (float32), ≤ 1e-12 (float64)
     theirs.backward(torch.from_numpy(grad_out))
     grads = LF.group_norm_backward(grad_out, x, groups, weight, eps=1e-4)
-    assert_close(grads[0], leaves[0].grad, dtype)
+    assert_array_close(grads[0], leaves[0].grad, dtype)
     if affine:
-        assert_close(grads[1], leaves[1].grad, dtype)
-        assert_close(grads[2], leaves[2].grad, dtype)
+        assert_array_close(grads[1], leaves[1].grad, dtype)
+        assert_array_close(grads[2], leaves[2].grad, dtype)
     else:
         assert grads[1] is None and grads[2] is None
 
@@ -78,15 +70,19 @@ def test_instance_norm_training_steps_then_running_statistics_match_torch(shape,
             momentum=momentum,
             eps=1e-5,
         )
-        assert_close(ours, theirs, dtype)
-        assert_close(running_mean, torch_mean, dtype)  # the examples' means, averaged, into the running mean
-        assert_close(running_var, torch_var, dtype)  # and their unbiased variances into the running variance
+        assert_array_close(ours, theirs, dtype)
+        assert_array_close(
+            running_mean, torch_mean, dtype
+        )  # the examples' means, averaged, into the running mean
+        assert_array_close(
+            running_var, torch_var, dtype
+        )  # and their unbiased variances into the running variance
     x = random_input(rng, shape, dtype)
     ours = LF.instance_norm(x, running_mean, running_var, weight, bias, use_input_stats=False)
     theirs = F.instance_norm(
         tensor(x), torch_mean, torch_var, tensor(weight), tensor(bias), use_input_stats=False
     )
-    assert_close(ours, theirs, dtype)
+    assert_array_close(ours, theirs, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -100,24 +96,10 @@ def test_instance_norm_backward_matches_autograd(shape, dtype, affine):
     bias = torch.zeros(shape[1], dtype=leaves[0].dtype, requires_grad=True) if affine else None
     F.instance_norm(leaves[0], weight=leaves[1], bias=bias).backward(torch.from_numpy(grad_out))
     grad_x, grad_weight, grad_bias = LF.instance_norm_backward(grad_out, x, weight)
-    assert_close(grad_x, leaves[0].grad, dtype)
+    assert_array_close(grad_x, leaves[0].grad, dtype)
     if affine:
-        assert_close(grad_weight, leaves[1].grad, dtype)
-        assert_close(grad_bias, bias.grad, dtype)
-
-
-def numerical_gradient(function, array, grad_out, h=1e-6):
-    """Σ grad_out · ∂f/∂array by central differences, one entry at a time (float64)."""
-    gradient = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + h
-        plus = np.sum(function() * grad_out)
-        array[index] = saved - h
-        minus = np.sum(function() * grad_out)
-        array[index] = saved
-        gradient[index] = (plus - minus) / (2 * h)
-    return gradient
+        assert_array_close(grad_weight, leaves[1].grad, dtype)
+        assert_array_close(grad_bias, bias.grad, dtype)
 
 
 def test_group_and_instance_norm_backward_by_finite_differences():
@@ -214,12 +196,8 @@ def test_instance_norm_in_training_accepts_eps_zero_as_torch_but_not_a_negative_
         return
     # torch: instance_norm takes eps = 0 in training (batch_norm refuses it)
     theirs = F.instance_norm(torch.from_numpy(x), eps=eps)
-    assert_close(LF.instance_norm(x, eps=eps), theirs, np.float64)
+    assert_array_close(LF.instance_norm(x, eps=eps), theirs, np.float64)
 
 
 def test_the_examples_of_every_public_name_run_and_pass():
-    finder = doctest.DocTestFinder()
-    tested = {test.name.rsplit(".", 1)[-1] for test in finder.find(LF) if test.examples}
-    assert set(LF.__all__) <= tested, f"no Examples for {sorted(set(LF.__all__) - tested)}"
-    results = doctest.testmod(LF, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
-    assert results.failed == 0 and results.attempted >= len(LF.__all__)
+    assert_every_public_name_has_passing_examples(LF)

@@ -4,15 +4,14 @@
 Agreement "to rounding": max |ours − torch| ≤ 2e-5 in float32 and ≤ 1e-12 in float64.
 """
 
-import doctest
 import inspect
 
 import pytest
 import torch
+from norm_checks import assert_every_public_name_has_passing_examples, assert_tensor_close, module_pair
 
 from lnlib import nn as lnn
 
-TOLERANCE = {torch.float32: 2e-5, torch.float64: 1e-12}
 DTYPES = [torch.float32, torch.float64]
 
 PAIRS = {  # name -> (ours, torch's, constructor arguments, input shapes)
@@ -112,24 +111,6 @@ CASES = [
 ]
 
 
-def assert_close(ours, theirs):
-    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
-    difference = (ours - theirs).abs().max().item() if ours.numel() else 0.0
-    assert difference <= TOLERANCE[ours.dtype], f"max difference {difference:.3g}"
-
-
-def make_pair(name, kwargs, dtype, seed=0):
-    """Ours and torch's module with the same non-trivial parameters (not the initial ones and zeros)."""
-    ours_class, torch_class, _, _ = PAIRS[name]
-    ours, theirs = ours_class(dtype=dtype, **kwargs), torch_class(dtype=dtype, **kwargs)
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for parameter in ours.parameters():
-            parameter.copy_(torch.rand(parameter.shape, generator=generator, dtype=dtype) + 0.5)
-    theirs.load_state_dict(ours.state_dict())
-    return ours, theirs
-
-
 def non_trivial_input(shape, dtype, step=0, seed=0):
     generator = torch.Generator().manual_seed(seed * 100 + step)
     return torch.randn(shape, generator=generator, dtype=dtype) * (1.5 + step) + (step - 1.0)
@@ -140,27 +121,27 @@ def non_trivial_input(shape, dtype, step=0, seed=0):
 def test_outputs_gradients_and_statistics_match_torch_over_training_steps_then_eval(
     name, kwargs, shape, dtype
 ):
-    ours, theirs = make_pair(name, kwargs, dtype)
+    ours, theirs = module_pair(*PAIRS[name][:2], dtype, **kwargs)
     for step in range(3):
         x = non_trivial_input(shape, dtype, step)
         x_ours, x_theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
         y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
-        assert_close(y_ours, y_theirs)
+        assert_tensor_close(y_ours, y_theirs)
         grad = non_trivial_input(shape, dtype, step, seed=1)
         y_ours.backward(grad)
         y_theirs.backward(grad)
-        assert_close(x_ours.grad, x_theirs.grad)
+        assert_tensor_close(x_ours.grad, x_theirs.grad)
         for p_ours, p_theirs in zip(ours.parameters(), theirs.parameters(), strict=True):
-            assert_close(p_ours.grad, p_theirs.grad)
+            assert_tensor_close(p_ours.grad, p_theirs.grad)
         for key, value in theirs.state_dict().items():  # running statistics and num_batches_tracked
             if value.is_floating_point():
-                assert_close(ours.state_dict()[key], value)
+                assert_tensor_close(ours.state_dict()[key], value)
             else:
                 assert torch.equal(ours.state_dict()[key], value), key
     ours.eval()
     theirs.eval()
     x = non_trivial_input(shape, dtype, 7)
-    assert_close(ours(x), theirs(x))
+    assert_tensor_close(ours(x), theirs(x))
 
 
 @pytest.mark.parametrize("name", PAIRS)
@@ -178,7 +159,7 @@ def test_constructor_arguments_are_torchs(name):
 def test_state_dict_loads_both_ways_with_the_same_names(name):
     ours_class, torch_class, kwargs_list, shapes = PAIRS[name]
     for kwargs in kwargs_list:
-        ours, theirs = make_pair(name, kwargs, torch.float32)
+        ours, theirs = module_pair(*PAIRS[name][:2], torch.float32, **kwargs)
         x = non_trivial_input(shapes[-1], torch.float32)
         ours(x)  # moves the running statistics away from their initial values
         fresh_torch = torch_class(**kwargs)
@@ -281,7 +262,7 @@ def test_nan_propagates():
 def test_reset_parameters_restores_the_state_of_construction_as_torch(name):
     ours_class, torch_class, kwargs_list, shapes = PAIRS[name]
     for kwargs in kwargs_list:
-        ours, _ = make_pair(name, kwargs, torch.float32)  # non-trivial parameters
+        ours, _ = module_pair(*PAIRS[name][:2], torch.float32, **kwargs)  # non-trivial parameters
         ours(non_trivial_input(shapes[-1], torch.float32))  # and running statistics, for batch norm
         ours.reset_parameters()
         fresh = torch_class(**kwargs)
@@ -290,8 +271,4 @@ def test_reset_parameters_restores_the_state_of_construction_as_torch(name):
 
 
 def test_the_examples_of_every_public_name_run_and_pass():
-    finder = doctest.DocTestFinder()
-    tested = {test.name.rsplit(".", 1)[-1] for test in finder.find(lnn) if test.examples}
-    assert set(lnn.__all__) <= tested, f"no Examples for {sorted(set(lnn.__all__) - tested)}"
-    results = doctest.testmod(lnn, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
-    assert results.failed == 0 and results.attempted >= len(lnn.__all__)
+    assert_every_public_name_has_passing_examples(lnn)

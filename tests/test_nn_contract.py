@@ -13,11 +13,10 @@ import warnings
 
 import pytest
 import torch
+from norm_checks import assert_tensor_close, module_pair
 from torch.func import functional_call
 
 from lnlib import nn as lnn
-
-TOLERANCE = {torch.float32: 2e-5, torch.float64: 1e-12}
 
 MODULES = {  # name -> (the fullest constructor arguments, a batched input shape)
     "LayerNorm": ({"normalized_shape": (3, 4)}, (2, 3, 4)),
@@ -69,13 +68,7 @@ TRACKING = [name for name in MODULES if "Batch" in name or "Instance" in name]
 def build(name, dtype=torch.float32, seed=0, **overrides):
     """Ours and torch's module with the same non-trivial parameters (not the initial ones and zeros)."""
     kwargs = {**MODULES[name][0], **overrides}
-    ours, theirs = getattr(lnn, name)(dtype=dtype, **kwargs), getattr(torch.nn, name)(dtype=dtype, **kwargs)
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for parameter in ours.parameters():
-            parameter.copy_(torch.rand(parameter.shape, generator=generator, dtype=dtype) + 0.5)
-    theirs.load_state_dict(ours.state_dict())
-    return ours, theirs
+    return module_pair(getattr(lnn, name), getattr(torch.nn, name), dtype, seed, **kwargs)
 
 
 def sample(shape, dtype=torch.float32, seed=0):
@@ -83,19 +76,11 @@ def sample(shape, dtype=torch.float32, seed=0):
     return torch.randn(shape, generator=generator, dtype=dtype) * 2 + 0.5
 
 
-def assert_close(ours, theirs):
-    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
-    if ours.is_floating_point():
-        torch.testing.assert_close(ours, theirs, atol=TOLERANCE[ours.dtype], rtol=0, equal_nan=True)
-    else:
-        assert torch.equal(ours, theirs)
-
-
 def assert_same_state(ours, theirs):
     ours_state, theirs_state = ours.state_dict(), theirs.state_dict()
     assert list(ours_state) == list(theirs_state)
     for key, value in theirs_state.items():
-        assert_close(ours_state[key], value)
+        assert_tensor_close(ours_state[key], value)
 
 
 def run_both(ours, theirs, x):
@@ -104,13 +89,13 @@ def run_both(ours, theirs, x):
     theirs.zero_grad()
     x_ours, x_theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
     y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
-    assert_close(y_ours, y_theirs)
+    assert_tensor_close(y_ours, y_theirs)
     grad = sample(y_theirs.shape, y_theirs.dtype, seed=99)
     y_ours.backward(grad)
     y_theirs.backward(grad)
-    assert_close(x_ours.grad, x_theirs.grad)
+    assert_tensor_close(x_ours.grad, x_theirs.grad)
     for p_ours, p_theirs in zip(ours.parameters(), theirs.parameters(), strict=True):
-        assert_close(p_ours.grad, p_theirs.grad)
+        assert_tensor_close(p_ours.grad, p_theirs.grad)
     assert_same_state(ours, theirs)
     return y_ours
 
@@ -378,7 +363,7 @@ def test_no_grad_and_inference_mode_give_torchs_output_and_statistics_without_a_
     with context():
         y_ours, y_theirs = ours(x), theirs(x)
     assert not y_ours.requires_grad and y_ours.grad_fn is None
-    assert_close(y_ours, y_theirs)
+    assert_tensor_close(y_ours, y_theirs)
     assert_same_state(ours, theirs)  # the running statistics are updated in both contexts, as torch's
 
 
