@@ -133,7 +133,7 @@ def variance_backward(grad_deviation_through_x_hat, grad_variance, deviation, ax
     .. math:: \frac{\partial L}{\partial d_i} = \frac{\partial L}{\partial d_i}\Big|_{\hat x}
               + \frac{\partial L}{\partial \sigma^2}\,\frac{2 d_i}{n}
 
-    (This is the step notebook 05 leaves to the learner: :func:`check_variance_step`.)
+    (This is the step notebook 05 leaves to the learner: :func:`~lnlib.nb05_backward_by_hand.walkthrough.check_variance_step`.)
     """
     n = deviation.shape[axis]
     # ∂σ²/∂d_i = 2 d_i / n; d feeds x̂ and σ², so the two paths' gradients add

@@ -63,7 +63,7 @@ class Walkthrough:
         self.autograd = autograd_gradients(x, gamma, beta, grad_y, kind, eps)
 
     def comparisons(self, names=NODES) -> list:
-        """A :class:`Comparison` with autograd for each node in ``names``."""
+        """A :class:`~lnlib.nb05_backward_by_hand.graph.Comparison` with autograd for each node in ``names``."""
         return [cmp(name, self.hand[name], self.autograd[name]) for name in names]
 
     def _comparison_table(self, names) -> str:

@@ -6,7 +6,7 @@ Each experiment module (:mod:`~lnlib.small_nets.covariate_shift`, :mod:`~lnlib.s
 ``python -m lnlib cache small-nets`` runs every experiment (a few minutes on a laptop CPU, one thread)
 and writes ``data/experiments/<name>.json``; ``python -m lnlib cache small-nets rnn_noise`` runs one.
 The notebook reads a cache with :func:`load`; a test re-runs one configuration of each and compares it
-with the cache (:func:`rerun`, and :func:`lnlib.support.results_cache.differences`).
+with the cache (:meth:`Experiment.rerun`, and :func:`lnlib.support.results_cache.differences`).
 """
 
 from __future__ import annotations

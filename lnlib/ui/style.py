@@ -1,8 +1,8 @@
 """The course's one plot style: large type and thick lines, readable from the back of a lecture hall.
 
 Every figure of every notebook takes its sizes from here, never from a cell. :func:`use` sets
-matplotlib's defaults and is called when :mod:`lnlib.ui` is imported; :func:`new_figure` makes a
-figure that does not need pyplot (the widgets re-draw it to PNG themselves).
+matplotlib's defaults; :func:`new_figure` calls it, then makes a figure that does not need pyplot
+(the widgets re-draw it to PNG themselves). Importing a module sets no style: the first figure does.
 """
 
 from __future__ import annotations
