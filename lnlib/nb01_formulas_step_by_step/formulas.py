@@ -282,3 +282,47 @@ class FormulaStepsApp(ui.App):
                     f"it shrinks every x̂ᵢ by the factor √(σ²/(σ² + ε)) = {fmt(shrink)}."
                 )
         return "<br>".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# What γ and β can and cannot undo
+# ---------------------------------------------------------------------------
+
+UNDO_EXAMPLES = ((0.0, 1.0, 2.0, 3.0, 4.0), (10.0, 10.0, 20.0, 30.0, 30.0))  # two examples, five features
+
+
+def undo_attempt(examples=UNDO_EXAMPLES, eps: float = ARTICLE_EPS) -> list:
+    r"""Try to undo LN with one γ, β for every example: choose them for the first example, apply to all.
+
+    Per feature, :math:`\gamma_i = \sqrt{\sigma^2 + \epsilon}` and :math:`\beta_i = \mu` of the first
+    example give back that example exactly. LN's γ and β are shared by all examples, while μ and σ are
+    each example's own, so the same γ, β give the second example the first one's mean and spread:
+    ``[(x, y, largest |y − x|), ...]``, one tuple per example. (BN at inference is different: its μ and σ
+    are per feature and fixed, so γ = √(running_var + ε), β = running_mean undo it for every example.)
+    """
+    rows = [np.asarray(example, dtype=np.float64) for example in examples]
+    if len(rows) < 2 or any(row.shape != rows[0].shape or row.ndim != 1 for row in rows):
+        raise ValueError("undo_attempt needs at least two examples of the same number of features")
+    first = layer_norm_steps(rows[0], eps=eps)
+    gamma, beta = np.full(first.n, first.denominator), np.full(first.n, first.mean)
+    results = []
+    for x in rows:
+        y = layer_norm_steps(x, gamma, beta, eps).y
+        results.append((x, y, float(np.max(np.abs(y - x)))))
+    return results
+
+
+def undo_attempt_report(examples=UNDO_EXAMPLES, eps: float = ARTICLE_EPS) -> str:
+    """:func:`undo_attempt` as lines to print: each example, its output, and how far the output is from it."""
+    results = undo_attempt(examples, eps)
+    first = layer_norm_steps(results[0][0], eps=eps)
+    lines = [
+        f"γᵢ = √(σ² + ε) = {first.denominator:.6f} and βᵢ = μ = {first.mean:g} for every feature, "
+        "chosen from example 1:"
+    ]
+    for number, (x, y, gap) in enumerate(results, 1):
+        lines.append(
+            f"example {number}: x = {np.array2string(x, precision=4)}  →  y = "
+            f"{np.array2string(y, precision=4)}   largest |y − x| = {gap:.3g}"
+        )
+    return "\n".join(lines)

@@ -79,7 +79,7 @@ def _normalized_mistakes(neurons: Neurons, i: int) -> dict:
     return {
         "Divide the sum of squared deviations by n (here 4), not by n − 1: layer norm uses the variance of "
         "these four numbers themselves.": d / math.sqrt(squares / (n - 1) + eps),
-        "You divided by the variance; divide by the standard deviation, the square root of σ² + ε.": d
+        "You divided by the variance; divide by its square root with ε inside, √(σ² + ε).": d
         / (squares / n + eps),
         "Subtract the mean μ from xᵢ before dividing.": x[i] / math.sqrt(squares / n + eps),
         "Divide the sum of squared deviations by n before taking the square root.": d

@@ -119,7 +119,7 @@ class Blackboard:
     squared_deviations: tuple  # (xᵢ − μ)²
     sum_of_squares: Fraction  # Σ (xᵢ − μ)²
     variance: Fraction  # σ² = Σ (xᵢ − μ)² / n
-    std: decimal.Decimal  # √(σ² + ε)
+    std: decimal.Decimal  # √(σ² + ε): the divisor, a hair above the standard deviation σ
     x_hat: tuple  # (xᵢ − μ) / √(σ² + ε), Decimals
     y: tuple  # γᵢ x̂ᵢ + βᵢ, Decimals
     x_hat_without_eps: tuple  # (xᵢ − μ) / σ: Fractions when σ is rational, Decimals if not; () when σ = 0
@@ -254,7 +254,8 @@ def blackboard_rows(board: Blackboard) -> tuple:
             *empty,
             f"{exact_text(board.sum_of_squares)} / {n} = {exact_text(board.variance)}",
         ],
-        ["standard deviation", "√(σ² + ε)", *empty, f"√{variance_plus_eps} = {decimal_text(board.std)}"],
+        # √(σ² + ε) is the divisor, not the standard deviation σ = √σ² (the row after next shows σ)
+        ["divisor (σ with ε)", "√(σ² + ε)", *empty, f"√{variance_plus_eps} = {decimal_text(board.std)}"],
     ]
     if board.x_hat_without_eps:
         sigma = _rational_sqrt(board.variance)

@@ -174,7 +174,8 @@ class BatchSizeApp(ui.App):
                 "A batch of one: each “batch mean” is the example itself and every batch variance is 0, so BN "
                 "would divide 0 by √ε. torch.nn.BatchNorm1d refuses in training: <i>"
                 f"{refusal_message((1, FEATURES))}</i>. (In eval mode it uses its running statistics and "
-                f"works; see the next app.)<br>{ln_line}"
+                "works; see the next app. A batch of one image would train under BatchNorm2d: its pixels "
+                f"give each channel a variance.)<br>{ln_line}"
             )
         lines = [
             f"B = {size}: BN's μ₁ varies from batch to batch with standard deviation {fmt(spread)} "

@@ -154,3 +154,27 @@ def test_large_eps_is_pointed_out():
     _set(app, eps=10.0)
     assert "ε is not small next to σ²" in app.note.value
     assert f"{math.sqrt(2 / 12):.4f}" in app.note.value  # the shrink factor √(σ²/(σ² + ε))
+
+
+def test_one_gamma_and_beta_undo_layer_norm_for_one_example_only():
+    (x1, y1, gap1), (x2, y2, gap2) = formulas.undo_attempt()
+    assert gap1 < 1e-12  # the example γ, β were chosen for comes back
+    assert gap2 > 20  # the other does not: it gets the first one's mean and spread
+    # the notebook's sentence: the second example's own mean 20 and standard deviation 8.94 are gone
+    assert x2.mean() == 20 and f"{x2.std():.2f}" == "8.94"
+    assert y2.mean() == pytest.approx(x1.mean()) and y2.std() == pytest.approx(x1.std(), rel=1e-4)
+    # torch agrees with the shared γ, β
+    steps = formulas.layer_norm_steps(x1, eps=formulas.ARTICLE_EPS)
+    gamma, beta = np.full(5, steps.denominator), np.full(5, steps.mean)
+    np.testing.assert_allclose(
+        y2, formulas.torch_layer_norm(x2, gamma, beta, formulas.ARTICLE_EPS), atol=1e-12
+    )
+    report = formulas.undo_attempt_report()
+    assert "largest |y − x| = 0" in report.splitlines()[1] and "26.4" in report
+
+
+def test_undo_attempt_rejects_a_single_example_or_ragged_ones():
+    with pytest.raises(ValueError, match="at least two examples"):
+        formulas.undo_attempt([(1.0, 2.0)])
+    with pytest.raises(ValueError, match="same number of features"):
+        formulas.undo_attempt([(1.0, 2.0), (1.0, 2.0, 3.0)])

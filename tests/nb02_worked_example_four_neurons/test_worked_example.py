@@ -52,7 +52,7 @@ def test_blackboard_rows_read_like_the_board():
     assert by_step["sum"][-1] == "6 + (-2) + 12 + 4 = 20"
     assert by_step["mean"][-1] == "20 / 4 = 5"
     assert by_step["variance"][-1] == "100 / 4 = 25"
-    assert by_step["standard deviation"][-1] == "√25.00005 = 5.0000050"
+    assert by_step["divisor (σ with ε)"][-1] == "√25.00005 = 5.0000050"
     assert by_step["normalized, ε left out"][2:6] == ["0.2", "-1.4", "1.4", "-0.2"]
     assert by_step["normalized"][2:6] == ["0.1999998", "-1.3999986", "1.3999986", "-0.1999998"]
     assert by_step["output, ε left out"][2:6] == ["1.4", "-0.7", "0.4", "-0.1"]
