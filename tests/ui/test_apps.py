@@ -20,6 +20,7 @@ EXPECTED_APPS = {
     "RandomAffineApp",
     "TanhRangeApp",
     "WorkedExampleApp",
+    "BatchBesideLayerApp",
     "SharingApp",
     "GroupNormApp",
     "BatchSizeApp",
