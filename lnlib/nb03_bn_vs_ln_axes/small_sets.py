@@ -70,7 +70,7 @@ def batch_of_one_report(**shape) -> str:
         else:
             lines.append(
                 f"{name:28s} trains: {result['values per channel']} values per channel; output mean per channel "
-                f"{np.array2string(result['output means'], precision=3, suppress_small=True)}, variance "
+                f"{np.array2string(np.round(result['output means'], 3) + 0.0, precision=3)}, variance "
                 f"{np.array2string(result['output variances'], precision=3)}; lnlib agrees: {result['lnlib agrees']}"
             )
     return "\n".join(lines)

@@ -26,6 +26,7 @@ EXPECTED_APPS = {
     "BatchSizeApp",
     "TrainEvalApp",
     "PaddingApp",
+    "ConventionsApp",
     "TransformerInitGradientApp",
     "TransformerWarmupApp",
     "TransformerLearningRateApp",
