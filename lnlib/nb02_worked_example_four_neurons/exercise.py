@@ -1,11 +1,11 @@
-"""Notebook 02's exercise: the learner computes one neuron by hand; the check says right, or which
-mistake the answer looks like, with a hint (never the answer)."""
+"""Notebook 02's exercise: the learner computes one neuron by hand and types it into two boxes; Check
+says right, or which mistake the answer looks like, with a hint; a worked solution is offered after a
+first attempt (:func:`exercise_widget`). The answer is computed here, never written in a cell."""
 
 from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,24 +39,7 @@ def exercise_html(path: Path = WORKED_EXAMPLE) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Feedback:
-    """The check's answer: right or not, with one sentence per number."""
-
-    correct: bool
-    messages: tuple
-
-    def __str__(self) -> str:
-        return ("Right. " if self.correct else "Not yet. ") + " ".join(self.messages)
-
-    def _repr_html_(self) -> str:
-        style_ = ui.NOTE_STYLES["ok" if self.correct else "explained"]
-        verdict = "Right." if self.correct else "Not yet."
-        items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
-        return (
-            f"<div class='lnlib-feedback' style='{style_} padding:6px 12px;font-size:16px'>"
-            f"<b>{verdict}</b><ul>{items}</ul></div>"
-        )
+Feedback = ui.Verdict  # the check's answer: right or not, one sentence per number
 
 
 def _as_answer(value):
@@ -122,8 +105,7 @@ def check_exercise(normalized=None, output=None, path: Path = WORKED_EXAMPLE) ->
     if answer is None:
         correct = False
         messages.append(
-            f"Normalized value x̂{k}: not answered yet; replace None by your number, "
-            "for example my_normalized = 0.123."
+            f"Normalized value x̂{k}: not answered yet; write your number in its box, for example 0.123."
         )
     elif abs(answer - true_x_hat) <= TOLERANCE:
         messages.append(f"Normalized value x̂{k}: right.")
@@ -137,7 +119,7 @@ def check_exercise(normalized=None, output=None, path: Path = WORKED_EXAMPLE) ->
     answer_y = _as_answer(output)
     if answer_y is None:
         correct = False
-        messages.append(f"Output y{k}: not answered yet; replace None by your number.")
+        messages.append(f"Output y{k}: not answered yet; write your number in its box.")
     elif abs(answer_y - true_y) <= TOLERANCE:
         messages.append(f"Output y{k}: right.")
     else:
@@ -164,3 +146,34 @@ def check_exercise(normalized=None, output=None, path: Path = WORKED_EXAMPLE) ->
             "fine here."
         )
     return Feedback(correct, tuple(messages))
+
+
+def solution_html(path: Path = WORKED_EXAMPLE) -> str:
+    """The worked solution, step by step (shown only after an attempt)."""
+    neurons, neuron = exercise(path)
+    i, k = neuron - 1, subscript(neuron)
+    board = blackboard(neurons)
+    n = len(neurons.values)
+    steps = [
+        f"μ = ({' + '.join(exact_text(v) for v in neurons.values)}) / {n} = {exact_text(board.mean)}",
+        f"deviations xᵢ − μ = ({', '.join(exact_text(d) for d in board.deviations)})",
+        f"σ² = ({' + '.join(exact_text(q) for q in board.squared_deviations)}) / {n} = {exact_text(board.variance)}",
+        f"√(σ² + ε) = √{exact_text(board.variance + neurons.eps)} ≈ {exact_text(board.std)}",
+        f"x̂{k} = {exact_text(board.deviations[i])} / {exact_text(board.std)} ≈ {float(board.x_hat[i]):.4f}",
+        f"y{k} = γ{k}·x̂{k} + β{k} = {exact_text(neurons.gamma[i])} · {float(board.x_hat[i]):.4f} + "
+        f"{exact_text(neurons.beta[i])} ≈ {float(board.y[i]):.4f}",
+    ]
+    items = "".join(f"<li>{html.escape(step)}</li>" for step in steps)
+    return f"<div style='font-size:16px'><b>Worked solution</b><ol>{items}</ol></div>"
+
+
+def exercise_widget(path: Path = WORKED_EXAMPLE) -> ui.NumberExercise:
+    """The exercise with two boxes and a Check button (works the same in JupyterLab and in Voila)."""
+    _, neuron = exercise(path)
+    k = subscript(neuron)
+    return ui.NumberExercise(
+        exercise_html(path),
+        {"normalized": f"x̂{k} (normalized value)", "output": f"y{k} (output)"},
+        lambda answers: check_exercise(answers["normalized"], answers["output"], path),
+        lambda: solution_html(path),
+    )

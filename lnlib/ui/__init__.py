@@ -3,6 +3,7 @@
 - :mod:`~lnlib.ui.controls`: sliders and buttons labelled with symbol and meaning (``slider``, ``choice``);
 - :mod:`~lnlib.ui.outputs`: figures re-drawn fast as images (``FigureView``), HTML views for tables;
 - :mod:`~lnlib.ui.app`: ``App`` (controls in, outputs out) and ``Explained`` (an extreme case, explained);
+- :mod:`~lnlib.ui.exercises`: exercises and questions with input widgets and a Check button;
 - :mod:`~lnlib.ui.text`: numbers, tables and Markdown for the reader (no widgets, no plots);
 - :mod:`~lnlib.ui.style`: the course's one plot style.
 
@@ -25,12 +26,17 @@ _HOMES = {
     "NOTE_STYLES": "app",
     "all_apps": "app",
     "latencies": "app",
+    "NumberExercise": "exercises",
+    "ChoiceQuestion": "exercises",
+    "Prediction": "exercises",
+    "Verdict": "exercises",
+    "parse_number": "exercises",
     "format_number": "text",
     "html_table": "text",
     "Markdown": "text",
     "markdown_table": "text",
 }
-_SUBMODULES = ("app", "controls", "outputs", "style", "text")
+_SUBMODULES = ("app", "controls", "exercises", "outputs", "style", "text")
 
 __all__ = sorted(_HOMES) + list(_SUBMODULES)
 

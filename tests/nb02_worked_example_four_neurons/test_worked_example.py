@@ -239,7 +239,7 @@ def test_no_cell_of_notebook_02_shows_the_answer(read_notebook):
         f"{y:.3f}",
         f"{y:.4f}",
     }
-    exercise_cells = [s for s in sources if "check_exercise" in s or "exercise_html" in s]
+    exercise_cells = [s for s in sources if "exercise_widget" in s or "exercise_html" in s]
     assert exercise_cells
     for source in exercise_cells:
         assert not any(answer in source for answer in answers), source
@@ -286,3 +286,25 @@ def test_app_explains_four_equal_values():
 def test_slider_values_are_read_to_the_hundredth_shown():
     assert slider_value(-6.666666666666667) == Fraction(-667, 100)
     assert slider_value(0.5) == Fraction(1, 2)
+
+
+def test_the_exercise_widget_checks_what_was_typed_and_offers_the_solution_after_an_attempt():
+    *_, x_hat, y = _answer()
+    widget = exercise.exercise_widget()
+    assert widget.solution_button.disabled
+    verdict = widget.check()  # nothing typed
+    assert not verdict.correct and "not answered yet" in str(verdict) and widget.solution_button.disabled
+    with pytest.raises(RuntimeError, match="after an attempt"):
+        widget.show_solution()
+    widget.inputs["normalized"].value = "abc"
+    assert "is not a number I can read" in str(widget.check())
+    values, gamma, beta, eps, i, x_hat, y = _answer()
+    widget.inputs["normalized"].value = f"{-x_hat:.4f}"  # the sign slip
+    widget.inputs["output"].value = f"{y:.4f}"
+    verdict = widget.check()
+    assert "Check the sign" in str(verdict) and "✗ Not yet." in widget.feedback.value
+    assert not widget.solution_button.disabled
+    widget.show_solution()
+    assert f"{x_hat:.4f}" in widget.solution_view.value and f"{y:.4f}" in widget.solution_view.value
+    widget.inputs["normalized"].value = f"{x_hat:.3f}".replace(".", ",")  # a decimal comma is read too
+    assert widget.check().correct and "✓ Right." in widget.feedback.value
