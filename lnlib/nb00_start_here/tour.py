@@ -20,7 +20,8 @@ TOUR_SHAPE = np.array([1.0, 2.0, 4.0, 7.0])  # the input's shape: its values bef
 
 
 def glossary() -> list:
-    """Rows of the glossary: dicts with 'chinese', 'pinyin', 'english', 'symbol', 'meaning', 'in_articles'."""
+    """Rows of the glossary: dicts with 'chinese', 'pinyin', 'english', 'symbol', 'meaning' and 'source'
+    (where the term comes from: ``articles``, ``d2l-zh``, or ``notebooks 04–05``)."""
     with GLOSSARY.open(encoding="utf-8") as file:
         return list(csv.DictReader(file))
 
@@ -30,13 +31,13 @@ def glossary_html() -> str:
     rows = glossary()
     head = "".join(
         f"<th style='text-align:left;padding:4px 10px'>{h}</th>"
-        for h in ("中文", "pinyin", "English", "symbol", "what it means here")
+        for h in ("中文", "pinyin", "English", "symbol", "what it means here", "from")
     )
     body = "".join(
         "<tr>"
         + "".join(
             f"<td style='text-align:left;padding:4px 10px'>{html.escape(row[key])}</td>"
-            for key in ("chinese", "pinyin", "english", "symbol", "meaning")
+            for key in ("chinese", "pinyin", "english", "symbol", "meaning", "source")
         )
         + "</tr>"
         for row in rows
