@@ -1,4 +1,5 @@
-"""Notebook 02's app: twelve sliders recompute the blackboard, the plots and the check against lnlib and torch."""
+"""Notebook 02's app: a neuron selector and its three sliders (x, γ, β) recompute the blackboard, the plots and
+the check against lnlib and torch."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from fractions import Fraction
 import numpy as np
 
 from lnlib import ui
-from lnlib.nb02_worked_example_four_neurons.exercise import subscript
 from lnlib.nb02_worked_example_four_neurons.worked_example import (
     Neurons,
     agreement_lines,
@@ -27,24 +27,28 @@ def slider_value(value) -> Fraction:
     return Fraction(round(float(value) * 100), 100)
 
 
-class WorkedExampleApp(ui.App):
-    """Drag any neuron's value, γ or β: the blackboard table, the plots and the library check all follow."""
+class WorkedExampleApp(ui.app.ItemSelector, ui.App):
+    """Pick a neuron, drag its value, γ or β: the blackboard table, the plots and the library check all follow."""
+
+    selector = "neuron"
+    # name → (symbol, meaning, range and step)
+    FAMILIES = {
+        "x": ("x", "value of the chosen neuron", (-20, 20, 0.5)),
+        "gamma": ("γ", "its scale", (-3, 3, 0.25)),
+        "beta": ("β", "its shift", (-3, 3, 0.25)),
+    }
 
     def __init__(self) -> None:
         start = example()
         n = len(start.values)
-        controls = {}
-        # name → (symbol, meaning, starting values, range and step)
-        families = {
-            "x": ("x", "value", start.values, (-20, 20, 0.5)),
-            "gamma": ("γ", "scale", start.gamma, (-3, 3, 0.25)),
-            "beta": ("β", "shift", start.beta, (-3, 3, 0.25)),
+        self.numbers = {
+            "x": [float(v) for v in start.values],
+            "gamma": [float(v) for v in start.gamma],
+            "beta": [float(v) for v in start.beta],
         }
-        for name, (symbol, meaning, values, limits) in families.items():
-            for i, value in enumerate(values):
-                controls[f"{name}{i + 1}"] = ui.slider(
-                    f"{symbol}{subscript(i + 1)}", f"{meaning} of neuron {i + 1}", float(value), *limits
-                )
+        controls = {"neuron": ui.choice("neuron", "whose x, γ, β the sliders set", list(range(1, n + 1)), 1)}
+        for name, (symbol, meaning, limits) in self.FAMILIES.items():
+            controls[name] = ui.slider(symbol, meaning, self.numbers[name][0], *limits)
         self.eps = start.eps
         figure, (input_axes, output_axes) = style.new_figure(13, 4.4, nrows=1, ncols=2)
         positions = np.arange(1, n + 1)
@@ -77,20 +81,34 @@ class WorkedExampleApp(ui.App):
         self.start(
             controls,
             [self.figure, self.board_view, self.comparison_view],
-            "Four neurons by hand: drag any value, γ or β",
+            "Four neurons by hand: pick a neuron, drag its value, γ or β",
         )
 
+    def item_values(self, neuron: int) -> dict:
+        return {name: values[neuron - 1] for name, values in self.numbers.items()}
+
+    def store(self, neuron: int, name: str, value) -> None:
+        self.numbers[name][neuron - 1] = float(value)
+
+    def set_neuron(self, neuron: int, **values) -> None:
+        """Pick ``neuron`` and set any of its ``x``, ``gamma``, ``beta``, as a learner would with the controls."""
+        self.controls["neuron"].value = neuron
+        for name, value in values.items():
+            self.controls[name].value = value
+
     def neurons(self) -> Neurons:
-        """The sliders' numbers, to the hundredth they show."""
-        n = sum(1 for name in self.controls if name.startswith("x"))
-        pick = lambda prefix: [slider_value(self.value(f"{prefix}{i + 1}")) for i in range(n)]  # noqa: E731
+        """The neurons' numbers, to the hundredth the sliders show."""
+        pick = lambda name: [slider_value(v) for v in self.numbers[name]]  # noqa: E731
         return Neurons.of(pick("x"), pick("gamma"), pick("beta"), self.eps)
 
     @torch_threads()
     def update(self) -> str:
         board = blackboard(self.neurons())
-        for bar, value in zip(self.input_bars, board.neurons.values):
+        chosen = self.value("neuron") - 1
+        for i, (bar, value) in enumerate(zip(self.input_bars, board.neurons.values)):
             bar.set_height(float(value))
+            bar.set_edgecolor("black" if i == chosen else "none")
+            bar.set_linewidth(3 if i == chosen else 0)
         self.mean_line.set_ydata([float(board.mean)] * 2)
         for bars, values in ((self.x_hat_bars, board.x_hat_floats()), (self.y_bars, board.y_floats())):
             for bar, value in zip(bars, values):

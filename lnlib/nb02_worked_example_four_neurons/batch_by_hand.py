@@ -205,7 +205,7 @@ def d2l_figure():
     return figure
 
 
-class BatchBesideLayerApp(ui.App):
+class BatchBesideLayerApp(ui.app.ItemSelector, ui.App):
     """Pick an example and drag its four features: LN's row and every BN column it touches are recomputed."""
 
     def __init__(self) -> None:
@@ -248,20 +248,13 @@ class BatchBesideLayerApp(ui.App):
             controls, [self.figure, self.board_view], "BN beside LN: pick an example, drag its features"
         )
 
-    def refresh(self, change=None) -> None:
-        if getattr(self, "_loading", False):
-            return
-        if change is not None and change["owner"] is self.controls["example"]:
-            # show the chosen example's values on the sliders, then recompute once
-            self._loading = True
-            for j, value in enumerate(self.rows[change["new"] - 1]):
-                self.controls[f"x{j + 1}"].value = float(value)
-            self._loading = False
-        elif change is not None:
-            i = self.value("example") - 1
-            for j in range(len(self.rows[i])):
-                self.rows[i][j] = Fraction(int(self.value(f"x{j + 1}")))
-        super().refresh(change)
+    selector = "example"
+
+    def item_values(self, example: int) -> dict:
+        return {f"x{j + 1}": float(value) for j, value in enumerate(self.rows[example - 1])}
+
+    def store(self, example: int, name: str, value) -> None:
+        self.rows[example - 1][int(name[1:]) - 1] = Fraction(int(value))
 
     def update(self) -> str:
         example = self.value("example")

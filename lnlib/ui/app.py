@@ -131,6 +131,39 @@ class App:
         return bundle
 
 
+class ItemSelector:
+    """Mix into an :class:`App` (``class A(ItemSelector, App)``): one control picks an item (a neuron, an
+    example), the others show and edit that item's values, so that a few sliders serve many numbers.
+
+    The subclass sets ``selector`` (the picking control's name) and implements :meth:`item_values`
+    (item → {control name: value}) and :meth:`store` (keep an edited value). Picking an item loads its
+    values into the sliders and re-draws once.
+    """
+
+    selector = "item"
+
+    def item_values(self, item) -> dict:
+        raise NotImplementedError
+
+    def store(self, item, name: str, value) -> None:
+        raise NotImplementedError
+
+    def refresh(self, change=None) -> None:
+        if getattr(self, "_loading", False):
+            return
+        if change is not None and change["owner"] is self.controls[self.selector]:
+            self._loading = True
+            try:
+                for name, value in self.item_values(change["new"]).items():
+                    self.controls[name].value = value
+            finally:
+                self._loading = False
+        elif change is not None:
+            name = next(n for n, control in self.controls.items() if control is change["owner"])
+            self.store(self.value(self.selector), name, change["new"])
+        super().refresh(change)
+
+
 def all_apps() -> list:
     """Every public App subclass in lnlib, in every subpackage (importing a module registers its apps).
 

@@ -139,7 +139,7 @@ def test_random_affine_app_names_the_weakest_and_flipped_features():
     assert f"feature {weakest + 1} has γ = {gamma[weakest]:.4f}" in app.note.value
     assert f"{int(np.sum(gamma < 0))} of 8 features have γ < 0" in app.note.value
     app.controls["init"].value = "torch"
-    assert "plays no part" in app.note.value
+    assert "Torch starts every LayerNorm at γ = 1, β = 0" in app.note.value and set(app.controls) == {"init"}
     _, _, output = articles.affine_outputs("torch", 0)
     np.testing.assert_allclose(app.points.get_offsets()[:, 1], output.ravel())
 

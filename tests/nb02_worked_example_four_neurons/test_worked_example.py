@@ -261,9 +261,10 @@ def test_exercise_question_lists_the_numbers_but_not_the_answer():
 def test_app_recomputes_the_whole_table_for_new_slider_values():
     app = WorkedExampleApp()
     assert app.board_view.value == we.blackboard_table(we.blackboard(we.example()))
-    new = {"x1": 1.5, "x3": -4.0, "gamma2": -1.25, "beta4": 2.75}
-    for name, value in new.items():
-        app.controls[name].value = value
+    app.set_neuron(1, x=1.5)
+    app.set_neuron(3, x=-4.0)
+    app.set_neuron(2, gamma=-1.25)
+    app.set_neuron(4, beta=2.75)
     neurons = we.Neurons.of([1.5, -2, -4, 4], [2, -1.25, 1, 3], [1, 0, -1, 2.75], "0.00005")
     board = we.blackboard(neurons)
     assert app.neurons() == neurons
@@ -278,7 +279,7 @@ def test_app_recomputes_the_whole_table_for_new_slider_values():
 def test_app_explains_four_equal_values():
     app = WorkedExampleApp()
     for i in range(1, 5):
-        app.controls[f"x{i}"].value = -20.0
+        app.set_neuron(i, x=-20.0)
     assert app.status == "ok" and "All four values are equal" in app.note.value
     assert [bar.get_height() for bar in app.y_bars] == [1.0, 0.0, -1.0, 0.5]  # y = β
 
@@ -308,3 +309,14 @@ def test_the_exercise_widget_checks_what_was_typed_and_offers_the_solution_after
     assert f"{x_hat:.4f}" in widget.solution_view.value and f"{y:.4f}" in widget.solution_view.value
     widget.inputs["normalized"].value = f"{x_hat:.3f}".replace(".", ",")  # a decimal comma is read too
     assert widget.check().correct and "✓ Right." in widget.feedback.value
+
+
+def test_the_neuron_selector_loads_its_neurons_numbers_into_the_three_sliders():
+    app = WorkedExampleApp()
+    assert set(app.controls) == {"neuron", "x", "gamma", "beta"}
+    app.set_neuron(3)
+    assert (app.controls["x"].value, app.controls["gamma"].value, app.controls["beta"].value) == (12, 1, -1)
+    assert app.input_bars[2].get_linewidth() == 3 and app.input_bars[0].get_linewidth() == 0
+    app.set_neuron(3, gamma=-2.0)
+    app.set_neuron(1)
+    assert app.controls["gamma"].value == 2 and app.neurons().gamma[2] == -2  # neuron 3 keeps its edit
