@@ -16,6 +16,7 @@ APPS = ui.all_apps()
 EXPECTED_APPS = {
     "FirstSlider",
     "FormulaStepsApp",
+    "GeometryApp",
     "EpsGapApp",
     "RandomAffineApp",
     "TanhRangeApp",
