@@ -290,6 +290,14 @@ class _SharingView:
             [[(0, k / n), (c, k / n)] for k in range(1, n)], colors="black", linewidths=3
         )
         grid_axes.add_collection(self.example_lines)
+        # on the small (N, C) layout each cell shows its group's number
+        self.cell_texts = [
+            [
+                grid_axes.text(j + 0.5, 1 - (i + 0.5) / n, "", ha="center", va="center", fontsize=14)
+                for j in range(c)
+            ]
+            for i in range(n)
+        ]
         grid_axes.set_xticks(np.arange(c) + 0.5, [str(i + 1) for i in range(c)])
         grid_axes.set_yticks((np.arange(n)[::-1] + 0.5) / n, [f"n = {i + 1}" for i in range(n)])
         grid_axes.grid(False)
@@ -316,8 +324,9 @@ class _SharingView:
             self.channel_label,
             self.position_label,
             self.example_label,
-        ]
+        ] + [text for row in self.cell_texts for text in row]
         self.figure = ui.FigureView(figure, dynamic=dynamic)
+        self.groups_view = ui.html_table_view()
 
     def show(self, how: Grouping) -> None:
         labels = group_labels(how)
@@ -326,6 +335,10 @@ class _SharingView:
         # the grid: rows are (example, position), columns are channels
         rows = cube.transpose(0, 2, 1)[:, ::-1, :].reshape(n * s, c)  # positions upwards inside each example
         self.image.set_data(GROUP_PALETTE_RGB[rows % len(GROUP_PALETTE)])
+        for i, row in enumerate(self.cell_texts):
+            for j, text in enumerate(row):
+                text.set_text(str(rows[i, j] + 1) if s == 1 else "")
+        self.groups_view.value = group_statistics_html(how)
         self.position_lines.set_segments(
             [[(0, k / (n * s)), (c, k / (n * s))] for k in range(1, n * s) if k % s]
         )
@@ -352,6 +365,31 @@ def _rgba(color: str) -> np.ndarray:
 
 
 GROUP_PALETTE_RGB = np.array([_rgba(color)[:3] for color in GROUP_PALETTE])
+
+
+def group_statistics(how: Grouping, x=None) -> list:
+    """``[(group number, values in it, μ, σ²), ...]`` of the example input, numbered as the grid's cells are."""
+    x = example_input(how.layout) if x is None else x
+    labels = group_labels(how)
+    return [
+        (k + 1, int(np.sum(labels == k)), float(x[labels == k].mean()), float(x[labels == k].var()))
+        for k in range(int(labels.max()) + 1)
+    ]
+
+
+def group_statistics_html(how: Grouping, shown: int = 8) -> str:
+    """The first ``shown`` groups' μ and σ² (RMSNorm: the mean square) as an HTML table."""
+    rows = group_statistics(how)
+    if how.norm == "rms":
+        x = example_input(how.layout)
+        labels = group_labels(how)
+        header = ["group", "values", "mean square"]
+        body = [[k, count, float(np.mean(x[labels == k - 1] ** 2))] for k, count, _, _ in rows[:shown]]
+    else:
+        header = ["group", "values", "μ", "σ²"]
+        body = [list(row) for row in rows[:shown]]
+    more = f" (the first {shown} of {len(rows)})" if len(rows) > shown else ""
+    return ui.html_table(header, body, caption=f"Each group's statistics, of the example input{more}")
 
 
 def sharing_note(how: Grouping, x=None) -> str:
@@ -389,7 +427,9 @@ class SharingApp(ui.App):
             "norm": ui.choice("norm", "", [(label, name) for name, label in NORM_TITLES.items()], "batch"),
         }
         self.view = _SharingView()
-        self.start(controls, [self.view.figure], "Which elements share one mean and variance?")
+        self.start(
+            controls, [self.view.figure, self.view.groups_view], "Which elements share one mean and variance?"
+        )
 
     def update(self) -> str:
         how = grouping(self.value("layout"), self.value("norm"))

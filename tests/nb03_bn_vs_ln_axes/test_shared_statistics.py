@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from lnlib import ui
 from lnlib.functional import standardize
 from lnlib.nb03_bn_vs_ln_axes import shared_statistics
 
@@ -241,3 +242,23 @@ def test_group_norm_app_names_its_two_ends():
     assert "InstanceNorm" in app.note.value and "to rounding" in app.note.value
     app.controls["groups"].value = 3
     assert "each group holds 2 channels" in app.note.value
+
+
+def test_the_small_layout_shows_each_elements_group_and_the_table_its_statistics():
+    app = shared_statistics.SharingApp()
+    app.controls["layout"].value = "features"
+    texts = [[t.get_text() for t in row] for row in app.view.cell_texts]
+    assert texts == [[str(j) for j in range(1, 7)]] * 4  # BatchNorm: one group per column
+    app.controls["norm"].value = "layer"
+    assert [[t.get_text() for t in row] for row in app.view.cell_texts] == [[str(i)] * 6 for i in range(1, 5)]
+    how = shared_statistics.grouping("features", "layer")
+    x = shared_statistics.example_input("features")
+    _, mean, var = standardize(x, 1, return_moments=True)
+    rows = shared_statistics.group_statistics(how)
+    np.testing.assert_allclose([r[2] for r in rows], mean.ravel(), rtol=1e-12)
+    np.testing.assert_allclose([r[3] for r in rows], var.ravel(), rtol=1e-12)
+    assert f"{ui.format_number(rows[0][2])}" in app.view.groups_view.value
+    app.controls["layout"].value = "images"  # too many rows for numbers: the cells stay unlabelled
+    assert all(t.get_text() == "" for row in app.view.cell_texts for t in row)
+    app.controls["norm"].value = "instance"  # 24 groups: the table shows the first 8
+    assert "the first 8 of 24" in app.view.groups_view.value
