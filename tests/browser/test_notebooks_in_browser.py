@@ -326,3 +326,111 @@ def test_worked_example_table_shows_what_lnlib_computes_for_the_new_slider_value
     shown_y = [as_number(c) for c in table_row(board, "output")[2:6]]
     np.testing.assert_allclose(shown_x_hat, expected_x_hat, atol=1e-6)  # the table shows 7 decimals
     np.testing.assert_allclose(shown_y, expected_y, atol=1e-6)
+
+
+def notebook(number: int) -> str:
+    return next(name for name in NOTEBOOKS if name.startswith(f"{number:02d}_"))
+
+
+def feedback_text(question) -> str:
+    question.locator(".lnlib-feedback").wait_for(timeout=30_000)
+    return question.locator(".lnlib-feedback").inner_text()
+
+
+def test_the_exercise_of_notebook_02_is_answered_through_its_boxes(new_page, voila_url):
+    from lnlib import functional
+    from lnlib.nb02_worked_example_four_neurons import worked_example
+
+    neurons, neuron = worked_example.exercise()
+    values, gamma, beta = neurons.as_arrays()
+    eps, i = float(neurons.eps), neuron - 1
+    x_hat = functional.layer_norm(values, 4, eps=eps)[i]
+    y = functional.layer_norm(values, 4, gamma, beta, eps=eps)[i]
+    page = new_page()
+    open_notebook(page, voila_url, notebook(2))
+    exercise = page.locator(".lnlib-exercise", has=page.locator(".lnlib-answer-normalized"))
+    solution_button = exercise.locator(".lnlib-solution-button")
+    assert not solution_button.is_visible(), "the solution is offered before any attempt"
+    exercise.locator(".lnlib-answer-normalized input").fill(f"{-x_hat:.4f}")  # a typical slip: the sign
+    exercise.locator(".lnlib-answer-output input").fill(f"{y:.4f}")
+    exercise.locator("button", has_text="Check").click()
+    page.wait_for_function(
+        "e => e.querySelector('.lnlib-feedback') && e.querySelector('.lnlib-feedback').innerText.includes('sign')",
+        arg=exercise.element_handle(),
+        timeout=30_000,
+    )
+    text = feedback_text(exercise)
+    assert "✗ Not yet." in text and "Check the sign" in text
+    solution_button.wait_for(state="visible", timeout=30_000)
+    solution_button.click()
+    exercise.locator(".lnlib-solution", has_text="Worked solution").wait_for(timeout=30_000)
+    exercise.locator(".lnlib-answer-normalized input").fill(f"{x_hat:.3f}")
+    exercise.locator("button", has_text="Check").click()
+    page.wait_for_function(
+        "e => e.querySelector('.lnlib-feedback').innerText.includes('✓ Right.')",
+        arg=exercise.element_handle(),
+        timeout=30_000,
+    )
+    assert_no_error_text(page, "notebook 02's exercise")
+
+
+def test_notebook_03_prediction_unlocks_its_slider_and_its_questions_answer(new_page, voila_url):
+    from lnlib.nb03_bn_vs_ln_axes import questions
+
+    page = new_page()
+    open_notebook(page, voila_url, notebook(3))
+    prediction = page.locator(".lnlib-prediction").first
+    handle = prediction.locator(".lnlib-control .noUi-handle").first
+    before = slider_value(handle)
+    handle.focus()
+    page.keyboard.press("End")
+    time.sleep(1.0)
+    assert slider_value(handle) == before, "the slider moved before a prediction was made"
+    commit_prediction(page, prediction, option=0)  # a wrong prediction unlocks it too, and says why
+    assert "✗ Not yet." in feedback_text(prediction)
+    app = prediction.locator(".lnlib-app").element_handle()
+    assert move_and_watch(page, app, handle, press(page, handle, "End"), "B after the prediction", 30)
+    made = questions.bias_before_batch_norm()
+    keys = [key for _, key in made.choice.options]
+    question = page.locator(".lnlib-exercise", has_text="bias=False")
+    wrong = next(k for k in keys if k != made.answer)
+    question.locator("input[type=radio]").nth(keys.index(wrong)).check()
+    question.locator("button", has_text="Check").click()
+    page.wait_for_function(
+        "([e, s]) => e.querySelector('.lnlib-feedback') && e.querySelector('.lnlib-feedback').innerText.includes(s)",
+        arg=[question.element_handle(), made.slips[wrong][:40]],
+        timeout=30_000,
+    )
+    question.locator("input[type=radio]").nth(keys.index(made.answer)).check()
+    question.locator("button", has_text="Check").click()
+    page.wait_for_function(
+        "e => e.querySelector('.lnlib-feedback').innerText.includes('✓ Right.')",
+        arg=question.element_handle(),
+        timeout=30_000,
+    )
+    assert_no_error_text(page, "notebook 03's questions")
+
+
+def test_the_exercise_of_notebook_03_is_answered_through_its_boxes(new_page, voila_url):
+    from lnlib.nb03_bn_vs_ln_axes import exercise as running_exercise
+
+    mean, var = running_exercise.answer()
+    page = new_page()
+    open_notebook(page, voila_url, notebook(3))
+    exercise = page.locator(".lnlib-exercise", has=page.locator(".lnlib-answer-running_mean"))
+    exercise.locator(".lnlib-answer-running_mean input").fill("4.5")  # the momentum the other way round
+    exercise.locator(".lnlib-answer-running_var input").fill(f"{var:.4f}")
+    exercise.locator("button", has_text="Check").click()
+    page.wait_for_function(
+        "e => e.querySelector('.lnlib-feedback') && e.querySelector('.lnlib-feedback').innerText.includes('naming')",
+        arg=exercise.element_handle(),
+        timeout=30_000,
+    )
+    exercise.locator(".lnlib-answer-running_mean input").fill(f"{mean:.3f}")
+    exercise.locator("button", has_text="Check").click()
+    page.wait_for_function(
+        "e => e.querySelector('.lnlib-feedback').innerText.includes('✓ Right.')",
+        arg=exercise.element_handle(),
+        timeout=30_000,
+    )
+    assert_no_error_text(page, "notebook 03's exercise")
