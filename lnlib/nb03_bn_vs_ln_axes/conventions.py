@@ -5,7 +5,8 @@ Each is written here from its published description, not copied:
 - d2l-zh and cs231n: ``moving = momentum·moving + (1 − momentum)·batch`` with momentum = 0.9 (torch's
   update with m = 0.1, the name pointing the other way), the *biased* batch variance in the buffer;
 - d2l-en: torch's update and naming (m = 0.1), the biased variance in the buffer;
-- Karpathy's makemore, part 3: normalizes with the *unbiased* batch variance (``x.var(0)``), torch's update;
+- Karpathy's makemore, part 3 (its torch-like ``BatchNorm1d`` class): normalizes with the *unbiased*
+  batch variance (``x.var(0)``), torch's update with m = 0.1;
 - The Annotated Transformer's ``LayerNorm``: the unbiased standard deviation, ε = 1e-6 *outside* the root;
 - labml's layer norm: the variance as E[x²] − E[x]², which cancels catastrophically in float32 when the
   mean is large next to the spread.
