@@ -132,7 +132,7 @@ def test_gradient_verdict_matches_a_fresh_measurement():
 
 def test_the_numbers_in_the_reasons_are_the_results_shown_under_them():
     from lnlib.nb01_formulas_step_by_step import articles
-    from lnlib.nb06_claims_tested import sync_batch_norm
+    from lnlib.nb06_claims_tested import article003_mymodel, sync_batch_norm
 
     gradients = gradient_flow.summary()
     ics = covariate_shift.summary(experiments.load("covariate_shift"))
@@ -162,6 +162,7 @@ def test_the_numbers_in_the_reasons_are_the_results_shown_under_them():
         "003-d": [f"(≥ {int(100 * min(rnn[arm]['mean'] for arm in ('batch, m = 8', 'batch, m = 64')))} %)"],
         "001-c": [f"about {articles.article001_check().gap:.1e}".replace("e-0", "e-")],
         "003-e": [f"agree to {sync_batch_norm.simulate(2, batch=16)['bn_synced_output_gap']:.0e}"],
+        "003-h": [article003_mymodel.fitting_sizes_text()],
     }
     for claim_id, numbers in quoted.items():
         for number in numbers:
@@ -175,3 +176,17 @@ def test_memory_verdict_matches_autograd():
     assert ln["input"] == bn["input"]
     assert bn["statistics"] + bn["running buffers"] < ln["statistics"] < 0.01 * ln["input"]
     assert np.isclose(ln["statistics"], 2 * 8192 * 4)
+
+
+def test_the_transformer_learning_rate_statements_of_004_h_match_notebook_04s_cache():
+    from lnlib.nb04_transformer_stability import verdicts
+
+    table = verdicts.learning_rate_table()
+    spans = {
+        key: verdicts.learning_rate_range(outcomes, rates) for key, (rates, _, outcomes) in table.items()
+    }
+    none, pre, post = spans[("none", "pre")], spans[("layer", "pre")], spans[("layer", "post")]
+    reason = ledger.by_id("004-h").reason
+    assert "higher largest rate with Pre-LN than without a norm but not at the lowest" in reason
+    assert pre[1] > none[1] and pre[0] > none[0] and pre[2] == none[2]  # shifted, as wide, not wider
+    assert post[2] < none[2]  # Post-LN's range is narrower
