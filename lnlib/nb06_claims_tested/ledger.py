@@ -116,8 +116,9 @@ LEDGER = (
         "partly",
         "At initialization LN makes the gradients' size independent of the weights' scale (no norm: a factor "
         "of about 7·10⁹ between weight scales 0.7 and 1.4 in a 30-layer MLP; LN: about 1.6), and its input "
-        "gradient scales as 1/scale. It does not fix every scale problem: Post-LN Transformers still have "
-        "ill-scaled gradients at initialization and need warm-up (Xiong et al. 2020).",
+        "gradient scales as 1/scale. It does not fix every training problem: deep Post-LN Transformers still need "
+        "warm-up (Xiong et al. 2020; notebook 04's toy shows it), for reasons the literature debates (large "
+        "output-side gradients in Xiong et al.; the residual branches amplifying updates in Liu et al. 2020).",
         f"{S} § 5 (gradient flow); notebook 05 § 4; notebook 04 (warm-up)",
         evidence_gradients,
     ),
@@ -424,8 +425,10 @@ LEDGER = (
         "LN能有效缓解梯度消失问题的同时还不会破坏原有语义结构完整性",
         "In Transformers LN relieves vanishing gradients without harming the semantic structure.",
         "partly",
-        "Pre-LN Transformers have well-behaved gradients; Post-LN ones have large gradients near the output at "
-        "initialization and need warm-up (Xiong et al. 2020). 'Semantic structure' is not defined, so not testable.",
+        "Literature: Xiong et al. (2020) prove Pre-LN's gradients well-behaved at initialization and Post-LN's "
+        "large near the output, and deep Post-LN needs warm-up. Notebook 04's toy shows the warm-up effect, but "
+        "Post-LN's gradient growing towards the output only under Xavier init (×1.52 from the first to the last "
+        "of 12 layers), not under PyTorch's default (×1.02). 'Semantic structure' is not defined, so not testable.",
         "notebook 04; Xiong et al. 2020",
         evidence_gradients,
     ),
@@ -460,7 +463,8 @@ LEDGER = (
         "LN keeps gradients in a reasonable range during backpropagation.",
         "partly",
         "It makes them independent of the weights' scale and shrinks them as 1/scale of its input (notebook 05), "
-        "but Post-LN Transformers show that LN alone does not guarantee well-scaled gradients.",
+        "but LN alone does not make a deep Transformer easy to train: deep Post-LN needs warm-up (Xiong et al. "
+        "2020; notebook 04's toy shows it).",
         "notebook 05 § 4; notebook 04; " + S + " § 5",
         evidence_gradients,
     ),

@@ -190,3 +190,13 @@ def test_the_transformer_learning_rate_statements_of_004_h_match_notebook_04s_ca
     assert "higher largest rate with Pre-LN than without a norm but not at the lowest" in reason
     assert pre[1] > none[1] and pre[0] > none[0] and pre[2] == none[2]  # shifted, as wide, not wider
     assert post[2] < none[2]  # Post-LN's range is narrower
+
+
+def test_the_transformer_gradient_ratios_of_003_g_are_notebook_04s():
+    from lnlib.nb04_transformer_stability import post_ln
+    from lnlib.transformer import experiments as transformer_experiments
+
+    results = transformer_experiments.load()
+    reason = ledger.by_id("003-g").reason
+    assert f"Xavier init (×{post_ln.output_to_input_gradient(results, 'post', 'xavier'):.2f}" in reason
+    assert f"PyTorch's default (×{post_ln.output_to_input_gradient(results, 'post', 'torch'):.2f})" in reason
