@@ -92,7 +92,9 @@ def mean_unless_diverged(losses: np.ndarray, outcomes: np.ndarray) -> np.ndarray
 
 @dataclass
 class ToyVerdict:
-    """One published claim checked at toy scale: 'shown', 'partly shown' or 'not shown', and the evidence."""
+    """One published claim checked at toy scale: 'shown', 'partly shown' or 'not shown', and the evidence.
+
+    Shown as a one-line headline (verdict and claim) with the numbers folded away beneath it."""
 
     claim: str
     source: str
@@ -103,8 +105,9 @@ class ToyVerdict:
         colors = {"shown": "#009E73", "partly shown": "#E69F00", "not shown": "#D55E00"}
         return (
             f"<div style='border-left:6px solid {colors[self.outcome]};padding:6px 12px;font-size:16px'>"
-            f"<b>Verdict: {self.outcome}.</b> {html.escape(self.claim)} <i>({html.escape(self.source)})</i>"
-            f"<br>{html.escape(self.evidence)}</div>"
+            f"<b>Verdict: {self.outcome}.</b> {html.escape(self.claim)}"
+            f"<details><summary>the numbers, and the source ({html.escape(self.source)})</summary>"
+            f"{html.escape(self.evidence)}</details></div>"
         )
 
 

@@ -613,14 +613,16 @@ def evidence(claim_id: str) -> str:
 
 
 def verdicts(*claim_ids: str) -> Markdown:
-    """Each claim with its verdict, the reason, and its evidence computed now: the end of each section of notebook 06."""
+    """Each claim with its verdict, the reason, and its evidence computed now: the end of each section of notebook 06.
+
+    Each leads with a one-line headline (claim and verdict); the reason and the numbers are folded beneath it."""
     blocks = []
     for claim_id in claim_ids:
         claim = by_id(claim_id)
         blocks.append(
             f"**{claim.id}** (article {claim.article}) *{claim.claim}* → "
-            f"**{CLAIM_VERDICT_MARKS[claim.verdict]}**. {claim.reason}\n\n> Evidence, computed now: "
-            f"{evidence(claim_id)}"
+            f"**{CLAIM_VERDICT_MARKS[claim.verdict]}**\n\n<details><summary>why, and the evidence computed "
+            f"now</summary>\n\n{claim.reason}\n\n> Evidence, computed now: {evidence(claim_id)}\n\n</details>"
         )
     return Markdown("\n\n".join(blocks))
 

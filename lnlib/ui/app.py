@@ -5,6 +5,8 @@ control calls :meth:`App.update`, which re-draws the outputs and may return a no
 An extreme case that has no result (a batch of one under batch norm, say) raises :class:`Explained`
 with the sentence that explains it; the page shows that sentence, never a traceback.
 
+Every app with controls gets a **Reset** button that puts each control back where it started.
+
 Apps are plain objects, so the tests drive them without a browser: set ``app.controls[name].value``
 and read ``app.status``, ``app.note.value`` and the outputs.
 """
@@ -71,14 +73,25 @@ class App:
         self.error: BaseException | None = None
         for control in controls.values():
             control.observe(self.refresh, names="value")
+        self.defaults = {name: control.value for name, control in controls.items()}
+        self.reset_button = widgets.Button(description="Reset", tooltip="every control back to its start")
+        self.reset_button.add_class("lnlib-reset")
+        self.reset_button.on_click(lambda _: self.reset())
         header = [widgets.HTML(APP_CSS + (f"<h3>{html.escape(title)}</h3>" if title else ""))]
         shown = [o.image if isinstance(o, FigureView) else o for o in outputs]
-        self.widget = widgets.VBox(header + list(controls.values()) + [self.note] + shown)
+        buttons = [self.reset_button] if controls else []
+        self.widget = widgets.VBox(header + list(controls.values()) + buttons + [self.note] + shown)
         self.widget.add_class("lnlib-app")
         self.refresh()
 
     def update(self) -> str:
         raise NotImplementedError
+
+    def reset(self) -> None:
+        """Every control back to the value it started with (the Reset button every app has)."""
+        for name, value in self.defaults.items():
+            self.controls[name].value = value
+        self.refresh()
 
     def refresh(self, change=None) -> None:
         """Run :meth:`update` and show its note; an exception becomes a sentence, never a traceback."""

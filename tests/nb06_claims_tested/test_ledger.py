@@ -67,7 +67,10 @@ def test_tables_and_readme_list_carry_every_claim():
         assert f"| {claim.id} |" in everything
         assert claim.claim in readme
     assert sum(ledger.verdict_counts().values()) == len(ledger.LEDGER)
-    assert "**003-h**" in str(ledger.verdicts("003-h"))
+    shown = str(ledger.verdicts("003-h"))
+    headline, folded = shown.split("<details>")
+    assert headline.startswith("**003-h**") and "does not hold" in headline and "\n" not in headline.strip()
+    assert ledger.by_id("003-h").reason in folded and "Evidence, computed now" in folded
 
 
 def test_the_invariance_table_agrees_with_the_paper_everywhere():
