@@ -32,6 +32,7 @@ EXPECTED_APPS = {
     "TransformerLiveTrainingApp",
     "LayerNormGradientApp",
     "BatchCouplingApp",
+    "BackwardExerciseApp",
     "MemoryApp",
     "ShardStatisticsApp",
     "LearningRateApp",
