@@ -53,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
         help="which grids (default: all)",
     )
     small_nets = caches.add_parser(
-        "small-nets", help="notebook 06's small-network experiments (about 6 minutes)"
+        "small-nets", help="notebook 06's small-network experiments (about 7 minutes)"
     )
     small_nets.add_argument("names", nargs="*", help="which experiments (default: all)")
 

@@ -203,3 +203,19 @@ def test_the_transformer_gradient_ratios_of_003_g_are_notebook_04s():
     reason = ledger.by_id("003-g").reason
     assert f"Xavier init (×{post_ln.output_to_input_gradient(results, 'post', 'xavier'):.2f}" in reason
     assert f"PyTorch's default (×{post_ln.output_to_input_gradient(results, 'post', 'torch'):.2f})" in reason
+
+
+def test_batch_noise_verdict_matches_the_cached_runs():
+    from lnlib.small_nets import batch_noise
+
+    results = experiments.load("batch_noise")
+    table, effect = batch_noise.summary(results), batch_noise.noise_effect(results)
+    reason = ledger.by_id("003-i").reason
+    assert ledger.by_id("003-i").verdict == "depends" and "Our toy disagrees" in reason
+    assert all(row["train"] > 0.99 for row in table.values())  # every arm fits the noisy labels completely
+    assert abs(effect["train_change"]) < 0.5  # "just as completely"
+    assert effect["test_change"] < -2  # "does worse on held-out data"
+    for arm, (mean, error) in effect["vs_none"].items():  # "BN at every noise level trails no norm"
+        if arm.startswith("batch"):
+            assert mean + 2 * error < 0, arm
+    assert "no regularizing effect of the noise shows here" in str(batch_noise.findings(results))
