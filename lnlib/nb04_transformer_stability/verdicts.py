@@ -6,7 +6,7 @@ function states in its docstring the rule that turns the numbers into "shown", "
 "not shown", so that the notebook's conclusions cannot drift from its data.
 
 Its size is earned by one concern: nine verdicts (two more, on warm-up's cause and Post-LN's side, are
-in :mod:`.post_ln`), each with the rule that decides it and the numbers
+in :mod:`.post_ln`; the learning-rate range at 600 steps is in :mod:`.budget`), each with the rule that decides it and the numbers
 it reports; the figures and apps that show the same data live beside it.
 """
 
@@ -352,8 +352,9 @@ def verdict_learning_rate_range(results=None) -> ToyVerdict:
     # if a longer run let these learn at the lowest rate too, which would then train over a wider range?
     would_widen = [k for k in lower_lost if spans[k][2] + 1 > base_count]
     budget = (
-        f" So this verdict is what 150 steps show: the cache has no longer runs, and if the slow ones learned "
-        f"at {lowest:g} given more steps, {names(would_widen)} would train over a wider range than no norm."
+        f" So this verdict is what 150 steps show: if the slow ones learned at {lowest:g} given more steps, "
+        f"{names(would_widen)} would train over a wider range than no norm (the next verdict gives no norm, "
+        f"Post-LN and Pre-LN {experiments.LONG_BUDGET_STEPS} steps)."
         if would_widen
         else ""
     )
@@ -541,7 +542,7 @@ def verdict_batch_dependence(results=None) -> ToyVerdict:
 
 
 def all_verdicts(results=None) -> list:
-    from lnlib.nb04_transformer_stability import post_ln  # it builds on this module
+    from lnlib.nb04_transformer_stability import budget, post_ln  # they build on this module
 
     results = cached_results(results)
     return [
@@ -552,6 +553,7 @@ def all_verdicts(results=None) -> list:
         post_ln.verdict_warmup_cause(results),
         post_ln.verdict_post_ln_shallow(results),
         verdict_learning_rate_range(results),
+        budget.verdict_learning_rate_range_long(results),
         verdict_batch_statistics(results),
         verdict_batch_norm_gap(results),
         verdict_train_eval_mismatch(results),

@@ -193,6 +193,11 @@ def test_the_transformer_learning_rate_statements_of_004_h_match_notebook_04s_ca
     assert "higher largest rate with Pre-LN than without a norm but not at the lowest" in reason
     assert pre[1] > none[1] and pre[0] > none[0] and pre[2] == none[2]  # shifted, as wide, not wider
     assert post[2] < none[2]  # Post-LN's range is narrower
+    from lnlib.nb04_transformer_stability import budget
+
+    long = {k: verdicts.learning_rate_range(o, r) for k, (r, _, o) in budget.long_budget_table().items()}
+    assert "given 600 steps Pre-LN's range becomes wider than no norm's and Post-LN's as wide" in reason
+    assert long[("layer", "pre")][2] > long[("none", "pre")][2] == long[("layer", "post")][2]
 
 
 def test_the_transformer_gradient_ratios_of_003_g_are_notebook_04s():
