@@ -205,6 +205,8 @@ class BackwardExerciseApp(ui.App):
         self.check_button.on_click(lambda _: self.check())
         self.feedback = widgets.HTMLMath()
         self.progress = widgets.HTML()
+        for output in (self.question, self.feedback, self.progress):
+            output.add_class("lnlib-output")  # what the browser tests read as the app's output
         entry = widgets.HBox([self.answer_box, self.check_button])
         self.start(
             controls,

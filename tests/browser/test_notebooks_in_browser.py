@@ -313,3 +313,26 @@ def test_worked_example_table_shows_what_lnlib_computes_for_the_new_slider_value
     shown_y = [as_number(c) for c in table_row(board, "output")[2:6]]
     np.testing.assert_allclose(shown_x_hat, expected_x_hat, atol=1e-6)  # the table shows 7 decimals
     np.testing.assert_allclose(shown_y, expected_y, atol=1e-6)
+
+
+def test_the_backward_exercise_checks_a_typed_answer_and_the_reset_button_clears_it(new_page, voila_url):
+    from lnlib.nb05_backward_by_hand import backward_exercise
+
+    name = next(n for n in NOTEBOOKS if n.startswith("05_"))
+    page = new_page()
+    open_notebook(page, voila_url, name)
+    app_locator = page.locator(".lnlib-app", has=page.locator(".lnlib-check"))
+    assert app_locator.count() == 1
+    app = app_locator.element_handle()
+    before = signature(app)
+    typed = ", ".join(f"{v:g}" for v in backward_exercise.answer("beta"))
+    app_locator.locator(".lnlib-answer input").fill(typed)
+    app_locator.locator(".lnlib-check").click()
+    shows = "([app, text]) => ({signature})(app).includes(text)".replace("{signature}", APP_SIGNATURE)
+    app_locator.locator(".lnlib-check").click()
+    page.wait_for_function(shows, arg=[app, "Solved 1 of 8"], timeout=60_000)
+    assert "✅" in signature(app) and signature(app) != before
+    app_locator.locator(".lnlib-reset").click()
+    page.wait_for_function(shows, arg=[app, "Solved 0 of 8"], timeout=60_000)
+    assert "✅ Right" not in signature(app)
+    assert_no_error_text(page, "after the exercise")
