@@ -13,7 +13,7 @@ from lnlib.support import paths
 from lnlib.tools.bench import SECTIONS as BENCH_SECTIONS
 
 # The grids of lnlib.transformer.experiments.GRIDS (a test keeps them equal; that module imports torch).
-TRANSFORMER_GRIDS = ("init", "learning_rate", "warmup", "batch_norm")
+TRANSFORMER_GRIDS = ("init", "learning_rate", "warmup", "batch_norm", "long_budget")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     )
     caches = cache.add_subparsers(dest="which", metavar="which")
     transformer = caches.add_parser(
-        "transformer", help="notebook 04's toy-Transformer runs (about 5 minutes)"
+        "transformer", help="notebook 04's toy-Transformer runs (about 7 minutes)"
     )
     transformer.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
     transformer.add_argument(
@@ -53,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
         help="which grids (default: all)",
     )
     small_nets = caches.add_parser(
-        "small-nets", help="notebook 06's small-network experiments (about 6 minutes)"
+        "small-nets", help="notebook 06's small-network experiments (about 7 minutes)"
     )
     small_nets.add_argument("names", nargs="*", help="which experiments (default: all)")
 

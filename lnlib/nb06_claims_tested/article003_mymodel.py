@@ -12,7 +12,9 @@ layer (its indentation was lost in the copy; it is restored here, nothing else i
 Two things stop it. ``F`` is never imported (``import torch.nn.functional as F`` is missing), so
 the first call stops with a name error. And ``Linear(1024, 512)`` fixes the flattened size: a 3×3
 convolution without padding turns an H×W input into (H − 2)×(W − 2), so the flattened vector has
-:math:`64 (H-2)(W-2)` values, which is 1024 only for a 6×6 input.
+:math:`64 (H-2)(W-2)` values, and the layer takes them only when :math:`(H-2)(W-2) = 16`:
+for 3×18, 4×10, 6×6, 10×4 and 18×3 inputs (:func:`fitting_sizes` reads them off the model), of which
+6×6 is the only square one.
 
 :class:`FixedModel` imports ``F`` and pools the feature map to 4×4 before flattening
 (``nn.AdaptiveAvgPool2d``), so any input of at least 3×3 gives the 1024 values ``Linear(1024, 512)``
@@ -57,6 +59,34 @@ def flattened_features(height: int, width: int | None = None) -> int:
     return 64 * max(height - 2, 0) * max(width - 2, 0)
 
 
+def fitting_sizes(max_side: int = 64) -> list:
+    """Every (H, W) up to ``max_side`` whose flattened size the article's ``Linear`` accepts, read from the model.
+
+    The convolution's channels and kernel and the linear layer's input size are taken from the article's
+    own ``MyModel``, so the list follows its source: (H − k + 1)(W − k + 1)·channels = in_features.
+    """
+    model = article_model(True)
+    kernel_h, kernel_w = model.conv.kernel_size
+    channels, needed = model.conv.out_channels, model.fc.in_features
+    return [
+        (h, w)
+        for h in range(kernel_h, max_side + 1)
+        for w in range(kernel_w, max_side + 1)
+        if channels * (h - kernel_h + 1) * (w - kernel_w + 1) == needed
+    ]
+
+
+def fitting_sizes_text(max_side: int = 64) -> str:
+    """'3×18, 4×10, 6×6, 10×4 and 18×3': the input sizes the article's model runs on, in words."""
+    sizes = [f"{h}×{w}" for h, w in fitting_sizes(max_side)]
+    return ", ".join(sizes[:-1]) + f" and {sizes[-1]}" if len(sizes) > 1 else "".join(sizes)
+
+
+def square_fitting_sizes(max_side: int = 64) -> list:
+    """The square inputs among :func:`fitting_sizes`: the only ones the app's single size slider can reach."""
+    return [h for h, w in fitting_sizes(max_side) if h == w]
+
+
 def article_model(with_import: bool, seed: int = 0) -> nn.Module:
     """The article's MyModel built from its own source, with or without the missing ``import ... as F``."""
     namespace: dict = {}
@@ -84,9 +114,11 @@ class FixedModel(nn.Module):
         return F.relu(self.ln(self.fc(flattened)))
 
 
-def try_model(model: nn.Module, batch: int, size: int, seed: int = 0) -> str:
-    """What calling ``model`` on a (batch, 3, size, size) input gives: the output shape, or the error, in one line."""
-    x = torch.randn(batch, 3, size, size, generator=torch.Generator().manual_seed(seed))
+def try_model(model: nn.Module, batch: int, size: int, seed: int = 0, width: int | None = None) -> str:
+    """What calling ``model`` on a (batch, 3, size, width) input (width = size unless given) gives: the output
+    shape, or the error, in one line."""
+    width = size if width is None else width
+    x = torch.randn(batch, 3, size, width, generator=torch.Generator().manual_seed(seed))
     try:
         with torch.no_grad(), torch_threads():
             output = model(x)
@@ -114,6 +146,15 @@ def outcomes(batch: int = 2, sizes=(6, 8, 32)) -> Markdown:
                 + try_model(article_model(True), batch, size),
             )
         )
+    h, w = next((h, w) for h, w in fitting_sizes() if h != w and h >= 4)
+    rows.append(
+        (
+            "with F imported",
+            f"{batch}×3×{h}×{w}",
+            f"flattened {flattened_features(h, w)} values; "
+            + try_model(article_model(True), batch, h, width=w),
+        )
+    )
     for size in sizes:
         rows.append(("fixed", f"{batch}×3×{size}×{size}", try_model(FixedModel(), batch, size)))
     return Markdown(markdown_table(["version", "input", "what happens"], rows))
@@ -154,9 +195,15 @@ class MyModelApp(ui.App):
                 "mode has nothing to average over and refuses, in both models. That is batch norm's limit, "
                 "not the flattening's."
             )
+        fits = fitting_sizes_text()
         if features == 1024:
-            return "6×6 is the one size the article's Linear(1024, 512) fits: 64 · 4 · 4 = 1024."
+            return (
+                f"{size}×{size} is the one square size the article's Linear(1024, 512) fits: 64 · {size - 2} · "
+                f"{size - 2} = 1024. Every input that fits, square or not: {fits}."
+            )
         return (
             f"The article's model flattens 64 · {size - 2} · {size - 2} = {features:,} values, but its "
-            "Linear layer takes 1024: only a 6×6 input fits. The fixed model pools to 4×4 first."
+            f"Linear layer takes 1024: of the square inputs only "
+            f"{' and '.join(f'{h}×{h}' for h in square_fitting_sizes())} fits (all that fit: {fits}). "
+            "The fixed model pools to 4×4 first."
         )

@@ -55,6 +55,20 @@ def evidence_rnn() -> str:
     )
 
 
+def evidence_batch_noise() -> str:
+    from lnlib.small_nets import batch_noise, experiments
+
+    results = experiments.load("batch_noise")
+    table, effect = batch_noise.summary(results), batch_noise.noise_effect(results)
+    return (
+        f"Batch of {batch_noise.BATCH}, BN's statistics over m examples, {len(batch_noise.SEEDS)} seeds; training "
+        "accuracy on 20 % noisy labels / held-out accuracy: "
+        + ", ".join(f"{arm} {_fmt(row['train'])} / {_fmt(row['test'])}" for arm, row in table.items())
+        + f". From m = {batch_noise.GROUPS[0]} to m = {batch_noise.GROUPS[-1]}: training "
+        f"{effect['train_change']:+.1f} points, held-out {effect['test_change']:+.1f}."
+    )
+
+
 def _timing_rows():
     """Notebook 06's timing measurement (§ 4's figure): measured once, so the figure and this evidence agree."""
     from lnlib.nb06_claims_tested import time_and_memory
@@ -63,12 +77,17 @@ def _timing_rows():
 
 
 def evidence_compute() -> str:
-    from lnlib.nb06_claims_tested import time_and_memory
+    from lnlib.nb06_claims_tested import inference_folding, time_and_memory
 
+    folding = inference_folding.folding_gaps()
     return (
-        f"Forward + backward, N·D = {time_and_memory.TOTAL_VALUES:,} values at every D, this CPU, 1 thread, the fastest of "
+        f"Training, forward + backward, N·D = {time_and_memory.TOTAL_VALUES:,} values at every D, this CPU, 1 thread, the fastest of "
         f"{time_and_memory.ROUNDS} rounds (the measurement of § 4's figure): {time_and_memory.time_ratios(_timing_rows())} Both do the "
-        "same O(N·D) work; a ratio below 1 means LN is faster."
+        "same O(N·D) work; a ratio below 1 means LN is faster. Inference: BN (eval mode) folded into the "
+        f"Linear before it gives the same outputs to {_fmt(folding['batch_gap'], 1)} (outputs of size "
+        f"{_fmt(folding['batch_size'], 2)}), so it costs nothing; LN folded with one batch's statistics is off by "
+        f"up to {_fmt(folding['layer_gap'], 2)} on another (outputs of size {_fmt(folding['layer_size'], 2)}): it "
+        "must still run, token by token."
     )
 
 
@@ -199,8 +218,11 @@ def evidence_mymodel() -> str:
     fitted = article003_mymodel.try_model(article003_mymodel.article_model(True), 2, 6)
     larger = article003_mymodel.try_model(article003_mymodel.article_model(True), 2, 32)
     fixed = article003_mymodel.try_model(article003_mymodel.FixedModel(), 2, 32)
+    h, w = next((h, w) for h, w in article003_mymodel.fitting_sizes() if h != w)
+    oblong = article003_mymodel.try_model(article003_mymodel.article_model(True), 2, h, width=w)
     return (
-        f"As printed, 6×6: {as_printed}. With F imported, 6×6: {fitted}; 32×32: {larger}. "
+        f"As printed, 6×6: {as_printed}. With F imported, 6×6: {fitted}; {h}×{w}: {oblong}; 32×32: {larger}. "
+        f"The inputs it fits, read from its layers: {article003_mymodel.fitting_sizes_text()}. "
         f"Fixed (pooled to 4×4), 32×32: {fixed}."
     )
 

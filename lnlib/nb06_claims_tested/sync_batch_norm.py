@@ -3,7 +3,9 @@ r"""Batch norm across devices: what each device sees alone, and what an all-redu
 In data-parallel training each device holds a shard of the batch. Batch norm's statistics are
 means over the batch, so a device that takes them from its shard alone gets another
 :math:`\mu, \sigma^2` than one batch norm over the whole batch: other outputs, other gradients.
-*Synchronised* batch norm sums over all devices instead (an **all-reduce**), three times:
+*Synchronised* batch norm sums over all devices instead (an **all-reduce**): four sums in three calls,
+:math:`\sum x` with the count, then :math:`\sum (x-\mu)^2`, and in the backward pass :math:`\sum g` and
+:math:`\sum g \hat x` together:
 
 .. math::  \mu = \frac{\sum_k \sum_{i \in k} x_i}{\sum_k m_k}, \qquad
            \sigma^2 = \frac{\sum_k \sum_{i \in k} (x_i - \mu)^2}{\sum_k m_k}, \qquad

@@ -1,7 +1,8 @@
 """The training experiments of notebook 06, one protocol for all, run once and kept in ``data/experiments/``.
 
 Each experiment module (:mod:`~lnlib.small_nets.covariate_shift`, :mod:`~lnlib.small_nets.generalization`,
-:mod:`~lnlib.small_nets.learning_rates`, :mod:`~lnlib.small_nets.rnn_noise`) defines one
+:mod:`~lnlib.small_nets.learning_rates`, :mod:`~lnlib.small_nets.rnn_noise`,
+:mod:`~lnlib.small_nets.batch_noise`) defines one
 :class:`Experiment`: its configurations, the key of a configuration, and one seeded run.
 ``python -m lnlib cache small-nets`` runs every experiment (a few minutes on a laptop CPU, one thread)
 and writes ``data/experiments/<name>.json``; ``python -m lnlib cache small-nets rnn_noise`` runs one.
@@ -87,9 +88,10 @@ class Experiment:
 
 def all_experiments() -> tuple:
     """Every experiment of notebook 06, found by importing the modules that define them."""
-    from lnlib.small_nets import covariate_shift, generalization, learning_rates, rnn_noise
+    from lnlib.small_nets import batch_noise, covariate_shift, generalization, learning_rates, rnn_noise
 
-    return tuple(module.EXPERIMENT for module in (covariate_shift, generalization, learning_rates, rnn_noise))
+    modules = (covariate_shift, generalization, learning_rates, rnn_noise, batch_noise)
+    return tuple(module.EXPERIMENT for module in modules)
 
 
 def by_name(name: str) -> Experiment:

@@ -10,7 +10,9 @@ seeds 0, 1 and 2 (five for the cheap measurements at initialization):
 - ``warmup``: Pre-LN and Post-LN, 4 and 12 layers, learning rate 0.01, warm-up 0, 25, 50, 100 steps
   (Xiong et al. 2020: deep Post-LN needs warm-up);
 - ``batch_norm``: Post-LN against Post-BN, batches of 2 … 16 sequences, with and without padding,
-  batch norm's statistics with padding left out or counted (Shen et al. 2020, PowerNorm).
+  batch norm's statistics with padding left out or counted (Shen et al. 2020, PowerNorm);
+- ``long_budget``: the ``learning_rate`` grid's six rates for no norm, Post-LN and Pre-LN again, with
+  four times the steps (600): does the verdict of 150 steps hold when the slow runs get time to finish?
 
 A run that two grids share is run once. The runs are spread over worker processes (one torch
 thread each); every number is seeded, so the cache comes out the same on every run of a machine
@@ -68,7 +70,9 @@ BATCH_NORM_VARIANTS = (
     ("batch", True, False),
     ("batch", True, True),
 )
-GRIDS = ("init", "learning_rate", "warmup", "batch_norm")
+LONG_BUDGET_STEPS = 600
+LONG_BUDGET_ARCHITECTURES = (("none", "pre"), ("layer", "post"), ("layer", "pre"))
+GRIDS = ("init", "learning_rate", "warmup", "batch_norm", "long_budget")
 
 
 def _seeded(configs, seeds=SEEDS) -> list:
@@ -116,6 +120,18 @@ def warmup_configs() -> list:
     return _seeded(configs)
 
 
+def long_budget_configs() -> list:
+    """The learning-rate grid with four times the steps, for no norm, Post-LN and Pre-LN."""
+    configs = [
+        TrainConfig(
+            norm=norm, placement=placement, n_layers=LEARNING_RATE_DEPTH, lr=lr, steps=LONG_BUDGET_STEPS
+        )
+        for norm, placement in LONG_BUDGET_ARCHITECTURES
+        for lr in LEARNING_RATES
+    ]
+    return _seeded(configs)
+
+
 def batch_norm_configs() -> list:
     configs = [
         TrainConfig(
@@ -157,6 +173,7 @@ def jobs(grids=GRIDS) -> list:
         ("learning_rate", learning_rate_configs),
         ("warmup", warmup_configs),
         ("batch_norm", batch_norm_configs),
+        ("long_budget", long_budget_configs),
     ):
         if grid in grids:
             train_configs += configs()

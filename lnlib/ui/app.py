@@ -5,6 +5,8 @@ control calls :meth:`App.update`, which re-draws the outputs and may return a no
 An extreme case that has no result (a batch of one under batch norm, say) raises :class:`Explained`
 with the sentence that explains it; the page shows that sentence, never a traceback.
 
+Every app with controls gets a **Reset** button that puts each control back where it started.
+
 Apps are plain objects, so the tests drive them without a browser: set ``app.controls[name].value``
 and read ``app.status``, ``app.note.value`` and the outputs.
 """
@@ -18,6 +20,7 @@ from collections.abc import Iterable
 
 import ipywidgets as widgets
 
+from lnlib.ui.controls import control_values
 from lnlib.ui.outputs import FigureView
 
 # Large type for the controls too, readable from the back of a room (the figures take theirs from style.py).
@@ -71,14 +74,25 @@ class App:
         self.error: BaseException | None = None
         for control in controls.values():
             control.observe(self.refresh, names="value")
+        self.defaults = {name: control.value for name, control in controls.items()}
+        self.reset_button = widgets.Button(description="Reset", tooltip="every control back to its start")
+        self.reset_button.add_class("lnlib-reset")
+        self.reset_button.on_click(lambda _: self.reset())
         header = [widgets.HTML(APP_CSS + (f"<h3>{html.escape(title)}</h3>" if title else ""))]
         shown = [o.image if isinstance(o, FigureView) else o for o in outputs]
-        self.widget = widgets.VBox(header + list(controls.values()) + [self.note] + shown)
+        buttons = [self.reset_button] if controls else []
+        self.widget = widgets.VBox(header + list(controls.values()) + buttons + [self.note] + shown)
         self.widget.add_class("lnlib-app")
         self.refresh()
 
     def update(self) -> str:
         raise NotImplementedError
+
+    def reset(self) -> None:
+        """Every control back to the value it started with (the Reset button every app has)."""
+        for name, value in self.defaults.items():
+            self.controls[name].value = value
+        self.refresh()
 
     def refresh(self, change=None) -> None:
         """Run :meth:`update` and show its note; an exception becomes a sentence, never a traceback."""
@@ -147,6 +161,21 @@ class ItemSelector:
 
     def store(self, item, name: str, value) -> None:
         raise NotImplementedError
+
+    def start(self, controls: dict, outputs: list, title: str = "") -> None:
+        super().start(controls, outputs, title)
+        # every item's values as they start, for the Reset button
+        self.start_items = {
+            item: self.item_values(item) for item in control_values(self.controls[self.selector])
+        }
+
+    def reset(self) -> None:
+        """Every item's values back to where they started, the first item picked again, then every control."""
+        for item, values in self.start_items.items():
+            for name, value in values.items():
+                self.store(item, name, value)
+        self.controls[self.selector].value = self.defaults[self.selector]  # loads that item's values
+        super().reset()
 
     def refresh(self, change=None) -> None:
         if getattr(self, "_loading", False):

@@ -74,6 +74,20 @@ def wait_for_change(page, app, before: str, what: str, seconds: float = 60) -> s
     return after
 
 
+def wait_until_settled(app, quiet: float = 1.0, timeout: float = 30.0) -> str:
+    """Wait until the app has shown the same thing for ``quiet`` seconds (every update of a drag arrived)."""
+    deadline = time.monotonic() + timeout
+    last, since = signature(app), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = signature(app)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return now
+    raise AssertionError(f"the app kept changing for {timeout:.0f} s")
+
+
 def slider_value(handle) -> str:
     """The slider's value as its readout shows it (its aria value is rounded to one decimal)."""
     return handle.evaluate("h => h.closest('.widget-slider').querySelector('.widget-readout').innerText")
@@ -311,6 +325,7 @@ def test_worked_example_table_shows_what_lnlib_computes_for_the_new_slider_value
         move = press(page, handle, key) if key else drag(page, handle, 0.8)
         what = f"neuron {neuron}, {symbol}"
         assert move_and_watch(page, app, handle, move, what, 30), f"{what}: the table did not change"
+    wait_until_settled(app)  # a drag sends several values; the table must show the last one
 
     board = app_locator.locator("table.lnlib-table").first.element_handle()
     x, gamma, beta = (

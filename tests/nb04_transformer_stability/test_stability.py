@@ -1,5 +1,6 @@
 """Notebook 04's verdicts follow their stated rules, its prose matches the cache, and its apps answer correctly."""
 
+import html
 import math
 
 import numpy as np
@@ -230,7 +231,10 @@ def test_every_verdict_is_one_of_three_and_cites_its_source(transformer_results)
     for verdict in verdicts.all_verdicts(transformer_results):
         assert verdict.outcome in ("shown", "partly shown", "not shown")
         assert "2020" in verdict.source or "article" in verdict.source
-        assert "Verdict:" in verdict._repr_html_()
+        page = verdict._repr_html_()
+        headline, folded = page.split("<details>")
+        assert "Verdict:" in headline and verdict.outcome in headline  # the headline: verdict and claim
+        assert "<summary>" in folded and html.escape(verdict.evidence) in folded  # the numbers, folded away
 
 
 def test_the_exercise_checks_the_answer_against_the_cache(transformer_results):

@@ -67,7 +67,10 @@ def test_tables_and_readme_list_carry_every_claim():
         assert f"| {claim.id} |" in everything
         assert claim.claim in readme
     assert sum(ledger.verdict_counts().values()) == len(ledger.LEDGER)
-    assert "**003-h**" in str(ledger.verdicts("003-h"))
+    shown = str(ledger.verdicts("003-h"))
+    headline, folded = shown.split("<details>")
+    assert headline.startswith("**003-h**") and "does not hold" in headline and "\n" not in headline.strip()
+    assert ledger.by_id("003-h").reason in folded and "Evidence, computed now" in folded
 
 
 def test_the_invariance_table_agrees_with_the_paper_everywhere():
@@ -132,7 +135,7 @@ def test_gradient_verdict_matches_a_fresh_measurement():
 
 def test_the_numbers_in_the_reasons_are_the_results_shown_under_them():
     from lnlib.nb01_formulas_step_by_step import articles
-    from lnlib.nb06_claims_tested import sync_batch_norm
+    from lnlib.nb06_claims_tested import article003_mymodel, sync_batch_norm
 
     gradients = gradient_flow.summary()
     ics = covariate_shift.summary(experiments.load("covariate_shift"))
@@ -162,6 +165,7 @@ def test_the_numbers_in_the_reasons_are_the_results_shown_under_them():
         "003-d": [f"(≥ {int(100 * min(rnn[arm]['mean'] for arm in ('batch, m = 8', 'batch, m = 64')))} %)"],
         "001-c": [f"about {articles.article001_check().gap:.1e}".replace("e-0", "e-")],
         "003-e": [f"agree to {sync_batch_norm.simulate(2, batch=16)['bn_synced_output_gap']:.0e}"],
+        "003-h": [article003_mymodel.fitting_sizes_text()],
     }
     for claim_id, numbers in quoted.items():
         for number in numbers:
@@ -175,3 +179,48 @@ def test_memory_verdict_matches_autograd():
     assert ln["input"] == bn["input"]
     assert bn["statistics"] + bn["running buffers"] < ln["statistics"] < 0.01 * ln["input"]
     assert np.isclose(ln["statistics"], 2 * 8192 * 4)
+
+
+def test_the_transformer_learning_rate_statements_of_004_h_match_notebook_04s_cache():
+    from lnlib.nb04_transformer_stability import verdicts
+
+    table = verdicts.learning_rate_table()
+    spans = {
+        key: verdicts.learning_rate_range(outcomes, rates) for key, (rates, _, outcomes) in table.items()
+    }
+    none, pre, post = spans[("none", "pre")], spans[("layer", "pre")], spans[("layer", "post")]
+    reason = ledger.by_id("004-h").reason
+    assert "higher largest rate with Pre-LN than without a norm but not at the lowest" in reason
+    assert pre[1] > none[1] and pre[0] > none[0] and pre[2] == none[2]  # shifted, as wide, not wider
+    assert post[2] < none[2]  # Post-LN's range is narrower
+    from lnlib.nb04_transformer_stability import budget
+
+    long = {k: verdicts.learning_rate_range(o, r) for k, (r, _, o) in budget.long_budget_table().items()}
+    assert "given 600 steps Pre-LN's range becomes wider than no norm's and Post-LN's as wide" in reason
+    assert long[("layer", "pre")][2] > long[("none", "pre")][2] == long[("layer", "post")][2]
+
+
+def test_the_transformer_gradient_ratios_of_003_g_are_notebook_04s():
+    from lnlib.nb04_transformer_stability import post_ln
+    from lnlib.transformer import experiments as transformer_experiments
+
+    results = transformer_experiments.load()
+    reason = ledger.by_id("003-g").reason
+    assert f"Xavier init (×{post_ln.output_to_input_gradient(results, 'post', 'xavier'):.2f}" in reason
+    assert f"PyTorch's default (×{post_ln.output_to_input_gradient(results, 'post', 'torch'):.2f})" in reason
+
+
+def test_batch_noise_verdict_matches_the_cached_runs():
+    from lnlib.small_nets import batch_noise
+
+    results = experiments.load("batch_noise")
+    table, effect = batch_noise.summary(results), batch_noise.noise_effect(results)
+    reason = ledger.by_id("003-i").reason
+    assert ledger.by_id("003-i").verdict == "depends" and "Our toy disagrees" in reason
+    assert all(row["train"] > 0.99 for row in table.values())  # every arm fits the noisy labels completely
+    assert abs(effect["train_change"]) < 0.5  # "just as completely"
+    assert effect["test_change"] < -2  # "does worse on held-out data"
+    for arm, (mean, error) in effect["vs_none"].items():  # "BN at every noise level trails no norm"
+        if arm.startswith("batch"):
+            assert mean + 2 * error < 0, arm
+    assert "no regularizing effect of the noise shows here" in str(batch_noise.findings(results))

@@ -10,12 +10,13 @@ CHEAPEST = {
     "generalization": "rms/seed1",
     "learning_rates": "layer/lr0.3162/gain1/seed1",
     "rnn_noise": "layer, 10 tokens/seed2",
+    "batch_noise": "none/seed1",
 }
 NAMES = [experiment.name for experiment in experiments.all_experiments()]
 
 
-def test_the_cache_finds_the_four_experiments_by_import_and_each_has_a_cheap_configuration_under_test():
-    assert NAMES == ["covariate_shift", "generalization", "learning_rates", "rnn_noise"]
+def test_the_cache_finds_the_five_experiments_by_import_and_each_has_a_cheap_configuration_under_test():
+    assert NAMES == ["covariate_shift", "generalization", "learning_rates", "rnn_noise", "batch_noise"]
     assert set(CHEAPEST) == set(NAMES)
 
 

@@ -16,6 +16,7 @@ def test_paths_point_into_this_repository():
     for data_file in (paths.TRANSFORMER_RESULTS, paths.GLOSSARY, paths.WORKED_EXAMPLE):
         assert data_file.is_file(), data_file
     assert sorted(p.stem for p in paths.SMALL_NET_RESULTS.glob("*.json")) == [
+        "batch_noise",
         "covariate_shift",
         "generalization",
         "learning_rates",

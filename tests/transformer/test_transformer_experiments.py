@@ -54,7 +54,8 @@ def test_the_stored_cache_holds_every_job_of_the_current_grids(transformer_resul
 
 
 # A small part of the cache, re-run here: one initialization, a Post-BN run on padded batches of 2
-# (batch statistics recorded), a Post-LN run with its batch-dependence probe, a 4-block no-norm run.
+# (batch statistics recorded), a Post-LN run with its batch-dependence probe, a 4-block no-norm run,
+# and one run of the 600-step grid.
 REGENERATED = [
     ("init", TrainConfig(norm="layer", placement="post", n_layers=4, seed=4, init="xavier")),
     (
@@ -68,6 +69,8 @@ REGENERATED = [
         TrainConfig(norm="layer", placement="post", lr=experiments.BATCH_NORM_LR, batch_size=2, seed=2),
     ),
     ("train", TrainConfig(norm="none", lr=1e-1, seed=0)),
+    # the long-budget grid: a no-norm run at the top rate (it diverges early, so it is cheap to re-run)
+    ("train", TrainConfig(norm="none", lr=1e-1, steps=experiments.LONG_BUDGET_STEPS, seed=0)),
 ]
 
 

@@ -35,6 +35,7 @@ EXPECTED_APPS = {
     "TransformerLiveTrainingApp",
     "LayerNormGradientApp",
     "BatchCouplingApp",
+    "BackwardExerciseApp",
     "MemoryApp",
     "ShardStatisticsApp",
     "LearningRateApp",
@@ -80,3 +81,17 @@ def test_every_control_changes_what_the_learner_sees(app_class):
         assert app.snapshot() == before, (
             f"{app_class.__name__}: {name!r} back at {default!r} shows something else"
         )
+
+
+@pytest.mark.parametrize("app_class", APPS, ids=[cls.__name__ for cls in APPS])
+def test_every_app_has_a_reset_button_that_restores_its_start(app_class):
+    app = app_class()
+    before = app.snapshot()
+    assert app.reset_button in app.widget.children and app.reset_button.description == "Reset"
+    for control in app.controls.values():
+        values = [v for v in ui.control_values(control) if v != control.value]
+        if values:
+            control.value = values[-1]
+    app.reset_button.click()
+    assert {name: c.value for name, c in app.controls.items()} == app.defaults
+    assert app.status == "ok" and app.snapshot() == before

@@ -1,0 +1,175 @@
+r"""Does batch norm's batch noise regularize? The noise turned up and down, everything else held fixed.
+
+In training, batch norm standardizes each example with the mean and variance of its batch, so an
+example's output moves with whichever examples it is drawn with: noise, which Ioffe and Szegedy (2015)
+credit with a regularizing effect (they could drop dropout), and which d2l and Karpathy teach as one.
+To test that effect and not something else, the noise must change while the rest stays put. Here the
+batch stays at 128 examples (the gradient's noise fixed) and batch norm takes its statistics over
+groups of m examples inside it ("ghost batches", Hoffer et al. 2017;
+:class:`lnlib.small_nets.rnn_noise.GhostBatchNorm`): m = 128 is ordinary batch norm, smaller m is
+noisier statistics (the noise grows about as :math:`1/\sqrt m`).
+
+The task is the held-out test of :mod:`lnlib.small_nets.generalization` (256 training examples with
+20 % of their labels made random, 4096 clean held-out examples, a 3-layer MLP of width 256, Adam):
+a regularizer shows as fitting fewer of the noisy training labels and doing better on the held-out
+ones. No norm and layer norm (no batch noise at all) run beside it. Three seeds each, cached in
+``data/experiments/batch_noise.json``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from torch import nn
+
+from lnlib.small_nets import generalization, networks
+from lnlib.small_nets.experiments import Experiment
+from lnlib.small_nets.rnn_noise import GhostBatchNorm
+from lnlib.ui import style
+from lnlib.ui.text import Markdown, markdown_table
+
+BATCH = 128
+GROUPS = (128, 16, 4)  # examples per statistic: ordinary batch norm, then noisier
+ARMS = ("none", "layer") + tuple(f"batch, m = {m}" for m in GROUPS)
+SEEDS = (0, 1, 2)
+STEPS, EVERY = 600, 50
+
+
+def configs() -> list:
+    return [{"arm": arm, "seed": seed} for arm in ARMS for seed in SEEDS]
+
+
+def build(arm: str, seed: int) -> nn.Module:
+    """The generalization test's MLP, with no norm, layer norm, or batch norm over groups of m examples."""
+    data = generalization.task()
+    norm = "layer" if arm == "layer" else "none"
+    model = networks.MLP(
+        data.x_train.shape[1], generalization.WIDTH, generalization.DEPTH, data.classes, norm, seed=seed
+    )
+    if arm.startswith("batch"):
+        group = int(arm.split("=")[1])
+        model.norms = nn.ModuleList(GhostBatchNorm(generalization.WIDTH, group) for _ in model.norms)
+    return model
+
+
+def run(config: dict) -> dict:
+    """One run: training (noisy labels) and held-out (clean) accuracy every ``EVERY`` steps, in eval mode."""
+    data = generalization.task()
+    model = build(config["arm"], config["seed"])
+    curves = {"step": [], "train_accuracy": [], "test_accuracy": []}
+
+    def on_step(step, model, x, y, optimizer):
+        if step % EVERY == 0:
+            curves["step"].append(step)
+            curves["train_accuracy"].append(networks.accuracy(model, data.x_train, data.y_train))
+            curves["test_accuracy"].append(networks.accuracy(model, data.x_test, data.y_test))
+
+    history = networks.train_classifier(
+        model, data, generalization.LR, STEPS, BATCH, optimizer="adam", seed=config["seed"], on_step=on_step
+    )
+    return {
+        **curves,
+        "diverged_at": history.diverged_at,
+        "final_train_accuracy": networks.accuracy(model, data.x_train, data.y_train),
+        "final_test_accuracy": networks.accuracy(model, data.x_test, data.y_test),
+    }
+
+
+EXPERIMENT = Experiment("batch_noise", configs, run, key_fields=(("arm", ""), ("seed", "seed")))
+
+
+def summary(results: dict) -> dict:
+    """arm → mean over seeds of the final training and held-out accuracy, the gap, and the held-out s.e."""
+    table = {}
+    for arm in ARMS:
+        runs = [results[EXPERIMENT.key({"arm": arm, "seed": s})] for s in SEEDS]
+        train = np.array([r["final_train_accuracy"] for r in runs])
+        test = np.array([r["final_test_accuracy"] for r in runs])
+        table[arm] = {
+            "train": float(train.mean()),
+            "test": float(test.mean()),
+            "test_se": float(test.std(ddof=1) / np.sqrt(len(test))),
+            "gap": float((train - test).mean()),
+        }
+    return table
+
+
+def noise_effect(results: dict) -> dict:
+    """From ordinary BN (m = 128) to the noisiest (m = 4): the change of training and held-out accuracy, and
+    each arm's held-out accuracy against no norm (paired by seed), in accuracy points."""
+    table = summary(results)
+    plain, noisiest = table[f"batch, m = {GROUPS[0]}"], table[f"batch, m = {GROUPS[-1]}"]
+
+    def paired(arm):
+        differences = np.array(
+            [
+                results[EXPERIMENT.key({"arm": arm, "seed": s})]["final_test_accuracy"]
+                - results[EXPERIMENT.key({"arm": "none", "seed": s})]["final_test_accuracy"]
+                for s in SEEDS
+            ]
+        )
+        return 100 * differences.mean(), 100 * differences.std(ddof=1) / np.sqrt(len(differences))
+
+    return {
+        "train_change": 100 * (noisiest["train"] - plain["train"]),
+        "test_change": 100 * (noisiest["test"] - plain["test"]),
+        "gap_change": 100 * (noisiest["gap"] - plain["gap"]),
+        "vs_none": {arm: paired(arm) for arm in ARMS if arm != "none"},
+    }
+
+
+def summary_table(results: dict) -> Markdown:
+    effect = noise_effect(results)
+    rows = []
+    for arm, row in summary(results).items():
+        versus = "—" if arm == "none" else "{:+.1f} ± {:.1f}".format(*effect["vs_none"][arm])
+        rows.append((arm, row["train"], row["test"], row["gap"], versus))
+    return Markdown(
+        markdown_table(
+            [
+                "arm (batch of 128)",
+                "training accuracy (noisy labels)",
+                "held-out accuracy",
+                "gap",
+                "held-out vs no norm (points, paired ± s.e.)",
+            ],
+            rows,
+        )
+    )
+
+
+def findings(results: dict) -> Markdown:
+    """What turning the batch noise up does, with its numbers, said as it comes out."""
+    effect = noise_effect(results)
+    regularizes = effect["train_change"] < -1 and effect["test_change"] > 1
+    verdict = (
+        "the noise acts as a regularizer here: it fits fewer noisy labels and does better on clean ones."
+        if regularizes
+        else "no regularizing effect of the noise shows here."
+        if effect["test_change"] <= 1
+        else "the held-out accuracy rises, but not by fitting fewer noisy labels."
+    )
+    best = max(effect["vs_none"], key=lambda arm: effect["vs_none"][arm][0])
+    return Markdown(
+        f"From ordinary batch norm (statistics over all {GROUPS[0]} examples) to statistics over {GROUPS[-1]}, "
+        f"training accuracy on the noisy labels changes by {effect['train_change']:+.1f} points and held-out "
+        f"accuracy by {effect['test_change']:+.1f} (train − held-out gap {effect['gap_change']:+.1f}): "
+        + verdict
+        + f" Against no norm, the best arm on held-out data is {best} "
+        f"({effect['vs_none'][best][0]:+.1f} ± {effect['vs_none'][best][1]:.1f} points, {len(SEEDS)} paired seeds)."
+    )
+
+
+def figure(results: dict):
+    """Training and held-out accuracy during training, per arm (mean of the seeds)."""
+    fig, axes = style.new_figure(12, 4.4, ncols=2)
+    colors = dict(zip(ARMS, ("#777777", style.NORM_COLORS["layer"], "#E69F00", "#D55E00", "#8B2500")))
+    for ax, key, title in (
+        (axes[0], "train_accuracy", "Training accuracy (20 % noisy labels)"),
+        (axes[1], "test_accuracy", "Held-out accuracy (clean labels)"),
+    ):
+        for arm in ARMS:
+            runs = [results[EXPERIMENT.key({"arm": arm, "seed": s})] for s in SEEDS]
+            ax.plot(runs[0]["step"], np.mean([r[key] for r in runs], axis=0), color=colors[arm], label=arm)
+        ax.set(xlabel="training step", ylabel="accuracy", title=title, ylim=(0, 1.02))
+    axes[0].legend(loc="lower right")
+    return fig
