@@ -159,6 +159,10 @@ def _steps_table(steps: LayerNormSteps) -> str:
     return ui.html_table(header, rows, caption="Layer norm of x, step by step")
 
 
+# ε's stops: exactly 0 (a constant input then gives 0/0), every power of ten up to 10, and article 001's 0.00005
+EPS_VALUES = (0.0, *sorted({10.0**k for k in range(-10, 2)} | {ARTICLE_EPS}))
+
+
 class FormulaStepsApp(ui.App):
     """Five input values, one γ and one β, and ε: every step of layer norm as numbers and as plots."""
 
@@ -170,10 +174,7 @@ class FormulaStepsApp(ui.App):
         }
         controls["gamma"] = ui.slider("γ", "scale, every feature", 1.0, -3.0, 3.0, 0.25)
         controls["beta"] = ui.slider("β", "shift, every feature", 0.0, -3.0, 3.0, 0.25)
-        controls["eps"] = ui.slider("ε", "eps", ARTICLE_EPS, 1e-10, 10.0, log=True)
-        controls["eps_mode"] = ui.choice(
-            "ε", "use", [("the slider's value", "slider"), ("exactly 0", "zero")]
-        )
+        controls["eps"] = ui.value_slider("ε", "eps", EPS_VALUES, ARTICLE_EPS)
         controls["ddof"] = ui.choice(
             "σ²", "divide by", [("n (biased, as layer norm)", 0), ("n − 1 (unbiased)", 1)]
         )
@@ -213,7 +214,7 @@ class FormulaStepsApp(ui.App):
     def inputs(self) -> dict:
         """The controls' values as arguments of :func:`layer_norm_steps`."""
         x = [self.value(f"x{i + 1}") for i in range(len(ARTICLE_INPUT))]
-        eps = 0.0 if self.value("eps_mode") == "zero" else self.value("eps")
+        eps = self.value("eps")
         return {
             "x": x,
             "gamma": self.value("gamma"),

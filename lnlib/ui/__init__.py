@@ -17,6 +17,7 @@ import importlib
 
 _HOMES = {
     "slider": "controls",
+    "value_slider": "controls",
     "choice": "controls",
     "control_values": "controls",
     "FigureView": "outputs",

@@ -7,6 +7,8 @@ import math
 import ipywidgets as widgets
 import numpy as np
 
+from lnlib.ui.text import format_number
+
 CONTROL_WIDTH = "560px"
 LABEL_WIDTH = "210px"
 
@@ -68,6 +70,19 @@ def slider(
     return _layout(control)
 
 
+def value_slider(symbol: str, meaning: str, values, value) -> widgets.Widget:
+    """A slider that stops at ``values`` only, e.g. ε at 0 and at each power of ten: one control for a scale
+    that needs an exact 0 beside its powers. The readout shows each value as :func:`format_number` writes it."""
+    values = list(values)
+    if value not in values:
+        raise ValueError(f"value {value!r} is not one of the slider's values {values}")
+    options = [(format_number(v), v) for v in values]
+    control = widgets.SelectionSlider(
+        options=options, value=value, description=_label(symbol, meaning), continuous_update=True
+    )
+    return _layout(control)
+
+
 def choice(symbol: str, meaning: str, options, value=None) -> widgets.Widget:
     """A row of buttons to pick one of ``options`` (a list of values or of (label, value) pairs)."""
     control = widgets.ToggleButtons(options=options, description=_label(symbol, meaning))
@@ -79,7 +94,9 @@ def choice(symbol: str, meaning: str, options, value=None) -> widgets.Widget:
 
 def control_values(control: widgets.Widget, count: int = 7) -> list:
     """Values spanning ``control``'s whole range, both ends included: what a learner can reach."""
-    if isinstance(control, (widgets.ToggleButtons, widgets.Dropdown, widgets.RadioButtons)):
+    if isinstance(
+        control, (widgets.ToggleButtons, widgets.Dropdown, widgets.RadioButtons, widgets.SelectionSlider)
+    ):
         return (
             [value for _, value in control.options]
             if isinstance(control.options[0], tuple)

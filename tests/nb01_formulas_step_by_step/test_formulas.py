@@ -142,10 +142,10 @@ def test_constant_input_with_eps_zero_is_explained_not_an_error():
     app = formulas.FormulaStepsApp()
     _set(app, x1=1.0, x2=1.0, x3=1.0, x4=1.0, x5=1.0)
     assert app.status == "ok" and "only ε keeps the division defined" in app.note.value
-    _set(app, eps_mode="zero")
+    _set(app, eps=0.0)
     assert app.status == "explained" and "0/0" in app.note.value
     assert "NaN" in app.table.value  # the table shows what torch would give
-    _set(app, eps_mode="slider")
+    _set(app, eps=formulas.ARTICLE_EPS)
     assert app.status == "ok"
 
 
