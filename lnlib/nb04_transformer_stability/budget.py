@@ -9,8 +9,6 @@ same rule, and :func:`figure_budget` draws both budgets side by side.
 
 from __future__ import annotations
 
-import numpy as np
-
 from lnlib.nb04_transformer_stability.verdicts import (
     ARTICLE_004,
     LOSS_LIMITS,
@@ -21,7 +19,6 @@ from lnlib.nb04_transformer_stability.verdicts import (
     learning_rate_range,
     learning_rate_table,
     mean_unless_diverged,
-    outcome,
 )
 from lnlib.transformer import experiments
 from lnlib.transformer.training import TrainConfig
@@ -32,25 +29,7 @@ SHORT_STEPS = TrainConfig().steps
 
 def long_budget_table(results=None) -> dict:
     """(norm, placement) → (learning rates, (seeds, rates) held-out losses, (seeds, rates) outcomes) at 600 steps."""
-    results = cached_results(results)
-    table = {}
-    for norm, placement in experiments.LONG_BUDGET_ARCHITECTURES:
-        runs = [
-            results.runs(
-                TrainConfig(
-                    norm=norm,
-                    placement=placement,
-                    n_layers=experiments.LEARNING_RATE_DEPTH,
-                    lr=lr,
-                    steps=experiments.LONG_BUDGET_STEPS,
-                )
-            )
-            for lr in experiments.LEARNING_RATES
-        ]
-        losses = np.array([[r.final_loss for r in per_lr] for per_lr in runs]).T
-        outcomes = np.array([[outcome(r) for r in per_lr] for per_lr in runs]).T
-        table[(norm, placement)] = (np.array(experiments.LEARNING_RATES), losses, outcomes)
-    return table
+    return learning_rate_table(results, experiments.LONG_BUDGET_ARCHITECTURES, experiments.LONG_BUDGET_STEPS)
 
 
 def _span_text(span) -> str:

@@ -301,14 +301,24 @@ def verdict_warmup(results=None) -> ToyVerdict:
     )
 
 
-def learning_rate_table(results=None) -> dict:
-    """(norm, placement) → (learning rates, (seeds, rates) held-out losses, (seeds, rates) outcomes)."""
+def learning_rate_table(
+    results=None, architectures=experiments.ARCHITECTURES, steps: int | None = None
+) -> dict:
+    """(norm, placement) → (learning rates, (seeds, rates) held-out losses, (seeds, rates) outcomes), for
+    the learning-rate grid's ``architectures`` trained ``steps`` steps (default: the grid's own budget)."""
     results = cached_results(results)
+    steps = TrainConfig().steps if steps is None else steps
     table = {}
-    for norm, placement in experiments.ARCHITECTURES:
+    for norm, placement in architectures:
         runs = [
             results.runs(
-                TrainConfig(norm=norm, placement=placement, n_layers=experiments.LEARNING_RATE_DEPTH, lr=lr)
+                TrainConfig(
+                    norm=norm,
+                    placement=placement,
+                    n_layers=experiments.LEARNING_RATE_DEPTH,
+                    lr=lr,
+                    steps=steps,
+                )
             )
             for lr in experiments.LEARNING_RATES
         ]

@@ -31,7 +31,7 @@ BATCH = 128
 GROUPS = (128, 16, 4)  # examples per statistic: ordinary batch norm, then noisier
 ARMS = ("none", "layer") + tuple(f"batch, m = {m}" for m in GROUPS)
 SEEDS = (0, 1, 2)
-STEPS, EVERY = 600, 50
+STEPS = 600
 
 
 def configs() -> list:
@@ -52,26 +52,11 @@ def build(arm: str, seed: int) -> nn.Module:
 
 
 def run(config: dict) -> dict:
-    """One run: training (noisy labels) and held-out (clean) accuracy every ``EVERY`` steps, in eval mode."""
+    """One run: training (noisy labels) and held-out (clean) accuracy every ``generalization.EVERY`` steps, in eval mode
+    (:func:`lnlib.small_nets.generalization.held_out_run`)."""
     data = generalization.task()
     model = build(config["arm"], config["seed"])
-    curves = {"step": [], "train_accuracy": [], "test_accuracy": []}
-
-    def on_step(step, model, x, y, optimizer):
-        if step % EVERY == 0:
-            curves["step"].append(step)
-            curves["train_accuracy"].append(networks.accuracy(model, data.x_train, data.y_train))
-            curves["test_accuracy"].append(networks.accuracy(model, data.x_test, data.y_test))
-
-    history = networks.train_classifier(
-        model, data, generalization.LR, STEPS, BATCH, optimizer="adam", seed=config["seed"], on_step=on_step
-    )
-    return {
-        **curves,
-        "diverged_at": history.diverged_at,
-        "final_train_accuracy": networks.accuracy(model, data.x_train, data.y_train),
-        "final_test_accuracy": networks.accuracy(model, data.x_test, data.y_test),
-    }
+    return generalization.held_out_run(model, data, STEPS, BATCH, config["seed"])
 
 
 EXPERIMENT = Experiment("batch_noise", configs, run, key_fields=(("arm", ""), ("seed", "seed")))

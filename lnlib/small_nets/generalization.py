@@ -45,6 +45,12 @@ def run(config: dict) -> dict:
     model = networks.MLP(
         data.x_train.shape[1], WIDTH, DEPTH, data.classes, config["norm"], seed=config["seed"]
     )
+    return held_out_run(model, data, STEPS, BATCH, config["seed"])
+
+
+def held_out_run(model, data: networks.Task, steps: int, batch: int, seed: int) -> dict:
+    """Train ``model`` with Adam at ``LR``; its training and held-out accuracy every ``EVERY`` steps and at
+    the end (JSON-ready). The batch-noise experiment trains its models the same way."""
     curves = {"step": [], "train_accuracy": [], "test_accuracy": []}
 
     def on_step(step, model, x, y, optimizer):
@@ -54,7 +60,7 @@ def run(config: dict) -> dict:
             curves["test_accuracy"].append(networks.accuracy(model, data.x_test, data.y_test))
 
     history = networks.train_classifier(
-        model, data, LR, STEPS, BATCH, optimizer="adam", seed=config["seed"], on_step=on_step
+        model, data, LR, steps, batch, optimizer="adam", seed=seed, on_step=on_step
     )
     return {
         **curves,
