@@ -34,8 +34,8 @@ def parser() -> argparse.ArgumentParser:
 
     cache = commands.add_parser(
         "cache",
-        help="regenerate the results caches of notebooks 04 and 06",
-        description="Regenerate the results caches in data/ (both when none is named).",
+        help="regenerate the results caches of notebooks 04, 06 and 07",
+        description="Regenerate the results caches in data/ (all of them when none is named).",
     )
     caches = cache.add_subparsers(dest="which", metavar="which")
     transformer = caches.add_parser(
@@ -56,6 +56,13 @@ def parser() -> argparse.ArgumentParser:
         "small-nets", help="notebook 06's small-network experiments (about 7 minutes)"
     )
     small_nets.add_argument("names", nargs="*", help="which experiments (default: all)")
+    digits = caches.add_parser(
+        "digits", help="notebook 07's runs on scikit-learn's bundled digits (about 4 minutes)"
+    )
+    digits.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
+    digits.add_argument(
+        "--output", type=Path, default=paths.DIGITS_RESULTS, help="where to write (default: %(default)s)"
+    )
 
     bench = commands.add_parser(
         "bench",
@@ -106,6 +113,15 @@ def run(arguments: argparse.Namespace) -> int:
             from lnlib.small_nets import experiments
 
             experiments.generate_all(getattr(arguments, "names", ()))
+        if arguments.which in (None, "digits"):
+            from lnlib.digits import experiments
+
+            output = getattr(arguments, "output", paths.DIGITS_RESULTS)
+            cache = experiments.generate(output, getattr(arguments, "workers", None))
+            print(
+                f"{len(cache['runs'])} training runs in {cache['seconds']} s ({cache['cpu_seconds']} s of CPU "
+                f"time); written to {output}"
+            )
         return 0
     if arguments.command == "bench":
         from lnlib.tools import bench

@@ -16,7 +16,6 @@ import functools
 import html
 import inspect
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from lnlib import ui
 from lnlib.transformer import experiments, training
 from lnlib.transformer.experiments import SEEDS
 from lnlib.transformer.training import TrainConfig
+from lnlib.ui.text import ToyVerdict
 
 LEARNED_FRACTION = (
     0.75  # "learned": closed at least this fraction of the gap from the unigram level to the optimum
@@ -88,27 +88,6 @@ def mean_unless_diverged(losses: np.ndarray, outcomes: np.ndarray) -> np.ndarray
     return np.where(
         (outcomes == "diverged").any(axis=0), np.nan, np.clip(losses.mean(axis=0), None, LOSS_LIMITS[1] - 0.1)
     )
-
-
-@dataclass
-class ToyVerdict:
-    """One published claim checked at toy scale: 'shown', 'partly shown' or 'not shown', and the evidence.
-
-    Shown as a one-line headline (verdict and claim) with the numbers folded away beneath it."""
-
-    claim: str
-    source: str
-    outcome: str
-    evidence: str
-
-    def _repr_html_(self) -> str:
-        colors = {"shown": "#009E73", "partly shown": "#E69F00", "not shown": "#D55E00"}
-        return (
-            f"<div style='border-left:6px solid {colors[self.outcome]};padding:6px 12px;font-size:16px'>"
-            f"<b>Verdict: {self.outcome}.</b> {html.escape(self.claim)}"
-            f"<details><summary>the numbers, and the source ({html.escape(self.source)})</summary>"
-            f"{html.escape(self.evidence)}</details></div>"
-        )
 
 
 XIONG = "Xiong et al. 2020, On Layer Normalization in the Transformer Architecture"

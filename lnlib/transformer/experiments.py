@@ -21,18 +21,15 @@ thread each); every number is seeded, so the cache comes out the same on every r
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import json
-import multiprocessing
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from lnlib.support import paths, results_cache
+from lnlib.support import parallel, paths, results_cache
 from lnlib.support.determinism import torch_threads
 from lnlib.transformer import training
 from lnlib.transformer.training import TrainConfig, TrainResult
@@ -216,12 +213,6 @@ def batch_dependence(model, config: TrainConfig) -> dict:
     return answer
 
 
-def _run_job(job: tuple) -> tuple:
-    """``(measurements as JSON-ready data, CPU seconds)`` of one job (runs in a worker process)."""
-    start = time.process_time()
-    return _measure(job), time.process_time() - start
-
-
 def _measure(job: tuple) -> dict:
     kind, config_data = job
     config = TrainConfig(**config_data)
@@ -247,16 +238,6 @@ def _cost(job: tuple) -> float:
     return config.steps * config.n_layers * (config.batch_size + 8)
 
 
-def _round(value):
-    if isinstance(value, float):
-        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
-    if isinstance(value, list):
-        return [_round(v) for v in value]
-    if isinstance(value, dict):
-        return {k: (v if k == "config" else _round(v)) for k, v in value.items()}
-    return value
-
-
 def run_jobs(
     job_list: list, workers: int | None = None, progress: bool = True, cpu_seconds: list | None = None
 ) -> list:
@@ -264,35 +245,12 @@ def run_jobs(
 
     ``cpu_seconds``, if given, receives the CPU time of each job (in order of completion).
     """
-    workers = workers or min(2, os.cpu_count() or 1)
     payloads = [(kind, config.as_dict()) for kind, config in job_list]
     order = sorted(range(len(payloads)), key=lambda i: -_cost(job_list[i]))
-    results = [None] * len(payloads)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(payloads), desc="toy-Transformer experiments", unit="run")
-
-    def done(index: int, outcome: tuple) -> None:
-        results[index] = _round(outcome[0])
-        if cpu_seconds is not None:
-            cpu_seconds.append(outcome[1])
-        if bar is not None:
-            bar.update()
-
-    if workers == 1:
-        for index in order:
-            done(index, _run_job(payloads[index]))
-    else:
-        context = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = {pool.submit(_run_job, payloads[i]): i for i in order}
-            for future in concurrent.futures.as_completed(futures):
-                done(futures[future], future.result())
-    if bar is not None:
-        bar.close()
-    return results
+    measured = parallel.run_in_workers(
+        _measure, payloads, workers, "toy-Transformer experiments" if progress else "", order, cpu_seconds
+    )
+    return [parallel.rounded(m, SIGNIFICANT_DIGITS) for m in measured]
 
 
 def generate(path: Path = CACHE_PATH, workers: int | None = None, grids=GRIDS, progress: bool = True) -> dict:

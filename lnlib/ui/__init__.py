@@ -35,6 +35,7 @@ _HOMES = {
     "format_number": "text",
     "html_table": "text",
     "Markdown": "text",
+    "ToyVerdict": "text",
     "markdown_table": "text",
 }
 _SUBMODULES = ("app", "controls", "exercises", "outputs", "style", "text")

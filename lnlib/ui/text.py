@@ -2,6 +2,7 @@
 
 - :func:`format_number`: NaN and infinities by name, small and large numbers in e-notation;
 - :func:`html_table`: an HTML table in large type, for an app's outputs;
+- :class:`ToyVerdict`: a published claim checked at toy scale, a one-line headline with its numbers folded beneath;
 - :class:`Markdown` and :func:`markdown_table`: results that a notebook cell renders as formatted
   text in JupyterLab and in Voila (a Markdown output, so ``$...$`` is typeset).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -54,6 +56,27 @@ def html_table(header: Iterable[str], rows: Iterable[Iterable], caption: str = "
         f"<table class='lnlib-table' style='font-size:16px;border-collapse:collapse'>{caption_html}"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
+
+
+@dataclass
+class ToyVerdict:
+    """One published claim checked at toy scale: 'shown', 'partly shown' or 'not shown', and the evidence.
+
+    Shown as a one-line headline (verdict and claim) with the numbers folded away beneath it."""
+
+    claim: str
+    source: str
+    outcome: str
+    evidence: str
+
+    def _repr_html_(self) -> str:
+        colors = {"shown": "#009E73", "partly shown": "#E69F00", "not shown": "#D55E00"}
+        return (
+            f"<div style='border-left:6px solid {colors[self.outcome]};padding:6px 12px;font-size:16px'>"
+            f"<b>Verdict: {self.outcome}.</b> {html.escape(self.claim)}"
+            f"<details><summary>the numbers, and the source ({html.escape(self.source)})</summary>"
+            f"{html.escape(self.evidence)}</details></div>"
+        )
 
 
 class Markdown:

@@ -41,6 +41,9 @@ EXPECTED_APPS = {
     "LearningRateApp",
     "RecurrentNoiseApp",
     "MyModelApp",
+    "DigitsInitApp",
+    "DigitsTrainingApp",
+    "DigitsLiveTrainingApp",
 }
 
 

@@ -1,0 +1,132 @@
+"""Notebook 07's live training: a button trains one configuration of the grid and draws its loss as it goes.
+
+Every run is seeded: a configuration the cache holds is retraced exactly (its cached curve is drawn in grey
+first). A run that diverges stops and says so; one that passes :data:`LIVE_TIME_LIMIT` stops and says so.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import ipywidgets as widgets
+import numpy as np
+
+from lnlib import ui
+from lnlib.digits import experiments, training
+from lnlib.digits.experiments import INIT_SCALES, LEARNING_RATES
+from lnlib.digits.network import NORM_NAMES
+from lnlib.nb07_real_data_digits import verdicts
+from lnlib.nb07_real_data_digits.pictures import LOSS_LIMITS, norm_choice, outcome_text
+from lnlib.support.determinism import torch_threads
+from lnlib.ui import style
+
+LIVE_TIME_LIMIT = 20.0  # seconds
+
+
+class DigitsLiveTrainingApp(ui.App):
+    """Pick a norm, an initial scale and a learning rate; press the button to train seed 0 live."""
+
+    def __init__(self, results=None) -> None:
+        self.results = verdicts.cached_results(results)
+        controls = {
+            "norm": norm_choice("none"),
+            "scale": ui.value_slider("s", "initial scale of the weights", INIT_SCALES, 1.0),
+            "lr": ui.value_slider("η", "learning rate", LEARNING_RATES, 1.0),
+        }
+        self.button = widgets.Button(
+            description="Train live (seed 0)",
+            button_style="primary",
+            layout=widgets.Layout(width="260px", height="40px"),
+        )
+        self.button.add_class("lnlib-train-button")
+        self.button.on_click(self.train_live)
+        self.progress = widgets.HTML()
+        self.progress.add_class("lnlib-output")
+        self.figure, self.axis = style.new_figure(11, 4.2)
+        self.axis.set(
+            xlabel="step", ylabel="training loss", ylim=LOSS_LIMITS, xlim=(0, experiments.GRID_STEPS)
+        )
+        self.cached_line = self.axis.plot(
+            [], [], color="black", alpha=0.35, linewidth=6, label="from the cache"
+        )[0]
+        self.live_line = self.axis.plot([], [], label="live")[0]
+        self.axis.legend(loc="upper right")
+        self.view = ui.FigureView(self.figure, dynamic=[self.cached_line, self.live_line, self.axis.title])
+        self.live = None  # (config, record, note) of the last live run
+        self.start(controls, [self.progress, self.view], "Train one configuration yourself")
+        self.widget.children = self.widget.children[:-3] + (self.button,) + self.widget.children[-3:]
+
+    def config(self) -> training.RunConfig:
+        return experiments.grid_config(self.value("norm"), self.value("scale"), self.value("lr"))
+
+    def update(self) -> str:
+        config = self.config()
+        self.progress.value = ""
+        self.axis.set_title(
+            f"{NORM_NAMES[config.norm]}, s = {config.init_scale:g}, η = {config.lr:g}, seed 0", y=1.0
+        )
+        cached = self.results.run(config)
+        self.cached_line.set_data(cached["step"], np.clip(cached["loss"], None, LOSS_LIMITS[1] - 0.05))
+        self.live_line.set_color(style.NORM_COLORS[config.norm])
+        if self.live is not None and self.live[0] == config:
+            self._draw_live(self.live[1])
+            return self.live[2]
+        self.live_line.set_data([], [])
+        self.view.draw()
+        return (
+            f"In the cache (grey): {outcome_text([cached])}. Press the button to train it live (a second or "
+            "two): the live curve should retrace the grey one exactly."
+        )
+
+    def _draw_live(self, record: dict) -> None:
+        self.live_line.set_data(record["step"], np.clip(record["loss"], None, LOSS_LIMITS[1] - 0.05))
+        self.view.draw()
+
+    def train_live(self, button=None) -> None:
+        """Train the chosen configuration, drawing the loss as it goes; any failure becomes a sentence."""
+        config = self.config()
+        self.button.disabled = True
+        start = time.perf_counter()
+
+        def on_record(record: dict) -> bool:
+            self._draw_live(record)
+            self.progress.value = (
+                f"<span style='font-size:16px'>step {record['step'][-1]} of {config.steps}, "
+                f"{time.perf_counter() - start:.1f} s</span>"
+            )
+            return time.perf_counter() - start > LIVE_TIME_LIMIT
+
+        try:
+            with torch_threads(deterministic=True):
+                record = training.train(config, on_record=on_record)
+            note = self._live_note(config, record, time.perf_counter() - start)
+        except Exception as error:  # training never raises for a valid config; say so if it ever does
+            record = {"step": [], "loss": []}
+            note = html.escape(
+                f"Training stopped with an error the course did not expect ({type(error).__name__}: {error}). "
+                "Please report it."
+            )
+        finally:
+            self.button.disabled = False
+        self.live = (config, record, note)
+        self.refresh()
+
+    def _live_note(self, config: training.RunConfig, record: dict, seconds: float) -> str:
+        if record["diverged_at"] is not None:
+            return (
+                f"<b>Diverged at step {record['diverged_at']}</b> ({seconds:.1f} s): the loss became NaN or infinite, "
+                "so training stopped there. Try a smaller learning rate, or a norm."
+            )
+        if record["stopped_at"] is not None:
+            return (
+                f"Stopped after {record['stopped_at']} of {config.steps} steps: the live demo's time limit of "
+                f"{LIVE_TIME_LIMIT:.0f} s (the machine is busy)."
+            )
+        cached = self.results.run(config)
+        same = (
+            " It retraced the cached run exactly."
+            if np.allclose(cached["loss"], record["loss"], rtol=1e-5, equal_nan=True)
+            else " It differs from the cached run: this machine computes slightly differently."
+        )
+        return f"Trained in {seconds:.1f} s: {outcome_text([record])}.{same}"
