@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     )
     small_nets.add_argument("names", nargs="*", help="which experiments (default: all)")
     digits = caches.add_parser(
-        "digits", help="notebook 07's runs on scikit-learn's bundled digits (about 4 minutes)"
+        "digits", help="notebook 07's runs on scikit-learn's bundled digits (about 3 minutes)"
     )
     digits.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
     digits.add_argument(

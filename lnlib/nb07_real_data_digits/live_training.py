@@ -43,7 +43,7 @@ class DigitsLiveTrainingApp(ui.App):
         self.button.on_click(self.train_live)
         self.progress = widgets.HTML()
         self.progress.add_class("lnlib-output")
-        self.figure, self.axis = style.new_figure(11, 4.2)
+        self.figure, self.axis = style.new_figure(11, 3.6)
         self.axis.set(
             xlabel="step", ylabel="training loss", ylim=LOSS_LIMITS, xlim=(0, experiments.GRID_STEPS)
         )

@@ -48,7 +48,7 @@ class DigitsInitApp(ui.App):
             "norm": norm_choice(norm),
             "scale": ui.value_slider("s", "initial scale of the weights", PICTURE_SCALES, init_scale),
         }
-        self.figure, axes = style.new_figure(13, 4.2, ncols=3)
+        self.figure, axes = style.new_figure(13, 3.6, ncols=3)
         self.activation_axis, self.gradient_axis, self.saturation_axis = axes
         colors = layer_colors(DEPTH)
         self.activation_lines = [
@@ -121,7 +121,7 @@ class DigitsTrainingApp(ui.App):
             "scale": ui.value_slider("s", "initial scale of the weights", INIT_SCALES, 1.0),
             "lr": ui.value_slider("η", "learning rate", LEARNING_RATES, 0.1),
         }
-        self.figure, (self.loss_axis, self.ratio_axis) = style.new_figure(13, 4.4, ncols=2)
+        self.figure, (self.loss_axis, self.ratio_axis) = style.new_figure(13, 3.8, ncols=2)
         seeds = len(experiments.SEEDS)
         self.reference_lines = [
             self.loss_axis.plot([], [], color=style.NORM_COLORS["none"], linestyle=":", linewidth=2)[0]

@@ -222,6 +222,14 @@ def small_batch_gain(table: dict, norm: str) -> np.ndarray:
     return 100 * (table[norm][small]["test"] - table[norm][large]["test"])
 
 
+def batch_noise_extra(results=None) -> tuple:
+    """BN's held-out gain from the large batch to the small one minus no norm's, paired by seed, in points:
+    (mean, standard error)."""
+    table = batch_noise_numbers(results)
+    extra = small_batch_gain(table, "batch") - small_batch_gain(table, "none")
+    return float(extra.mean()), float(extra.std(ddof=1) / math.sqrt(len(extra)))
+
+
 def verdict_batch_noise(results=None) -> ToyVerdict:
     """BN's batch noise regularizes. Small batches make BN's statistics noisy (and the gradient too, for every
     norm); so BN's held-out gain from the large batch to the small one, minus no norm's, paired by seed, is what
@@ -229,8 +237,7 @@ def verdict_batch_noise(results=None) -> ToyVerdict:
     accuracy does not rise with it; not shown otherwise."""
     table = batch_noise_numbers(results)
     small, large = experiments.BATCH_SIZES
-    extra = small_batch_gain(table, "batch") - small_batch_gain(table, "none")
-    mean, error = float(extra.mean()), float(extra.std(ddof=1) / math.sqrt(len(extra)))
+    mean, error = batch_noise_extra(results)
     train_rise = 100 * float((table["batch"][small]["train"] - table["batch"][large]["train"]).mean())
     outcome = "shown" if mean > 0.5 and mean > 2 * error and train_rise <= 0 else "not shown"
     rows = "; ".join(
@@ -256,6 +263,19 @@ def _pair(cell: dict) -> str:
 
 def _rate(rate: float | None) -> str:
     return "none" if rate is None else f"{rate:g}"
+
+
+def ranges_text(results=None, scale: float = 1.0, lr: float = 0.1) -> str:
+    """The learning rates that train at initial scale ``scale`` and the initial scales that train at ``lr``, per
+    norm, with the cells that train: the digits' evidence for notebook 06's ledger."""
+    results = cached_results(results)
+    rates = ", ".join(f"{NORM_NAMES[n]} {describe(trained_rates(results, n, scale))}" for n in NORMS)
+    scales = ", ".join(f"{NORM_NAMES[n]} {describe(trained_scales(results, n, lr))}" for n in NORMS)
+    cells = ", ".join(f"{NORM_NAMES[n]} {trained_cells(results, n)}" for n in NORMS)
+    return (
+        f"learning rates that train at initial scale {scale:g}: {rates}; initial scales that train at η = {lr:g}: "
+        f"{scales}; cells of the {len(INIT_SCALES)} × {len(LEARNING_RATES)} grid that train: {cells}"
+    )
 
 
 def all_verdicts(results=None) -> list:

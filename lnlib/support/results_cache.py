@@ -1,6 +1,6 @@
-"""Reading a results cache, and comparing a re-run with it: one rule for both caches of the course.
+"""Reading a results cache, and comparing a re-run with it: one rule for every cache of the course.
 
-Notebooks 04 and 06 read experiments that take minutes from JSON files in ``data/``, made by
+Notebooks 04, 06 and 07 read experiments that take minutes from JSON files in ``data/``, made by
 ``python -m lnlib cache`` and committed. :func:`read` reads a file once per process; a test re-runs
 a part of each cache and compares it with :func:`differences`, under one tolerance rule:
 

@@ -224,3 +224,29 @@ def test_batch_noise_verdict_matches_the_cached_runs():
         if arm.startswith("batch"):
             assert mean + 2 * error < 0, arm
     assert "no regularizing effect of the noise shows here" in str(batch_noise.findings(results))
+
+
+def test_the_digits_sentences_of_the_reasons_match_notebook_07s_cache():
+    from lnlib.digits.experiments import INIT_SCALES
+    from lnlib.nb07_real_data_digits import verdicts as digits
+
+    results = digits.cached_results()
+    cells = {norm: digits.trained_cells(results, norm) for norm in digits.NORMS}
+    assert (cells["layer"], cells["none"]) == (20, 7)  # 000-e
+    assert digits.trained_scales(results, "none", 0.1) == [1.0]  # 004-g
+    assert all(
+        digits.trained_scales(results, n, 0.1) == [0.1, 0.3, 1.0, 3.0] for n in ("batch", "layer", "rms")
+    )
+    for scale in INIT_SCALES:  # 004-h
+        none = digits.trained_rates(results, "none", scale)
+        assert all(
+            len(digits.trained_rates(results, n, scale)) > len(none) for n in ("batch", "layer", "rms")
+        )
+        if none:
+            assert digits.largest_rate(results, "layer", scale) <= max(none)
+    higher = sum(
+        digits.largest_rate(results, "batch", s) > (digits.largest_rate(results, "none", s) or 0)
+        for s in INIT_SCALES
+    )
+    assert higher == 4
+    assert digits.verdict_batch_noise(results).outcome == "not shown"  # 003-i

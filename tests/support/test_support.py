@@ -12,8 +12,8 @@ from lnlib.support.ports import free_port
 
 def test_paths_point_into_this_repository():
     assert (paths.ROOT / "README.md").is_file() and (paths.ROOT / "lnlib" / "functional.py").is_file()
-    assert [p.name[:2] for p in paths.notebooks()] == ["00", "01", "02", "03", "04", "05", "06"]
-    for data_file in (paths.TRANSFORMER_RESULTS, paths.GLOSSARY, paths.WORKED_EXAMPLE):
+    assert [p.name[:2] for p in paths.notebooks()] == ["00", "01", "02", "03", "04", "05", "06", "07"]
+    for data_file in (paths.TRANSFORMER_RESULTS, paths.DIGITS_RESULTS, paths.GLOSSARY, paths.WORKED_EXAMPLE):
         assert data_file.is_file(), data_file
     assert sorted(p.stem for p in paths.SMALL_NET_RESULTS.glob("*.json")) == [
         "batch_noise",
