@@ -41,3 +41,25 @@ def read_notebook():
         return nbformat.read(path, as_version=4)
 
     return read
+
+
+@pytest.fixture(scope="session")
+def rerun_agrees():
+    """``rerun_agrees(recorded_machine, stored, regenerated, what)``: a re-run agrees with its cache.
+
+    Number by number (lnlib.support.results_cache's rule) on a machine like the one that made the cache;
+    on another machine, where training rounds differently, in shape only (the same keys, lengths and
+    non-numbers), and the test is then reported as skipped with the reason, so CI shows it.
+    """
+    from lnlib.support import results_cache
+
+    def check(recorded: dict | None, stored, regenerated, what: str) -> None:
+        elsewhere = results_cache.other_machine(recorded)
+        found = results_cache.differences(stored, regenerated, numbers=not elsewhere)
+        assert found == [], f"{what} came out differently: {found[:5]}"
+        if elsewhere:
+            pytest.skip(
+                f"{what}: the shape agrees; numbers not compared, the cache was made elsewhere ({elsewhere})"
+            )
+
+    return check

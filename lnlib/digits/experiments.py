@@ -121,6 +121,7 @@ def generate(path: Path = CACHE_PATH, workers: int | None = None, progress: bool
         "format": FORMAT_VERSION,
         "torch": torch.__version__,
         "scikit-learn": sklearn.__version__,
+        "machine": results_cache.machine(),
         "grids": list(GRIDS),
         "runs": runs,
         "seconds": round(time.perf_counter() - start, 1),

@@ -25,6 +25,7 @@ from lnlib.nb04_transformer_stability.verdicts import (
     cached_results,
     describe_runs,
 )
+from lnlib.support import results_cache
 from lnlib.transformer import experiments, training
 from lnlib.transformer.training import TrainConfig
 from lnlib.ui import style
@@ -191,9 +192,7 @@ class TransformerLiveTrainingApp(ui.App):
         cached = self.results.run(config) if self.results.has(config) else None
         same = ""
         if cached is not None:
-            same = (
-                " It retraced the cached run exactly."
-                if np.allclose(cached.losses, result.losses, rtol=1e-5)
-                else " It differs from the cached run: this machine computes slightly differently."
+            same = results_cache.retrace_note(
+                cached.losses, result.losses, self.results.data.get("machine"), experiments.COMMAND
             )
         return f"Trained in {took}: {describe_runs([result])}.{same}"

@@ -1,7 +1,7 @@
 """Notebook 07's live training: a button trains one configuration of the grid and draws its loss as it goes.
 
-Every run is seeded: a configuration the cache holds is retraced exactly (its cached curve is drawn in grey
-first). A run that diverges stops and says so; one that passes :data:`LIVE_TIME_LIMIT` stops and says so.
+Every run is seeded: a configuration the cache holds is retraced exactly on a machine like the one that
+made the cache (its cached curve is drawn in grey first; another CPU rounds differently, and the note says so). A run that diverges stops and says so; one that passes :data:`LIVE_TIME_LIMIT` stops and says so.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from lnlib.digits.experiments import INIT_SCALES, LEARNING_RATES
 from lnlib.digits.network import NORM_NAMES
 from lnlib.nb07_real_data_digits import verdicts
 from lnlib.nb07_real_data_digits.pictures import LOSS_LIMITS, norm_choice, outcome_text
+from lnlib.support import results_cache
 from lnlib.support.determinism import torch_threads
 from lnlib.ui import style
 
@@ -124,9 +125,7 @@ class DigitsLiveTrainingApp(ui.App):
                 f"{LIVE_TIME_LIMIT:.0f} s (the machine is busy)."
             )
         cached = self.results.run(config)
-        same = (
-            " It retraced the cached run exactly."
-            if np.allclose(cached["loss"], record["loss"], rtol=1e-5, equal_nan=True)
-            else " It differs from the cached run: this machine computes slightly differently."
+        same = results_cache.retrace_note(
+            cached["loss"], record["loss"], self.results.data.get("machine"), experiments.COMMAND
         )
         return f"Trained in {seconds:.1f} s: {outcome_text([record])}.{same}"

@@ -76,6 +76,7 @@ class Experiment:
         content = {
             "experiment": self.name,
             "torch": torch.__version__,
+            "machine": results_cache.machine(),
             "configs": self.configs(),
             "results": results,
             "command": f"{COMMAND} {self.name}",

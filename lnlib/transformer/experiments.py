@@ -263,6 +263,7 @@ def generate(path: Path = CACHE_PATH, workers: int | None = None, grids=GRIDS, p
         "about": f"Toy-Transformer experiments of notebook 04. Regenerate with: {COMMAND}",
         "format": FORMAT_VERSION,
         "torch": torch.__version__,
+        "machine": results_cache.machine(),
         "grids": list(grids),
         "init": [m for (kind, _), m in zip(job_list, measured) if kind == "init"],
         "runs": [m for (kind, _), m in zip(job_list, measured) if kind == "train"],

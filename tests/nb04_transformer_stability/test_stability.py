@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from lnlib.nb04_transformer_stability import apps, figures, live_training, verdicts
+from lnlib.support.results_cache import other_machine
 from lnlib.transformer import experiments, training
 from lnlib.transformer.training import TrainConfig, TrainResult
 from lnlib.ui import style
@@ -330,7 +331,11 @@ def test_live_training_draws_the_run_and_retraces_the_cache(monkeypatch, transfo
     app.train_live()
     # the curve is re-painted as it grows: a new picture every LIVE_REDRAW_EVERY steps (30 of 150 steps), then the end
     assert len(set(frames)) >= cached.steps // live_training.LIVE_REDRAW_EVERY
-    assert "retraced the cached run exactly" in app.note.value, app.note.value
+    # exact on the cache's machine; elsewhere a note that names the other machine (or exact, by luck)
+    allowed = ["retraced the cached run exactly"]
+    if other_machine(transformer_results.data.get("machine")):
+        allowed.append("made on another machine")
+    assert any(sentence in app.note.value for sentence in allowed), app.note.value
     assert len(app.live_line.get_xdata()) == cached.steps
     assert "lnlib-train-button" in app.button._dom_classes
     assert "lnlib-figure" in app.view.image._dom_classes

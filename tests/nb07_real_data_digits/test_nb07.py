@@ -6,6 +6,7 @@ import pytest
 from lnlib.digits import experiments
 from lnlib.digits.experiments import INIT_SCALES, LEARNING_RATES
 from lnlib.nb07_real_data_digits import live_training, questions, verdicts
+from lnlib.support.results_cache import other_machine
 
 
 @pytest.fixture(scope="module")
@@ -108,5 +109,9 @@ def test_the_live_button_retraces_the_cached_run(results):
     app.controls["norm"].value, app.controls["scale"].value, app.controls["lr"].value = "layer", 0.3, 0.3
     before = app.snapshot()
     app.train_live()
-    assert app.status == "ok" and "retraced the cached run exactly" in app.note.value
+    # exact on the cache's machine; elsewhere a note that names the other machine (or exact, by luck)
+    allowed = ["retraced the cached run exactly"]
+    if other_machine(results.data.get("machine")):
+        allowed.append("made on another machine")
+    assert app.status == "ok" and any(sentence in app.note.value for sentence in allowed), app.note.value
     assert app.snapshot() != before and not app.button.disabled

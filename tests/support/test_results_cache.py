@@ -43,3 +43,29 @@ def test_a_cache_file_is_read_once_and_a_missing_one_names_its_command(tmp_path)
     assert results_cache.read(path, "make it") == {"a": 2}
     with pytest.raises(FileNotFoundError, match="run `python -m lnlib cache x`"):
         results_cache.read(tmp_path / "missing.json", "python -m lnlib cache x")
+
+
+def test_a_cache_made_here_can_be_compared_number_by_number_and_one_made_elsewhere_cannot():
+    here = results_cache.machine()
+    assert {"torch", "cpu_capability", "cpu", "vector_extensions"} <= set(here)
+    assert results_cache.other_machine(here) == ""
+    elsewhere = {**here, "cpu_capability": "NOT" + here["cpu_capability"]}
+    assert "cpu_capability" in results_cache.other_machine(elsewhere)
+    assert "does not say" in results_cache.other_machine(None)
+
+
+def test_shape_only_comparison_ignores_numbers_but_not_keys_lengths_or_words():
+    stored = {"loss": [1.0, 2.0], "norm": "layer"}
+    assert results_cache.differences(stored, {"loss": [1.5, 9.0], "norm": "layer"}, numbers=False) == []
+    assert results_cache.differences(stored, {"loss": [1.5], "norm": "layer"}, numbers=False)
+    assert results_cache.differences(stored, {"loss": [1.0, 2.0], "norm": "batch"}, numbers=False)
+
+
+def test_the_live_note_says_whether_a_run_retraced_its_cache_and_why_not():
+    here = results_cache.machine()
+    exact = results_cache.retrace_note([1.0, 0.5], [1.0, 0.5 + 1e-7], here, "cmd")
+    assert "retraced the cached run exactly" in exact
+    other = results_cache.retrace_note([1.0, 0.5], [1.0, 0.6], {**here, "cpu": "another"}, "cmd")
+    assert "another machine" in other and "cpu" in other
+    changed = results_cache.retrace_note([1.0, 0.5], [1.0, 0.6], here, "python -m lnlib cache x")
+    assert "the code changed" in changed and "python -m lnlib cache x" in changed
