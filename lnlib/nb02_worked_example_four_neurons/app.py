@@ -82,6 +82,11 @@ class WorkedExampleApp(ui.app.ItemSelector, ui.App):
             controls,
             [self.figure, self.board_view, self.comparison_view],
             "Four neurons by hand: pick a neuron, drag its value, γ or β",
+            tabs={
+                "the blackboard": [self.board_view],
+                "the bars": [self.figure],
+                "lnlib and torch": [self.comparison_view],
+            },
         )
 
     def item_values(self, neuron: int) -> dict:

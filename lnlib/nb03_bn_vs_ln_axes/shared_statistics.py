@@ -428,7 +428,10 @@ class SharingApp(ui.App):
         }
         self.view = _SharingView()
         self.start(
-            controls, [self.view.figure, self.view.groups_view], "Which elements share one mean and variance?"
+            controls,
+            [self.view.figure, self.view.groups_view],
+            "Which elements share one mean and variance?",
+            tabs={"the picture": [self.view.figure], "each group's statistics": [self.view.groups_view]},
         )
 
     def update(self) -> str:

@@ -89,7 +89,9 @@ def choice(symbol: str, meaning: str, options, value=None) -> widgets.Widget:
     if value is not None:
         control.value = value
     control.style.button_width = "auto"
-    return _layout(control)
+    _layout(control)
+    control.layout.width = "auto"  # as wide as its buttons, so that they stay on one line
+    return control
 
 
 def control_values(control: widgets.Widget, count: int = 7) -> list:
