@@ -121,13 +121,22 @@ class WorkedExampleApp(ui.app.ItemSelector, ui.App):
         self.figure.draw()
         self.board_view.value = blackboard_table(board)
         self.comparison_view.value = comparison_table(board)
-        lines = agreement_lines(board)
+        lines, details = [], agreement_lines(board)
         if board.variance == 0:
-            lines.insert(
-                0,
+            lines.append(
                 "All four values are equal: every deviation is 0 and σ² = 0. Without ε the normalized "
-                "values would be 0/0; with ε = 0.00005 each is 0/√ε = 0, so every output is its β.",
+                "values would be 0/0; with ε = 0.00005 each is 0/√ε = 0, so every output is its β."
             )
         elif board.variance < 100 * board.neurons.eps:
-            lines.insert(0, "σ² is not large next to ε here, so ε visibly shrinks the normalized values.")
-        return "<br>".join(html.escape(line) for line in lines)
+            lines.append("σ² is not large next to ε here, so ε visibly shrinks the normalized values.")
+        lines.append(  # a one-line headline, the numbers folded beneath it
+            "lnlib and torch agree with the hand computation, each within its rounding"
+            if all(line.endswith("as expected") for line in details)
+            else "lnlib or torch differs from the hand computation by MORE THAN EXPECTED"
+        )
+        return (
+            "<br>".join(html.escape(line) for line in lines)
+            + "<details><summary>how far each is off</summary>"
+            + "<br>".join(html.escape(line) for line in details)
+            + "</details>"
+        )

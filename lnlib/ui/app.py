@@ -98,6 +98,7 @@ class App:
         self.defaults = {name: control.value for name, control in controls.items()}
         self.reset_button = widgets.Button(description="Reset", tooltip="every control back to its start")
         self.reset_button.add_class("lnlib-reset")
+        self.reset_button.layout.width = "auto"
         self.reset_button.on_click(lambda _: self.reset())
         header = [
             widgets.HTML(APP_CSS + (f"<h3 class='lnlib-title'>{html.escape(title)}</h3>" if title else ""))

@@ -9,7 +9,7 @@ import numpy as np
 
 from lnlib.ui.text import format_number
 
-CONTROL_WIDTH = "560px"
+CONTROL_WIDTH = "520px"  # two sliders and the Reset button fit one row at 1280 px
 LABEL_WIDTH = "210px"
 
 
