@@ -129,14 +129,11 @@ class WorkedExampleApp(ui.app.ItemSelector, ui.App):
             )
         elif board.variance < 100 * board.neurons.eps:
             lines.append("σ² is not large next to ε here, so ε visibly shrinks the normalized values.")
-        lines.append(  # a one-line headline, the numbers folded beneath it
-            "lnlib and torch agree with the hand computation, each within its rounding"
+        headline = (  # one line, the numbers folded beneath it
+            "lnlib and torch agree with the hand computation, each within its rounding (how far: open)"
             if all(line.endswith("as expected") for line in details)
-            else "lnlib or torch differs from the hand computation by MORE THAN EXPECTED"
+            else "lnlib or torch differs from the hand computation by MORE THAN EXPECTED (how far: open)"
         )
-        return (
-            "<br>".join(html.escape(line) for line in lines)
-            + "<details><summary>how far each is off</summary>"
-            + "<br>".join(html.escape(line) for line in details)
-            + "</details>"
+        return "".join(f"{html.escape(line)}<br>" for line in lines) + (
+            f"<details><summary>{headline}</summary>{'<br>'.join(html.escape(line) for line in details)}</details>"
         )

@@ -34,7 +34,12 @@ APP_CSS = (
     " .lnlib-app .lnlib-control-group {border-left: 3px solid #ccc; padding-left: 8px; margin-right: 16px;}"
     " .lnlib-app .lnlib-group-title {font-weight: bold; font-size: 16px;}"
     " .lnlib-app img.lnlib-figure {align-self: flex-start; max-width: 100%; height: auto;}"
-    " .lnlib-app .lnlib-tabs .lm-TabBar-tab {font-size: 16px;}</style>"
+    " .lnlib-app .lnlib-tabs .lm-TabBar-tab {font-size: 16px;}"
+    " .lnlib-app .lnlib-tabs > .widget-tab-contents {padding: 4px 8px;}"
+    # a row of buttons on one line with its whole label (ipywidgets puts the label on a line of its own)
+    " .lnlib-app .widget-toggle-buttons {display: flex; align-items: center;}"
+    " .lnlib-app .widget-toggle-buttons > .widget-label {width: auto !important; flex: none;"
+    " max-width: none; margin-right: 8px;}</style>"
 )
 
 NOTE_STYLES = {
