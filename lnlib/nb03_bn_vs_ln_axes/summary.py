@@ -32,7 +32,7 @@ def axes_text(norm: str) -> str:
 
 
 def rows() -> list:
-    """``(aspect, batch norm, layer norm)`` rows of the summary, as plain text."""
+    """``(aspect, batch norm, layer norm)`` rows of the summary, the two norms' cells as HTML."""
     buffers = ", ".join(f"<code>{name}</code>" for name in BUFFERS["batch"])
     return [
         (
@@ -58,14 +58,15 @@ def rows() -> list:
         ),
         (
             "batch size",
-            "μ, σ² are estimates, noisy as σ/√B; an output moves with its batch-mates and padding; "
-            "<code>BatchNorm1d</code> refuses a batch of one in training; across devices it must synchronise",
+            "μ, σ² are estimates (the mean's spread shrinks like σ/√B); in training an output moves with its "
+            "batch-mates and with padding; <code>BatchNorm1d</code> refuses a batch of one on (N, C); "
+            "across devices it must synchronise to see the whole batch",
             "none: a batch of one, padding or any length give the same output per example",
         ),
         (
             "typical use",
             "convolutional networks for images, trained with large batches (ResNet)",
-            "Transformers (Pre-LN since GPT-2; RMSNorm in LLaMA) and recurrent networks",
+            "Transformers (Pre-LN in GPT-2; RMSNorm in LLaMA) and recurrent networks",
         ),
     ]
 
@@ -87,9 +88,9 @@ def summary_html() -> str:
         for aspect, *texts in rows()
     )
     source = (
-        "<p style='font-size:14px;margin:4px 0'>Rows 1–5 are computed in notebook 03 (§1–§3); the last row is"
-        " the literature's practice (He et al. 2016; Vaswani et al. 2017; Radford et al. 2019; Touvron et al."
-        " 2023).</p>"
+        "<p style='font-size:14px;margin:4px 0'>Rows 1–5 are computed in notebook 03 (§1–§3; synchronising"
+        " across devices in notebook 06, §3); the last row is the literature's practice (He et al. 2016;"
+        " Vaswani et al. 2017; Radford et al. 2019; Touvron et al. 2023).</p>"
     )
     return (
         f"<div class='lnlib-summary'><h3 style='margin:4px 0'>{TITLE}</h3>"
