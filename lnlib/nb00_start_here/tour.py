@@ -26,9 +26,41 @@ def glossary() -> list:
         return list(csv.DictReader(file))
 
 
-def glossary_html() -> str:
-    """The glossary as an HTML table for the notebook."""
+# The glossary's topics, in the file's order: each runs from its first term to the next topic's first term.
+GLOSSARY_TOPICS = (
+    ("the norms", "层归一化"),
+    ("the arithmetic", "均值"),
+    ("layers, batches and sequences", "神经元"),
+    ("training and its troubles", "内部协变量偏移"),
+    ("networks, devices and other norms", "循环神经网络"),
+    ("d2l-zh's names, and BN's two modes", "规范化"),
+    ("notebooks 04 and 05", "残差连接"),
+)
+
+
+def glossary_topics() -> list:
+    """``(topic, rows)`` in the file's order: the glossary cut where each topic's first term starts."""
     rows = glossary()
+    terms = [row["chinese"] for row in rows]
+    missing = [first for _, first in GLOSSARY_TOPICS if first not in terms]
+    if missing:
+        raise ValueError(f"the glossary has no term {missing}: GLOSSARY_TOPICS names a topic's first term")
+    starts = [terms.index(first) for _, first in GLOSSARY_TOPICS] + [len(rows)]
+    if starts[0] != 0 or starts != sorted(starts):
+        raise ValueError("GLOSSARY_TOPICS must start at the first term and follow the file's order")
+    return [(topic, rows[start:end]) for (topic, _), start, end in zip(GLOSSARY_TOPICS, starts, starts[1:])]
+
+
+def glossary_html() -> str:
+    """The glossary for the notebook: one fold per topic (its terms in the headline), one screen when open."""
+    return "".join(
+        f"<details style='font-size:16px;margin:4px 0'><summary><b>{html.escape(topic)}</b>: "
+        f"{html.escape(', '.join(row['chinese'] for row in rows))}</summary>{_glossary_table(rows)}</details>"
+        for topic, rows in glossary_topics()
+    )
+
+
+def _glossary_table(rows: list) -> str:
     head = "".join(
         f"<th style='text-align:left;padding:4px 10px'>{h}</th>"
         for h in ("中文", "pinyin", "English", "symbol", "what it means here", "from")

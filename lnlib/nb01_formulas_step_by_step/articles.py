@@ -171,7 +171,12 @@ class EpsGapApp(ui.App):
         output_axes.legend(loc="upper left")
         self.figure = ui.FigureView(figure, dynamic=[self.eps_line, self.hand_points, self.torch_points])
         self.table = ui.html_table_view()
-        self.start(controls, [self.figure, self.table], "Article 001's check: the gap ε makes")
+        self.start(
+            controls,
+            [self.figure, self.table],
+            "Article 001's check: the gap ε makes",
+            tabs={"the gap": [self.figure], "the numbers": [self.table]},
+        )
 
     @torch_threads()
     def update(self) -> str:

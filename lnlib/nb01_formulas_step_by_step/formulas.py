@@ -209,7 +209,12 @@ class FormulaStepsApp(ui.App):
         dynamic = [self.band] + [bar for bars in self.bars for bar in bars] + [self.mean_line, self.beta_line]
         self.figure = ui.FigureView(figure, dynamic=dynamic)
         self.table = ui.html_table_view()
-        self.start(controls, [self.figure, self.table], "Layer norm step by step")
+        groups = {
+            "the input x": [f"x{i + 1}" for i in range(n)],
+            "the layer": ["gamma", "beta", "eps", "ddof"],
+        }
+        tabs = {"the three panels": [self.figure], "every intermediate number": [self.table]}
+        self.start(controls, [self.figure, self.table], "Layer norm step by step", groups=groups, tabs=tabs)
 
     def inputs(self) -> dict:
         """The controls' values as arguments of :func:`layer_norm_steps`."""

@@ -82,6 +82,11 @@ class WorkedExampleApp(ui.app.ItemSelector, ui.App):
             controls,
             [self.figure, self.board_view, self.comparison_view],
             "Four neurons by hand: pick a neuron, drag its value, γ or β",
+            tabs={
+                "the blackboard": [self.board_view],
+                "the bars": [self.figure],
+                "lnlib and torch": [self.comparison_view],
+            },
         )
 
     def item_values(self, neuron: int) -> dict:
@@ -116,13 +121,19 @@ class WorkedExampleApp(ui.app.ItemSelector, ui.App):
         self.figure.draw()
         self.board_view.value = blackboard_table(board)
         self.comparison_view.value = comparison_table(board)
-        lines = agreement_lines(board)
+        lines, details = [], agreement_lines(board)
         if board.variance == 0:
-            lines.insert(
-                0,
+            lines.append(
                 "All four values are equal: every deviation is 0 and σ² = 0. Without ε the normalized "
-                "values would be 0/0; with ε = 0.00005 each is 0/√ε = 0, so every output is its β.",
+                "values would be 0/0; with ε = 0.00005 each is 0/√ε = 0, so every output is its β."
             )
         elif board.variance < 100 * board.neurons.eps:
-            lines.insert(0, "σ² is not large next to ε here, so ε visibly shrinks the normalized values.")
-        return "<br>".join(html.escape(line) for line in lines)
+            lines.append("σ² is not large next to ε here, so ε visibly shrinks the normalized values.")
+        headline = (  # one line, the numbers folded beneath it
+            "lnlib and torch agree with the hand computation, each within its rounding (how far: open)"
+            if all(line.endswith("as expected") for line in details)
+            else "lnlib or torch differs from the hand computation by MORE THAN EXPECTED (how far: open)"
+        )
+        return "".join(f"{html.escape(line)}<br>" for line in lines) + (
+            f"<details><summary>{headline}</summary>{'<br>'.join(html.escape(line) for line in details)}</details>"
+        )

@@ -245,7 +245,10 @@ class BatchBesideLayerApp(ui.app.ItemSelector, ui.App):
         self.board_view = ui.html_table_view()
         self._loading = False
         self.start(
-            controls, [self.figure, self.board_view], "BN beside LN: pick an example, drag its features"
+            controls,
+            [self.figure, self.board_view],
+            "BN beside LN: pick an example, drag its features",
+            tabs={"the bars": [self.figure], "the blackboard": [self.board_view]},
         )
 
     selector = "example"

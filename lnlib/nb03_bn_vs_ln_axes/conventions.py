@@ -207,6 +207,7 @@ class ConventionsApp(ui.App):
             controls,
             [self.figure, self.table],
             "Teaching code beside torch: running statistics and variances",
+            tabs={"the figure": [self.figure], "the numbers": [self.table]},
         )
 
     def update(self) -> str:

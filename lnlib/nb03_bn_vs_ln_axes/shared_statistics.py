@@ -148,10 +148,12 @@ def grouping(layout: str, norm: str, groups: int = DEFAULT_GROUPS) -> Grouping:
     return Grouping(layout, norm, shape, view_shape, axis, torch_call)
 
 
-def axes_table_html(groups: int = DEFAULT_GROUPS) -> str:
-    """Every layout × norm: the lnlib call that computes it and the torch module that groups the same way."""
+def axes_table_html(groups: int = DEFAULT_GROUPS, layouts=tuple(LAYOUTS)) -> str:
+    """Every layout × norm (or those of ``layouts``): the lnlib call that computes it and the torch module
+    that groups the same way."""
     rows = []
-    for layout, spec in LAYOUTS.items():
+    for layout in layouts:
+        spec = LAYOUTS[layout]
         for norm, name in NORM_TITLES.items():
             how = grouping(layout, norm, groups)
             labels = group_labels(how)
@@ -161,6 +163,16 @@ def axes_table_html(groups: int = DEFAULT_GROUPS) -> str:
         ["layout", "norm", "lnlib", "torch", "groups × values"],
         rows,
         caption=f"Which axes each norm averages over (N = 4, C = D = 6, L = 5, H × W = 2 × 3, G = {groups})",
+    )
+
+
+def axes_tables_by_layout_html(groups: int = DEFAULT_GROUPS) -> str:
+    """:func:`axes_table_html` folded by layout, one screen each: the first layout open, the others beneath
+    a one-line headline."""
+    return "".join(
+        f"<details{' open' if index == 0 else ''} style='font-size:16px;margin:4px 0'>"
+        f"<summary><b>{spec['label']}</b></summary>{axes_table_html(groups, (layout,))}</details>"
+        for index, (layout, spec) in enumerate(LAYOUTS.items())
     )
 
 
@@ -428,7 +440,10 @@ class SharingApp(ui.App):
         }
         self.view = _SharingView()
         self.start(
-            controls, [self.view.figure, self.view.groups_view], "Which elements share one mean and variance?"
+            controls,
+            [self.view.figure, self.view.groups_view],
+            "Which elements share one mean and variance?",
+            tabs={"the picture": [self.view.figure], "each group's statistics": [self.view.groups_view]},
         )
 
     def update(self) -> str:

@@ -89,7 +89,11 @@ class TransformerLiveTrainingApp(ui.App):
             self.figure, dynamic=[self.cached_line, self.live_line, self.live_cross, self.axis.title]
         )
         self.live = None  # (config, result, note) of the last live run
-        self.start(controls, [self.progress, self.view], "Train one configuration yourself")
+        groups = {
+            "the model": ["norm", "placement", "depth"],
+            "its training": ["lr", "warmup", "batch", "padded"],
+        }
+        self.start(controls, [self.progress, self.view], "Train one configuration yourself", groups=groups)
         # the button under the controls, above the note, the progress line and the figure
         self.widget.children = self.widget.children[:-3] + (self.button,) + self.widget.children[-3:]
 

@@ -20,6 +20,7 @@ verdicts and reasons; the code that computes the evidence is in :mod:`.evidence`
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -676,6 +677,39 @@ def table(article: str | None = None, with_quotes: bool = False) -> Markdown:
         if article is None or c.article == article
     ]
     return Markdown(markdown_table(["#", "claim", "verdict", "why", "evidence"], rows))
+
+
+def article_headline(article: str) -> str:
+    """One article's line: its title and how many of its claims got each verdict."""
+    counts = dict.fromkeys(CLAIM_VERDICTS, 0)
+    for claim in LEDGER:
+        if claim.article == article:
+            counts[claim.verdict] += 1
+    shown = ", ".join(f"{CLAIM_VERDICT_MARKS[v]}: {n}" for v, n in counts.items() if n)
+    return f"<b>{html.escape(ARTICLES[article])}</b>: {shown}"  # HTML: it heads a <details> fold
+
+
+def folded_by_article(with_quotes: bool = False) -> Markdown:
+    """The ledger folded by article, each beneath its one-line headline (one screen with every fold shut).
+
+    With quotes: every column. Without (the ledger at a glance): the claim, its verdict and where the
+    evidence is; the reasons are in each section's verdicts and in the article-by-article ledger."""
+    folds = []
+    for article in ARTICLES:
+        claims = [c for c in LEDGER if c.article == article]
+        if with_quotes:
+            rows = [
+                (c.id, f"{c.claim} 「{c.quote}」", CLAIM_VERDICT_MARKS[c.verdict], c.reason, c.evidence)
+                for c in claims
+            ]
+            header = ["#", "claim", "verdict", "why", "evidence"]
+        else:
+            rows = [(c.id, c.claim, CLAIM_VERDICT_MARKS[c.verdict], c.evidence) for c in claims]
+            header = ["#", "claim", "verdict", "evidence"]
+        folds.append(
+            f"<details><summary>{article_headline(article)}</summary>\n\n{markdown_table(header, rows)}\n\n</details>"
+        )
+    return Markdown("\n\n".join(folds))
 
 
 def counts_line() -> Markdown:

@@ -261,7 +261,12 @@ class ShardStatisticsApp(ui.App):
             self.figure, dynamic=[self.device_points, self.full_line, *self.bars, *self.labels]
         )
         self.table = ui.html_table_view()
-        self.start(controls, [self.view, self.table], "Batch norm on k devices: statistics per shard")
+        self.start(
+            controls,
+            [self.view, self.table],
+            "Batch norm on k devices: statistics per shard",
+            tabs={"the shards": [self.view], "the numbers": [self.table]},
+        )
 
     def update(self) -> str:
         devices, synchronised = self.value("devices"), self.value("synchronised")

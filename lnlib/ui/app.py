@@ -24,9 +24,22 @@ from lnlib.ui.controls import control_values
 from lnlib.ui.outputs import FigureView
 
 # Large type for the controls too, readable from the back of a room (the figures take theirs from style.py).
+# One screen at 1280 × 720 holds an app: a short title, the controls two to a row (a labelled box per group
+# when an app has many), and each figure at its own size (a flex column would stretch it to the page's width).
 APP_CSS = (
     "<style>.lnlib-app .widget-label, .lnlib-app .widget-readout, .lnlib-app .widget-toggle-button,"
-    " .lnlib-app .widget-button {font-size: 16px;}</style>"
+    " .lnlib-app .widget-button {font-size: 16px;}"
+    " .lnlib-app h3.lnlib-title {margin: 4px 0;}"
+    " .lnlib-app .lnlib-controls {column-gap: 24px; align-items: center;}"
+    " .lnlib-app .lnlib-control-group {border-left: 3px solid #ccc; padding-left: 8px; margin-right: 16px;}"
+    " .lnlib-app .lnlib-group-title {font-weight: bold; font-size: 16px;}"
+    " .lnlib-app img.lnlib-figure {align-self: flex-start; max-width: 100%; height: auto;}"
+    " .lnlib-app .lnlib-tabs .lm-TabBar-tab {font-size: 16px;}"
+    " .lnlib-app .lnlib-tabs > .widget-tab-contents {padding: 4px 8px;}"
+    # a row of buttons on one line with its whole label (ipywidgets puts the label on a line of its own)
+    " .lnlib-app .widget-toggle-buttons {display: flex; align-items: center;}"
+    " .lnlib-app .widget-toggle-buttons > .widget-label {width: auto !important; flex: none;"
+    " max-width: none; margin-right: 8px;}</style>"
 )
 
 NOTE_STYLES = {
@@ -64,8 +77,21 @@ class App:
         if not cls.__name__.startswith("_"):
             App.registry.append(cls)
 
-    def start(self, controls: dict, outputs: list, title: str = "") -> None:
-        """Wire ``controls`` (name → widget) to :meth:`update` and lay out the app."""
+    def start(
+        self,
+        controls: dict,
+        outputs: list,
+        title: str = "",
+        groups: dict | None = None,
+        tabs: dict | None = None,
+    ) -> None:
+        """Wire ``controls`` (name → widget) to :meth:`update` and lay out the app.
+
+        ``groups`` (heading → control names, every control in one) shows the controls in labelled boxes side
+        by side, for an app with more controls than a learner takes in at once (about six). ``tabs`` (title →
+        outputs) shows those outputs one tab at a time, where the first of them would be, so that an app
+        whose figure and table do not fit one screen together still does.
+        """
         self.controls = controls
         self.outputs = outputs
         self.note = widgets.HTMLMath()
@@ -77,13 +103,54 @@ class App:
         self.defaults = {name: control.value for name, control in controls.items()}
         self.reset_button = widgets.Button(description="Reset", tooltip="every control back to its start")
         self.reset_button.add_class("lnlib-reset")
+        self.reset_button.layout.width = "auto"
         self.reset_button.on_click(lambda _: self.reset())
-        header = [widgets.HTML(APP_CSS + (f"<h3>{html.escape(title)}</h3>" if title else ""))]
-        shown = [o.image if isinstance(o, FigureView) else o for o in outputs]
-        buttons = [self.reset_button] if controls else []
-        self.widget = widgets.VBox(header + list(controls.values()) + buttons + [self.note] + shown)
+        header = [
+            widgets.HTML(APP_CSS + (f"<h3 class='lnlib-title'>{html.escape(title)}</h3>" if title else ""))
+        ]
+        shown = self._tabbed([o.image if isinstance(o, FigureView) else o for o in outputs], tabs)
+        self.controls_box = widgets.Box(
+            self._grouped(controls, groups) + ([self.reset_button] if controls else []),
+            layout=widgets.Layout(flex_flow="row wrap"),
+        )
+        self.controls_box.add_class("lnlib-controls")
+        self.widget = widgets.VBox(header + [self.controls_box, self.note] + shown)
         self.widget.add_class("lnlib-app")
         self.refresh()
+
+    @staticmethod
+    def _grouped(controls: dict, groups: dict | None) -> list:
+        """The controls as they are laid out: one after another, or in a labelled box per group."""
+        if not groups:
+            return list(controls.values())
+        named = [name for names in groups.values() for name in names]
+        if sorted(named) != sorted(controls):
+            raise ValueError(f"groups must name every control once: {sorted(controls)}, got {named}")
+        boxes = []
+        for heading, names in groups.items():
+            title = widgets.HTML(f"<div class='lnlib-group-title'>{html.escape(heading)}</div>")
+            box = widgets.VBox([title] + [controls[name] for name in names])
+            box.add_class("lnlib-control-group")
+            boxes.append(box)
+        return boxes
+
+    @staticmethod
+    def _tabbed(shown: list, tabs: dict | None) -> list:
+        """The outputs as they are laid out: one under another, or those named in ``tabs`` in a Tab widget."""
+        if not tabs:
+            return shown
+        pages = {
+            title: [o.image if isinstance(o, FigureView) else o for o in outputs]
+            for title, outputs in tabs.items()
+        }
+        tabbed = [widget for widgets_ in pages.values() for widget in widgets_]
+        if any(widget not in shown for widget in tabbed):
+            raise ValueError("tabs must name outputs of the app")
+        tab = widgets.Tab(children=[widgets.VBox(page) for page in pages.values()], titles=list(pages))
+        tab.add_class("lnlib-tabs")
+        first = min(shown.index(widget) for widget in tabbed)
+        rest = [widget for widget in shown if widget not in tabbed]
+        return rest[:first] + [tab] + rest[first:]
 
     def update(self) -> str:
         raise NotImplementedError
@@ -162,8 +229,8 @@ class ItemSelector:
     def store(self, item, name: str, value) -> None:
         raise NotImplementedError
 
-    def start(self, controls: dict, outputs: list, title: str = "") -> None:
-        super().start(controls, outputs, title)
+    def start(self, controls: dict, outputs: list, title: str = "", **layout) -> None:
+        super().start(controls, outputs, title, **layout)
         # every item's values as they start, for the Reset button
         self.start_items = {
             item: self.item_values(item) for item in control_values(self.controls[self.selector])

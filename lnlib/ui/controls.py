@@ -9,7 +9,7 @@ import numpy as np
 
 from lnlib.ui.text import format_number
 
-CONTROL_WIDTH = "560px"
+CONTROL_WIDTH = "520px"  # two sliders and the Reset button fit one row at 1280 px
 LABEL_WIDTH = "210px"
 
 
@@ -89,7 +89,9 @@ def choice(symbol: str, meaning: str, options, value=None) -> widgets.Widget:
     if value is not None:
         control.value = value
     control.style.button_width = "auto"
-    return _layout(control)
+    _layout(control)
+    control.layout.width = "auto"  # as wide as its buttons, so that they stay on one line
+    return control
 
 
 def control_values(control: widgets.Widget, count: int = 7) -> list:

@@ -192,7 +192,9 @@ class Prediction(ChoiceQuestion):
     """Predict before you drag: ``app``'s controls stay locked until the learner commits to a prediction.
 
     Committing (the Check button, labelled "Commit") unlocks the controls whatever the prediction, and says
-    whether it was right and why; the learner then drags to see it.
+    whether it was right and why; the learner then drags to see it. The notebook shows the app in the next
+    cell (``prediction.app``), so that question and app are one slide each; a locked app carries the class
+    ``lnlib-locked``.
     """
 
     def __init__(self, question_html: str, options: list, answer, slips: dict, explanation: str, app) -> None:
@@ -201,11 +203,14 @@ class Prediction(ChoiceQuestion):
         self.widget.add_class("lnlib-prediction")
         self.app = app
         self.lock(True)
-        self.widget.children = (*self.widget.children, app.widget)
 
     def lock(self, locked: bool) -> None:
         for control in self.app.controls.values():
             control.disabled = locked
+        if locked:
+            self.app.widget.add_class("lnlib-locked")
+        else:
+            self.app.widget.remove_class("lnlib-locked")
         self.unlocked = not locked
 
     def check(self) -> Verdict:

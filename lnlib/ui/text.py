@@ -38,11 +38,11 @@ def html_table(header: Iterable[str], rows: Iterable[Iterable], caption: str = "
             return format_number(value)
         return html.escape(str(value))
 
-    head = "".join(f"<th style='padding:4px 12px;text-align:right'>{html.escape(h)}</th>" for h in header)
+    head = "".join(f"<th style='padding:3px 12px;text-align:right'>{html.escape(h)}</th>" for h in header)
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td style='padding:4px 12px;text-align:right;font-family:monospace'>{cell(v)}</td>" for v in row
+            f"<td style='padding:3px 12px;text-align:right;font-family:monospace'>{cell(v)}</td>" for v in row
         )
         + "</tr>"
         for row in rows

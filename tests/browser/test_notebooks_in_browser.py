@@ -177,14 +177,19 @@ def exercise_control(page, app, control, what: str) -> None:
 
 
 def commit_prediction(page, prediction, option: int = 0) -> None:
-    """Pick ``option`` of a "predict before you drag" question and press Commit; its app's controls unlock."""
+    """Pick ``option`` of a "predict before you drag" question and press Commit; its app (in the next cell,
+    marked ``lnlib-locked`` until then) unlocks."""
+    locked = page.locator(".lnlib-app.lnlib-locked").count()
+    assert locked, "no locked app waits for this prediction"
     prediction.locator("input[type=radio]").nth(option).check()
     prediction.locator("button", has_text="Commit").click()
     prediction.locator(".lnlib-feedback").wait_for(timeout=30_000)
     page.wait_for_function(
-        "p => [...p.querySelectorAll('.lnlib-control .noUi-target')].every(t => !t.hasAttribute('disabled'))"
-        " && [...p.querySelectorAll('.lnlib-control button')].every(b => !b.disabled)",
-        arg=prediction.element_handle(),
+        "n => document.querySelectorAll('.lnlib-app.lnlib-locked').length === n"
+        " && [...document.querySelectorAll('.lnlib-app:not(.lnlib-locked)')].every(a =>"
+        " [...a.querySelectorAll('.lnlib-control .noUi-target')].every(t => !t.hasAttribute('disabled'))"
+        " && [...a.querySelectorAll('.lnlib-control button')].every(b => !b.disabled))",
+        arg=locked - 1,
         timeout=30_000,
     )
 
@@ -395,7 +400,8 @@ def test_notebook_03_prediction_unlocks_its_slider_and_its_questions_answer(new_
     page = new_page()
     open_notebook(page, voila_url, notebook(3))
     prediction = page.locator(".lnlib-prediction").first
-    handle = prediction.locator(".lnlib-control .noUi-handle").first
+    app = page.locator(".lnlib-app.lnlib-locked").first.element_handle()  # the cell after the prediction
+    handle = app.query_selector(".lnlib-control .noUi-handle")
     before = slider_value(handle)
     handle.focus()
     page.keyboard.press("End")
@@ -403,7 +409,6 @@ def test_notebook_03_prediction_unlocks_its_slider_and_its_questions_answer(new_
     assert slider_value(handle) == before, "the slider moved before a prediction was made"
     commit_prediction(page, prediction, option=0)  # a wrong prediction unlocks it too, and says why
     assert "✗ Not yet." in feedback_text(prediction)
-    app = prediction.locator(".lnlib-app").element_handle()
     assert move_and_watch(page, app, handle, press(page, handle, "End"), "B after the prediction", 30)
     made = questions.bias_before_batch_norm()
     keys = [key for _, key in made.choice.options]
@@ -449,3 +454,134 @@ def test_the_exercise_of_notebook_03_is_answered_through_its_boxes(new_page, voi
         timeout=30_000,
     )
     assert_no_error_text(page, "notebook 03's exercise")
+
+
+# What the learner sees of an app, figures by their pixels (each re-draw gets a new blob URL, the same picture
+# the same pixels): the controls' readouts and chosen buttons, the text of its outputs and note, its figures.
+APP_STATE = """app => [
+    [...app.querySelectorAll('.lnlib-control')].map(c => {
+        const readout = c.querySelector('.widget-readout');
+        const active = c.querySelector('button.mod-active');
+        return readout ? readout.innerText : active ? active.innerText : '';
+    }).join('|'),
+    [...app.querySelectorAll('.lnlib-output, .lnlib-note')].map(e => e.textContent).join('|'),
+    [...app.querySelectorAll('img.lnlib-figure')].map(img => {
+        const canvas = document.createElement('canvas');
+        canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+        canvas.getContext('2d').drawImage(img, 0, 0);
+        return canvas.toDataURL();
+    }).join('|')]"""
+
+
+def app_state(app) -> list:
+    return app.evaluate(APP_STATE)
+
+
+def wait_for_state(app, wanted: list, what: str, equal: bool, seconds: float = 60) -> None:
+    """Wait until the app shows ``wanted`` (``equal``) or something else than it (not ``equal``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (app_state(app) == wanted) == equal:
+            return
+        time.sleep(0.3)
+    parts = ["controls", "text", "figures"]
+    now = app_state(app)
+    differing = [part for part, a, b in zip(parts, now, wanted) if a != b]
+    raise AssertionError(f"{what}: {'still differs in ' + str(differing) if equal else 'nothing changed'}")
+
+
+def move_first_control(page, control) -> None:
+    """Move a control away from where it is: a slider to its other end, a row of buttons to another button."""
+    classes = control.get_attribute("class")
+    if "widget-slider" in classes:
+        handle = control.locator(".noUi-handle").first
+        handle.focus()
+        before = slider_value(handle)
+        page.keyboard.press("End")
+        if slider_value(handle) == before:
+            page.keyboard.press("Home")
+    elif "widget-toggle-buttons" in classes:
+        control.locator("button:not(.mod-active)").first.click()
+    else:
+        pytest.fail(f"the Reset test does not know this kind of control ({classes})")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_apps_reset_button_brings_back_its_controls_and_what_it_shows(new_page, voila_url, name):
+    page = new_page()
+    open_notebook(page, voila_url, name)
+    predictions = page.locator(".lnlib-prediction")
+    for index in range(predictions.count()):
+        commit_prediction(page, predictions.nth(index))
+    apps = page.locator(".lnlib-app")
+    for app_index in range(apps.count()):
+        app_locator = apps.nth(app_index)
+        app, what = app_locator.element_handle(), f"{name}, app {app_index + 1}"
+        reset = app_locator.locator(".lnlib-reset")
+        assert reset.count() == 1, f"{what} has no Reset button"
+        start = app_state(app)
+        move_first_control(page, app_locator.locator(".lnlib-control").first)
+        wait_for_state(app, start, f"{what}, after moving its first control", equal=False)
+        reset.click()
+        wait_for_state(app, start, f"{what}, after Reset", equal=True)
+    assert_no_error_text(page, f"{name} after every Reset")
+
+
+def test_the_whole_layer_norm_backward_of_notebook_05_is_answered_node_by_node(new_page, voila_url):
+    import re
+
+    from lnlib.nb05_backward_by_hand import backward_exercise as exercise
+
+    def typed(values) -> str:
+        return ", ".join(f"{v:.6g}" for v in values)
+
+    def wait_for_text(text: str) -> None:
+        page.wait_for_function(
+            "([app, text]) => app.innerText.includes(text)", arg=[app, text], timeout=30_000
+        )
+
+    page = new_page()
+    open_notebook(page, voila_url, notebook(5))
+    app_locator = page.locator(".lnlib-app", has=page.locator(".lnlib-answer"))
+    app = app_locator.element_handle()
+    box, check = app_locator.locator(".lnlib-answer input"), app_locator.locator(".lnlib-check")
+    for question in exercise.QUESTIONS:
+        exact = re.compile(f"^{re.escape(question.symbol)}$")
+        app_locator.locator(".lnlib-control button").filter(has_text=exact).click()
+        wait_for_text(f"Enter {question.symbol}")
+        slip, sentence = exercise.slips(question.node)[0]
+        box.fill(typed(slip))
+        check.click()
+        wait_for_text(f"❌ Not yet: {sentence[:40]}")
+        box.fill(typed(exercise.answer(question.node)))
+        check.click()
+        wait_for_text(f"✅ Right: {question.symbol}")
+    wait_for_text(f"Solved {len(exercise.QUESTIONS)} of {len(exercise.QUESTIONS)}")
+    app_locator.locator(".lnlib-reset").click()
+    wait_for_text(f"Solved 0 of {len(exercise.QUESTIONS)}")
+    assert_no_error_text(page, "notebook 05's backward exercise")
+
+
+def test_notebook_03_ends_with_the_summary_of_bn_and_ln_on_one_screen(new_page, voila_url):
+    from lnlib.nb03_bn_vs_ln_axes import summary
+
+    page = new_page()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_notebook(page, voila_url, notebook(3))
+    shown = page.locator(".lnlib-summary")
+    assert shown.count() == 1
+    rows = shown.locator("tbody tr")
+    assert [rows.nth(i).locator("th").inner_text() for i in range(rows.count())] == [
+        aspect for aspect, _, _ in summary.rows()
+    ]
+    text = shown.inner_text()
+    for norm in ("batch", "layer"):
+        assert summary.axes_text(norm) in text
+    cell = shown.locator("xpath=ancestor::div[@cell-index]")
+    assert cell.bounding_box()["height"] <= 720, "the summary does not fit one screen at 1280 × 720"
+    import nbformat
+
+    cells = nbformat.read(paths.NOTEBOOKS / notebook(3), as_version=4).cells
+    where = next(i for i, c in enumerate(cells) if "summary.summary_html()" in c.source)
+    after = [c.metadata.get("slideshow", {}).get("slide_type") for c in cells[where + 1 :]]
+    assert set(after) <= {"notes"}, "the summary is not notebook 03's last slide"

@@ -75,3 +75,11 @@ def test_first_slider_explains_a_zero_input_and_a_large_eps():
     app.controls["eps"].value = 1.0
     assert "no longer small" in app.note.value
     assert np.abs(bar_heights(app.bars_out)).max() < 0.95 * 1.5  # shrunk towards 0 from |x̂| ≤ 1.5
+
+
+def test_glossary_folds_into_topics_of_at_most_ten_terms_in_the_files_order():
+    topics = tour.glossary_topics()
+    assert [row for _, rows in topics for row in rows] == tour.glossary()
+    assert all(1 <= len(rows) <= 10 for _, rows in topics), [len(rows) for _, rows in topics]
+    page = tour.glossary_html()
+    assert page.count("<details") == len(topics) == len(tour.GLOSSARY_TOPICS)

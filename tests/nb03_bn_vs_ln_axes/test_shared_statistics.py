@@ -196,6 +196,14 @@ def test_axes_table_lists_every_layout_and_norm():
         assert shared_statistics.grouping(layout, norm).torch_call in table
 
 
+def test_axes_tables_by_layout_hold_the_same_rows_folded_by_layout():
+    folded = shared_statistics.axes_tables_by_layout_html()
+    assert folded.count("<details") == len(shared_statistics.LAYOUTS) and folded.count(" open") == 1
+    assert folded.count("<tr>") == len(shared_statistics.LAYOUTS) + len(CASES)
+    for layout, norm in CASES:
+        assert shared_statistics.grouping(layout, norm).call in folded
+
+
 def test_cube_geometry_and_wu_he_highlights():
     polygons, cells = shared_statistics.cube_cells(4, 6, 6)
     assert len(polygons) == len(cells) == 6 * 6 + 4 * 6 + 4 * 6 and all(len(p) == 4 for p in polygons)

@@ -73,6 +73,20 @@ def test_tables_and_readme_list_carry_every_claim():
     assert ledger.by_id("003-h").reason in folded and "Evidence, computed now" in folded
 
 
+@pytest.mark.parametrize("with_quotes", [False, True])
+def test_the_ledger_folded_by_article_holds_every_claim_beneath_its_articles_headline(with_quotes):
+    folded = str(ledger.folded_by_article(with_quotes))
+    folds = folded.split("<details>")[1:]
+    assert len(folds) == len(ledger.ARTICLES)
+    for article, fold in zip(ledger.ARTICLES, folds):
+        headline = fold.split("</summary>")[0]
+        assert ledger.ARTICLES[article] in headline and "\n" not in headline
+        claims = [c for c in ledger.LEDGER if c.article == article]
+        assert all(f"| {c.id} |" in fold for c in claims) and fold.count("\n| ") == len(claims) + 1
+        assert sum(int(n) for n in re.findall(r": (\d+)", headline)) == len(claims)
+        assert all((c.reason in fold) == with_quotes for c in claims)
+
+
 def test_the_invariance_table_agrees_with_the_paper_everywhere():
     text = str(evidence.invariance_markdown())
     assert text.count(") ✓") == 6 * 6 and "disagrees" not in text  # 3 published rows and 3 derived ones

@@ -90,7 +90,11 @@ def test_every_control_changes_what_the_learner_sees(app_class):
 def test_every_app_has_a_reset_button_that_restores_its_start(app_class):
     app = app_class()
     before = app.snapshot()
-    assert app.reset_button in app.widget.children and app.reset_button.description == "Reset"
+    assert (
+        app.reset_button in app.controls_box.children
+        and app.controls_box in app.widget.children
+        and app.reset_button.description == "Reset"
+    )
     for control in app.controls.values():
         values = [v for v in ui.control_values(control) if v != control.value]
         if values:

@@ -97,7 +97,7 @@ def test_a_prediction_unlocks_its_app_once_committed_right_or_wrong(make):
             all(control.disabled for control in prediction.app.controls.values()) and not prediction.unlocked
         )
         prediction.check()  # no choice yet: still locked
-        assert not prediction.unlocked
+        assert not prediction.unlocked and "lnlib-locked" in prediction.app.widget._dom_classes
         keys = [key for _, key in prediction.choice.options]
         prediction.choice.value = (
             prediction.answer if pick == "right" else next(k for k in keys if k != prediction.answer)
@@ -107,7 +107,8 @@ def test_a_prediction_unlocks_its_app_once_committed_right_or_wrong(make):
             control.disabled for control in prediction.app.controls.values()
         )
         assert verdict.correct == (pick == "right")
-        assert prediction.app.widget in prediction.widget.children
+        assert prediction.app.widget not in prediction.widget.children  # the next cell shows it
+        assert "lnlib-locked" not in prediction.app.widget._dom_classes
 
 
 @pytest.mark.parametrize("number, modules", [(1, [q01]), (2, [q02]), (3, [q03])])
