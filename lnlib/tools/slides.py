@@ -95,6 +95,17 @@ def heading(notebook, cells: list) -> str:
     return (first_line[:60] + "…") if len(first_line) > 60 else first_line
 
 
+def headings(notebook) -> list:
+    """The title of each slide; a slide that opens with code is named after the slide before it too."""
+    titles = []
+    for cells in slide_cells(notebook):
+        title = heading(notebook, cells)
+        if titles and notebook.cells[cells[0]].cell_type == "code":
+            title = f"{titles[-1].split(' → ')[0]} → {title}"
+        titles.append(title)
+    return titles
+
+
 def wait_until_drawn(page, quiet: float = 1.5, timeout: float = 60.0) -> tuple:
     """``(heights, controls)`` by cell index once every picture has loaded and no cell's height has changed
     for ``quiet`` seconds (formulas typeset, widgets laid out)."""
@@ -128,12 +139,12 @@ def measure_notebook(page, url: str, path: Path) -> list:
         Slide(
             notebook=path.name,
             number=number,
-            heading=heading(notebook, cells),
+            heading=title,
             cells=tuple(cells),
             height=sum(heights[str(index + 1)] for index in cells),
             controls=sum(controls[str(index + 1)] for index in cells),
         )
-        for number, cells in enumerate(slide_cells(notebook), start=1)
+        for number, (cells, title) in enumerate(zip(slide_cells(notebook), headings(notebook)), start=1)
     ]
 
 

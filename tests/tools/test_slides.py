@@ -32,7 +32,7 @@ def test_a_slide_runs_from_a_slide_or_subslide_through_its_continuations_without
     assert slides.slide_cells(notebook) == [[1, 3], [4, 5], [7], [9]]
 
 
-def test_a_slide_is_called_by_its_first_heading_else_its_first_line():
+def test_a_slide_is_called_by_its_first_heading_else_its_first_line_after_the_slide_before():
     notebook = notebook_of(
         ("code", "slide", "app()  # no heading here"),
         ("markdown", "-", "Some words\n\n### The heading"),
@@ -40,6 +40,10 @@ def test_a_slide_is_called_by_its_first_heading_else_its_first_line():
     )
     assert slides.heading(notebook, [0, 1]) == "The heading"
     assert slides.heading(notebook, [2]) == ("A long first line " * 10)[:60] + "…"
+    opening_with_code = notebook_of(
+        ("markdown", "slide", "# Sliders"), ("code", "subslide", "App()"), ("code", "subslide", "Other()")
+    )
+    assert slides.headings(opening_with_code) == ["Sliders", "Sliders → App()", "Sliders → Other()"]
 
 
 def test_a_slide_names_what_does_not_fit():
