@@ -16,17 +16,20 @@ def torch_threads(threads: int = 1, *, deterministic: bool = False):
     """Run torch on ``threads`` threads inside the block (or the decorated function), then restore them.
 
     ``deterministic=True`` also turns on ``torch.use_deterministic_algorithms`` for the block.
-    Torch is imported only when this is used.
+    Torch is imported only when this is used. The deterministic switch is touched only when it changes:
+    torch 2.13's ``use_deterministic_algorithms`` imports TorchInductor and Dynamo on its first call
+    (about 1.3 s), which an app's first drawing, and so a notebook's first page in Voila, would wait for.
     """
     import torch
 
     previous_threads = torch.get_num_threads()
     previous_deterministic = torch.are_deterministic_algorithms_enabled()
     torch.set_num_threads(threads)
-    if deterministic:
+    if deterministic and not previous_deterministic:
         torch.use_deterministic_algorithms(True)
     try:
         yield
     finally:
         torch.set_num_threads(previous_threads)
-        torch.use_deterministic_algorithms(previous_deterministic)
+        if torch.are_deterministic_algorithms_enabled() != previous_deterministic:
+            torch.use_deterministic_algorithms(previous_deterministic)

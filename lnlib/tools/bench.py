@@ -7,10 +7,15 @@ Sections (all of them when none is named):
   the one with positions);
 - ``sliders``: the time from moving each control of each notebook app to its re-drawn output;
 - ``notebooks``: the time to run each notebook top to bottom in a fresh kernel;
+- ``cells``: the slowest cells of each notebook, and its kernel's start;
 - ``cost``: layer norm against batch norm, time and memory, forward and backward, at a growing
   feature dimension (the tables of notebook 06, § 4);
 - ``training``: one training step of notebook 04's toy Transformer (4 blocks, batch 16 × 16 tokens,
-  Adam) for each norm, built from ``lnlib.nn`` against the same model built from ``torch.nn``.
+  Adam) for each norm, built from ``lnlib.nn`` against the same model built from ``torch.nn``;
+- ``interactive``: the time from opening each notebook in headless Chromium (1280 × 720) to its
+  first slider, cold (plain Voila) and through ``present`` (preheated kernels), against a notebook
+  with one ipywidgets slider served cold in the same run;
+- ``slides``: each slide's height at 1280 × 720 and its number of controls (``lnlib.tools.slides``).
 
 Machines are shared and noisy, so no test asserts a time: this command measures, and the figures
 go in the closing notes. The implementations being compared are timed in turns, round after round,
@@ -218,6 +223,45 @@ def bench_notebooks() -> list:
     return rows
 
 
+def bench_cells(slowest: int = 5) -> list:
+    """Rows of (notebook, kernel start s, run s, [(cell index, seconds, first line)] of its slowest cells).
+
+    A cold Voila shows nothing before the last cell has run, so these are what a first page waits for.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    from lnlib.support.paths import notebooks
+
+    rows = []
+    for path in notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        client = NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        with client.setup_kernel():
+            started = time.perf_counter()
+            cells = []
+            for index, cell in enumerate(notebook.cells):
+                if cell.cell_type != "code":
+                    continue
+                before = time.perf_counter()
+                client.execute_cell(cell, index)
+                first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+                cells.append((index, time.perf_counter() - before, first_line))
+        run = sum(seconds for _, seconds, _ in cells)
+        rows.append((path.name, started - start, run, sorted(cells, key=lambda c: -c[1])[:slowest]))
+    return rows
+
+
+def print_cells(rows: list) -> None:
+    print("\n## Cells: where each notebook's run goes (fresh kernel; the slowest cells)\n")
+    print("| notebook | kernel start s | cells s | slowest cells (index: s, code) |")
+    print("| --- | ---: | ---: | --- |")
+    for name, start, run, slowest in rows:
+        cells = "; ".join(f"{index}: {seconds:.2f} `{line[:50]}`" for index, seconds, line in slowest)
+        print(f"| {name} | {start:.1f} | {run:.1f} | {cells} |")
+
+
 def print_notebooks(rows: list) -> None:
     print("\n## Notebooks: top to bottom in a fresh kernel (kernel start included)\n")
     print("| notebook | seconds |")
@@ -301,12 +345,113 @@ def print_cost(rows: tuple) -> None:
         print(f"| {features} | {batch} | {kind} | {kept:,} | {extra:,} | {peak:,} |")
 
 
+ONE_SLIDER = "one_slider.ipynb"
+
+
+def write_one_slider_notebook(folder) -> str:
+    """Write the baseline of ``interactive``, a notebook with one ipywidgets slider, into ``folder``; its name."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# One slider"),
+            nbformat.v4.new_code_cell("import ipywidgets\n\nipywidgets.FloatSlider(description='x')"),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    nbformat.write(notebook, f"{folder}/{ONE_SLIDER}")
+    return ONE_SLIDER
+
+
+def _seconds_to_interactive(chromium, notebook, preheat: int, log) -> float:
+    """Start a Voila of its own for ``notebook`` (with ``preheat`` kernels heated and ready, as ``present``
+    waits for them), time its page to the first control, and stop Voila and its kernels by PID."""
+    from lnlib.tools import browser, present
+
+    process, url = present.start_voila(notebook, log=log, preheat=preheat)
+    try:
+        if preheat:
+            present.wait_until_preheated(process, url, preheat)
+        return browser.seconds_to_first_control(chromium, url)
+    finally:
+        present.stop_voila(process)
+
+
+def bench_interactive(rounds: int = 3) -> list:
+    """Rows of (notebook, mode, median seconds to the first slider, ratio to the one-slider notebook).
+
+    Modes: "cold" (plain Voila: a kernel starts and runs the notebook when the page asks) and "present"
+    (``python -m lnlib present NN``: the page takes a kernel that has run the notebook already). The
+    one-slider notebook, served cold, is the baseline. Every page has a Voila of its own (Voila 0.5 keeps
+    the kernel of a page that was left until it stops) and opens in a fresh browser context; the
+    notebooks take turns, round after round.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from lnlib.support.paths import notebooks
+    from lnlib.tools import browser
+
+    cases = [(Path(path), "cold") for path in notebooks()] + [(Path(path), "present") for path in notebooks()]
+    times = {(path.name, mode): [] for path, mode in cases}
+    with tempfile.TemporaryDirectory() as folder, open(Path(folder) / "voila.log", "w") as log:
+        one_slider = Path(folder) / write_one_slider_notebook(folder)
+        with browser.chromium() as chromium:
+            _seconds_to_interactive(chromium, one_slider, 0, log)  # warm-up: the disk's first reads
+            baseline_times = []
+            for _ in range(rounds):
+                baseline_times.append(_seconds_to_interactive(chromium, one_slider, 0, log))
+                for path, mode in cases:
+                    seconds = _seconds_to_interactive(chromium, path, 1 if mode == "present" else 0, log)
+                    times[(path.name, mode)].append(seconds)
+    baseline = statistics.median(baseline_times)
+    rows = [(ONE_SLIDER, "cold", baseline, 1.0)]
+    for (name, mode), seconds in times.items():
+        rows.append((name, mode, statistics.median(seconds), statistics.median(seconds) / baseline))
+    return rows
+
+
+def print_interactive(rows: list) -> None:
+    print(
+        "\n## Time to interactive: from opening the page in headless Chromium (1280 × 720, empty cache) to the "
+        "first slider drawn (medians; × = time / the one-slider notebook's, served cold, in this run)\n"
+    )
+    baseline = next(seconds for name, _, seconds, _ in rows if name == ONE_SLIDER)
+    print(f"One-slider notebook (ipywidgets only), cold: {baseline:.2f} s\n")
+    print("| notebook | cold s | cold × | present s | present × |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    by_notebook = {}
+    for name, mode, seconds, ratio in rows:
+        by_notebook.setdefault(name, {})[mode] = (seconds, ratio)
+    for name, modes in by_notebook.items():
+        if name == ONE_SLIDER:
+            continue
+        (cold, cold_ratio), (warm, warm_ratio) = modes["cold"], modes["present"]
+        print(f"| {name} | {cold:.2f} | {cold_ratio:.2f} | {warm:.2f} | {warm_ratio:.2f} |")
+
+
+def bench_slides() -> list:
+    """Every slide of every notebook: rows of ``lnlib.tools.slides.Slide``."""
+    from lnlib.tools import slides
+
+    return slides.measure_all()
+
+
+def print_slides(rows: list) -> None:
+    from lnlib.tools import slides
+
+    print("\n" + slides.table(rows))
+
+
 SECTIONS = {
     "norms": (bench_norms, print_norms),
     "sliders": (bench_sliders, print_sliders),
     "notebooks": (bench_notebooks, print_notebooks),
+    "cells": (bench_cells, print_cells),
     "training": (bench_training, print_training),
     "cost": (bench_cost, print_cost),
+    "interactive": (bench_interactive, print_interactive),
+    "slides": (bench_slides, print_slides),
 }
 
 

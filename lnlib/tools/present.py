@@ -1,24 +1,34 @@
 """Present a notebook as an app, code hidden, sliders live: ``python -m lnlib present 03``.
 
-Starts Voila on 127.0.0.1 and a free port, prints the address to open in a browser, and serves
-until Ctrl-C, when it stops Voila and every kernel it started. ``python -m lnlib present`` lists the
-notebooks; ``python -m lnlib present all`` serves the whole folder. The browser tests start and stop
-Voila with the same functions.
+Starts Voila on 127.0.0.1 and a free port with preheated kernels (Voila's own kernel pool: a kernel
+that has already run the notebook waits for the first visitor, and a new one is heated a second after
+it is taken), prints the address to open in a browser and says when the notebook is ready, and serves
+until Ctrl-C, when it stops Voila and every kernel it started, by PID. ``python -m lnlib present``
+lists the notebooks; ``python -m lnlib present all`` serves the whole folder, one preheated kernel
+per notebook. The browser tests start and stop Voila with the same functions, cold (no pool) unless
+they ask for the pool.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lnlib.support.paths import NOTEBOOKS, notebooks
 from lnlib.support.ports import free_port
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+"""A Jupyter data folder holding the course's Voila template, ``lnlib`` (voila/templates/lnlib/): Voila's
+lab template without RISE's speaker notes."""
 
 
 def find_notebook(name: str) -> Path:
@@ -31,11 +41,17 @@ def find_notebook(name: str) -> Path:
     raise ValueError(f"no notebook {name!r}; the notebooks are: {names}")
 
 
-def start_voila(target: Path, port: int | None = None, log=None, timeout: float = 60.0) -> tuple:
+def start_voila(
+    target: Path, port: int | None = None, log=None, timeout: float = 60.0, preheat: int = 0
+) -> tuple:
     """Start Voila serving ``target`` (a notebook, or the notebooks folder); ``(process, url)`` once it answers.
 
-    Voila's own messages go to ``log`` (an open file), or to this terminal when it is None.
+    ``preheat``: how many kernels Voila keeps heated for each notebook it serves (0, the default: none,
+    a kernel starts and runs the notebook when a page asks for it). The course's template leaves out
+    speaker notes. Voila's own messages go to ``log`` (an open file), or to this terminal when it is None.
     """
+    if preheat < 0:
+        raise ValueError(f"preheat must be 0 (no kernel pool) or a number of kernels, not {preheat}")
     port = port or free_port()
     command = [
         sys.executable,
@@ -45,9 +61,18 @@ def start_voila(target: Path, port: int | None = None, log=None, timeout: float 
         "--no-browser",
         "--Voila.ip=127.0.0.1",
         f"--port={port}",
+        "--template=lnlib",
     ]
+    if preheat:
+        command += ["--preheat_kernel=True", f"--pool_size={preheat}"]
+    data_folders = [str(TEMPLATES), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
     process = subprocess.Popen(
-        command, cwd=NOTEBOOKS, stdout=log, stderr=subprocess.STDOUT if log else None, start_new_session=True
+        command,
+        cwd=NOTEBOOKS,
+        env={**os.environ, "JUPYTER_PATH": os.pathsep.join(data_folders)},
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout
@@ -68,8 +93,84 @@ def start_voila(target: Path, port: int | None = None, log=None, timeout: float 
     raise RuntimeError(f"Voila did not answer on {url} within {timeout:.0f} s")
 
 
+def kernel_processes(voila_pid: int) -> list:
+    """The kernels a Voila server started (its child processes running ipykernel), as psutil processes.
+
+    Only Voila's own children: a kernel's forked workers carry the kernel's command line too. Kernels
+    run in sessions of their own, so stopping Voila's process group would not reach them.
+    """
+    import psutil
+
+    try:
+        children = psutil.Process(voila_pid).children()
+    except psutil.NoSuchProcess:
+        return []
+    kernels = []
+    for child in children:
+        try:
+            if any("ipykernel" in part for part in child.cmdline()):
+                kernels.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return kernels
+
+
+KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]{36})\.json")
+
+
+def kernel_states(voila_pid: int, url: str) -> list:
+    """``(kernel id, execution state, seconds since its last message)`` of every kernel of the Voila at ``url``.
+
+    Read from each kernel's model in Voila's kernel API; the id is in the kernel's connection-file name.
+    """
+    states = []
+    for kernel in kernel_processes(voila_pid):
+        try:
+            found = KERNEL_FILE.search(" ".join(kernel.cmdline()))
+        except Exception:  # the kernel ended meanwhile
+            continue
+        if not found:
+            continue
+        try:
+            with urllib.request.urlopen(f"{url}api/kernels/{found.group(1)}", timeout=5) as answer:
+                model = json.load(answer)
+        except OSError:  # not registered yet, or shut down meanwhile
+            continue
+        last = datetime.fromisoformat(model["last_activity"].replace("Z", "+00:00"))
+        quiet = (datetime.now(UTC) - last).total_seconds()
+        states.append((model["id"], model["execution_state"], quiet))
+    return states
+
+
+def wait_until_preheated(
+    process: subprocess.Popen, url: str, kernels: int, quiet: float = 2.0, timeout: float = 600.0
+) -> float:
+    """Wait until ``kernels`` kernels of Voila have run their notebook: each idle, no message for
+    ``quiet`` seconds. The seconds waited."""
+    start = time.monotonic()
+    states = []
+    while time.monotonic() - start < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"Voila exited with status {process.returncode} while preheating")
+        states = kernel_states(process.pid, url)
+        if len(states) >= kernels and all(state == "idle" and since >= quiet for _, state, since in states):
+            return time.monotonic() - start
+        time.sleep(0.5)
+    raise RuntimeError(
+        f"Voila's {kernels} preheated kernel(s) were not ready within {timeout:.0f} s; "
+        f"seen: {[(state, round(since, 1)) for _, state, since in states]}"
+    )
+
+
 def stop_voila(process: subprocess.Popen, timeout: float = 20.0) -> None:
-    """Stop Voila by its PID: SIGTERM lets it shut its kernels down; SIGKILL to the group if it hangs."""
+    """Stop Voila and every kernel it started, by PID.
+
+    SIGTERM lets Voila shut its kernels (the pool's too) down; SIGKILL to its group if it hangs, and to
+    any kernel that outlived it (kernels run in sessions of their own).
+    """
+    import psutil
+
+    kernels = kernel_processes(process.pid)
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -77,10 +178,17 @@ def stop_voila(process: subprocess.Popen, timeout: float = 20.0) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    _, alive = psutil.wait_procs(kernels, timeout=timeout)
+    for kernel in alive:
+        kernel.kill()
+    psutil.wait_procs(alive, timeout=timeout)
 
 
-def serve(name: str | None) -> int:
-    """Serve notebook ``name`` (a number, a file name, or "all") until Ctrl-C; no name: list the notebooks."""
+def serve(name: str | None, preheat: int = 1) -> int:
+    """Serve notebook ``name`` (a number, a file name, or "all") until Ctrl-C; no name: list the notebooks.
+
+    ``preheat`` kernels wait heated for each notebook (0: none).
+    """
     if not name:
         print("Which notebook? python -m lnlib present NN   (or 'all' for the whole folder)\n")
         for path in notebooks():
@@ -91,9 +199,17 @@ def serve(name: str | None) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    process, url = start_voila(target)
-    print(f"Presenting {target.name}: open {url} in a browser. Ctrl-C stops it.", flush=True)
+    process, url = start_voila(target, preheat=preheat)
     try:
+        print(f"Presenting {target.name}: open {url} in a browser. Ctrl-C stops it.", flush=True)
+        if preheat:
+            served = len(notebooks()) if target == NOTEBOOKS else 1
+            print(
+                f"Heating {served * preheat} kernel(s): each runs its notebook before anyone asks ...",
+                flush=True,
+            )
+            seconds = wait_until_preheated(process, url, served * preheat)
+            print(f"Ready after {seconds:.0f} s: a page opened now is interactive at once.", flush=True)
         while process.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:

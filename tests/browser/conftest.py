@@ -17,17 +17,8 @@ import pytest
 
 from lnlib.support import paths
 from lnlib.tools import present
+from lnlib.tools.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PAGE_TIMEOUT_MS = 120_000
 
@@ -67,11 +58,12 @@ class VoilaServers:
         self.artifacts_dir = artifacts_dir
         self.running = []
 
-    def start(self, name: str) -> tuple:
-        """``(process, url)`` of a new Voila serving the notebooks folder."""
+    def start(self, name: str, target: Path = paths.NOTEBOOKS, preheat: int = 0) -> tuple:
+        """``(process, url)`` of a new Voila serving ``target`` (the notebooks folder, or one notebook),
+        with ``preheat`` kernels heated for each notebook (0: cold)."""
         log = open(self.artifacts_dir / f"{name}-voila.log", "w")  # noqa: SIM115 (closed in stop)
         try:
-            process, url = present.start_voila(paths.NOTEBOOKS, log=log)
+            process, url = present.start_voila(target, log=log, preheat=preheat)
         except Exception:
             log.close()
             raise

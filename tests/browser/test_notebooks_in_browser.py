@@ -10,18 +10,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from lnlib.support import paths
+from lnlib.tools.browser import open_notebook
+from lnlib.tools.present import kernel_processes
 
 NOTEBOOKS = [path.name for path in paths.notebooks()]
-
-# Voila has run every cell and the page has laid them out; widgets may still be arriving.
-PAGE_LOADED = """() => {
-    const loading = document.getElementById('loading');
-    return document.readyState === 'complete' && document.querySelector('.jp-Cell') !== null
-        && (!loading || getComputedStyle(loading).display === 'none');
-}"""
-# What the page shows of its widgets: how many apps, and whether every figure has its picture.
-WIDGETS_SHOWN = """() => [document.querySelectorAll('.lnlib-app').length,
-    [...document.querySelectorAll('img.lnlib-figure')].every(i => i.src)]"""
 
 # What an app shows: its figures (a new blob URL at every re-draw) and the text of its tables and note.
 APP_SIGNATURE = """app => [...app.querySelectorAll('img.lnlib-figure')].map(i => i.src).join('|') + '#' +
@@ -36,22 +28,6 @@ ERROR_TEXTS = [
     "Kernel error",
     "Error:",
 ]
-
-
-def open_notebook(page, url: str, name: str, settle_seconds: float = 2.0, timeout: float = 120.0) -> None:
-    """Load a notebook in Voila; return once its widgets have stopped arriving and every figure is drawn."""
-    page.goto(f"{url}voila/render/{name}")
-    page.wait_for_function(PAGE_LOADED)
-    deadline = time.monotonic() + timeout
-    last, stable_since = None, time.monotonic()
-    while time.monotonic() < deadline:
-        shown = page.evaluate(WIDGETS_SHOWN)
-        if shown != last:
-            last, stable_since = shown, time.monotonic()
-        elif shown[1] and time.monotonic() - stable_since >= settle_seconds:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{name}: the widgets did not settle within {timeout:.0f} s (last seen {last})")
 
 
 def assert_no_error_text(page, where: str) -> None:
@@ -212,17 +188,6 @@ def test_notebook_renders_and_every_control_changes_its_output(new_page, voila_u
             control = controls.nth(control_index)
             label = control.locator(".widget-label").first.inner_text()
             exercise_control(page, app, control, f"{name}, app {app_index + 1}, control {label!r}")
-
-
-def kernel_processes(voila_pid: int) -> list:
-    """The kernels a Voila server started: its child processes running ipykernel."""
-    import psutil
-
-    return [
-        child
-        for child in psutil.Process(voila_pid).children(recursive=True)
-        if any("ipykernel" in part for part in child.cmdline())
-    ]
 
 
 def test_three_tabs_of_one_notebook_have_three_kernels_and_no_cross_talk(new_page, voila_servers):

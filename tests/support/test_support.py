@@ -38,6 +38,25 @@ def test_torch_threads_restores_threads_and_determinism_even_after_an_error():
     assert inside() == (1, before[1]) and torch.get_num_threads() == before[0]
 
 
+def test_torch_threads_touches_the_deterministic_switch_only_when_it_changes(monkeypatch):
+    # torch's use_deterministic_algorithms imports TorchInductor on first use (about 1.3 s): an app's
+    # first drawing, under torch_threads(), must not pay for it
+    calls = []
+    switch = torch.use_deterministic_algorithms
+    monkeypatch.setattr(
+        torch, "use_deterministic_algorithms", lambda mode: (calls.append(mode), switch(mode))
+    )
+    assert not torch.are_deterministic_algorithms_enabled()
+    with torch_threads():
+        pass
+    assert calls == []
+    with torch_threads(deterministic=True):
+        with torch_threads(deterministic=True), torch_threads():
+            assert torch.are_deterministic_algorithms_enabled()
+        assert torch.are_deterministic_algorithms_enabled()
+    assert calls == [True, False] and not torch.are_deterministic_algorithms_enabled()
+
+
 def test_free_port_is_free_on_loopback():
     port = free_port()
     with socket.socket() as listener:

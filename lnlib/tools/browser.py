@@ -1,0 +1,88 @@
+"""A headless browser on a notebook served by Voila, for the browser tests and the benchmarks.
+
+Debian's Chromium (/usr/bin/chromium) driven by the Python ``playwright`` package (Playwright's own
+browser download does not work on these machines; never run ``playwright install``). A lecture-hall
+projector is taken to be 1280 × 720.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PROJECTOR = {"width": 1280, "height": 720}
+"""The viewport of the slide and time-to-interactive measurements: a projector's 1280 × 720."""
+
+# Voila has run every cell and the page has laid them out; widgets may still be arriving.
+PAGE_LOADED = """() => {
+    const loading = document.getElementById('loading');
+    return document.readyState === 'complete' && document.querySelector('.jp-Cell') !== null
+        && (!loading || getComputedStyle(loading).display === 'none');
+}"""
+# What the page shows of its widgets: how many apps, and whether every figure has its picture.
+WIDGETS_SHOWN = """() => [document.querySelectorAll('.lnlib-app').length,
+    [...document.querySelectorAll('img.lnlib-figure')].every(i => i.src)]"""
+
+# The moment (ms after the page's navigation began) a control is first drawn, or null before.
+FIRST_CONTROL_SHOWN = """() => {
+    const shown = [...document.querySelectorAll('.widget-slider, .lnlib-control')]
+        .some(e => e.getClientRects().length > 0 && e.getBoundingClientRect().height > 0);
+    return shown ? performance.now() : null;
+}"""
+
+
+@contextlib.contextmanager
+def chromium():
+    """Headless Chromium, closed on leaving the block."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_notebook(
+    page, url: str, name: str | None = None, settle_seconds: float = 2.0, timeout: float = 120.0
+) -> None:
+    """Load notebook ``name`` from the Voila at ``url`` serving a folder (no name: the one notebook a
+    Voila serves); return once its widgets have stopped arriving and every figure is drawn."""
+    page.goto(f"{url}voila/render/{name}" if name else url)
+    page.wait_for_function(PAGE_LOADED)
+    deadline = time.monotonic() + timeout
+    last, stable_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        shown = page.evaluate(WIDGETS_SHOWN)
+        if shown != last:
+            last, stable_since = shown, time.monotonic()
+        elif shown[1] and time.monotonic() - stable_since >= settle_seconds:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{name}: the widgets did not settle within {timeout:.0f} s (last seen {last})")
+
+
+def seconds_to_first_control(browser, page_url: str, timeout: float = 180.0) -> float:
+    """Seconds from opening ``page_url`` in a fresh browser context (empty cache) at 1280 × 720 until
+    its first slider (or other control of the course) is drawn, as the page's own clock measures it."""
+    context = browser.new_context(viewport=PROJECTOR)
+    try:
+        page = context.new_page()
+        page.goto(page_url, wait_until="commit", timeout=timeout * 1000)
+        shown_at = page.wait_for_function(FIRST_CONTROL_SHOWN, polling="raf", timeout=timeout * 1000)
+        seconds = shown_at.json_value() / 1000
+        page.goto("about:blank")  # leaving the page asks Voila to shut its kernel down, as a lecturer's would
+        return seconds
+    finally:
+        context.close()
