@@ -20,6 +20,8 @@ from collections.abc import Iterable
 
 import ipywidgets as widgets
 
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui.controls import control_values
 from lnlib.ui.outputs import FigureView
 
@@ -28,6 +30,9 @@ APP_CSS = (
     "<style>.lnlib-app .widget-label, .lnlib-app .widget-readout, .lnlib-app .widget-toggle-button,"
     " .lnlib-app .widget-button {font-size: 16px;}</style>"
 )
+
+RESET_LABEL = N_("Reset")
+RESET_TOOLTIP = N_("every control back to its start")
 
 NOTE_STYLES = {
     "ok": "border-left: 5px solid #0072B2; background: #eef5fb;",
@@ -75,7 +80,7 @@ class App:
         for control in controls.values():
             control.observe(self.refresh, names="value")
         self.defaults = {name: control.value for name, control in controls.items()}
-        self.reset_button = widgets.Button(description="Reset", tooltip="every control back to its start")
+        self.reset_button = widgets.Button(description=_(RESET_LABEL), tooltip=_(RESET_TOOLTIP))
         self.reset_button.add_class("lnlib-reset")
         self.reset_button.on_click(lambda _: self.reset())
         header = [widgets.HTML(APP_CSS + (f"<h3>{html.escape(title)}</h3>" if title else ""))]

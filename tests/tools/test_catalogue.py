@@ -1,0 +1,33 @@
+"""The message catalogues: every message of the code translated, none stale, the compiled one current."""
+
+import gettext
+
+from lnlib.support import language
+from lnlib.tools import catalogue
+
+
+def test_every_message_of_the_code_has_a_chinese_translation_and_none_is_stale():
+    messages = catalogue.extract_messages()
+    assert len(messages) > 0
+    problems = catalogue.check("zh", messages)
+    assert not problems, problems.report("zh") + "\n(python -m lnlib catalogue --update, then translate)"
+
+
+def test_the_compiled_catalogue_says_what_the_po_file_says():
+    path = language.catalogue_path("zh")
+    assert path.exists(), f"{path} missing: python -m lnlib catalogue compiles it"
+    with open(path, "rb") as file:
+        compiled = gettext.GNUTranslations(file)
+    for entry in catalogue.read_catalogue("zh"):
+        if entry.id and isinstance(entry.id, str):
+            assert compiled.gettext(entry.id) == entry.string, (
+                f"{path} is older than its .po ({entry.id!r}): python -m lnlib catalogue"
+            )
+
+
+def test_check_names_a_missing_and_a_stale_message():
+    translated = {entry.id for entry in catalogue.read_catalogue("zh") if entry.id}
+    kept = sorted(m for m in translated if isinstance(m, str))[0]
+    problems = catalogue.check("zh", {"A message nobody translated": [("x.py", 1)], kept: [("y.py", 2)]})
+    assert problems.missing == ["A message nobody translated"]
+    assert kept not in problems.stale and len(problems.stale) == len(translated) - 1
