@@ -10,8 +10,9 @@ English is the source language; ``zh`` is Simplified Chinese. The language is ch
 Every user-visible string of ``lnlib`` goes through :func:`gettext` (imported as ``_``) where it is
 shown. A string defined at import time (a module constant) is marked with :func:`gettext_noop`
 (``N_``) and translated where it is used, so that switching the language later reaches it too. The
-Chinese messages live in ``lnlib/locale/zh_CN/LC_MESSAGES/lnlib.po`` and are compiled to ``lnlib.mo``
-when ``lnlib`` is installed (``setup.py``; ``python -m lnlib catalogue`` compiles them by hand).
+Chinese messages live in ``lnlib/locale/zh_CN/*.po``, one file per folder of ``lnlib``, and are compiled
+into ``lnlib/locale/zh_CN/LC_MESSAGES/lnlib.mo`` when ``lnlib`` is installed (``setup.py``;
+``python -m lnlib catalogue`` compiles them by hand).
 """
 
 from __future__ import annotations
@@ -56,10 +57,15 @@ def use(language: str | None) -> None:
     _chosen = None if language is None else _check(language)
 
 
-def catalogue_path(language: str, compiled: bool = True) -> Path:
-    """The ``.mo`` (compiled) or ``.po`` (source) file of ``language``'s messages."""
-    suffix = ".mo" if compiled else ".po"
-    return LOCALE / CATALOGUE_LOCALES[language] / "LC_MESSAGES" / (DOMAIN + suffix)
+def catalogue_path(language: str) -> Path:
+    """The compiled catalogue (``.mo``) of ``language``'s messages, which :func:`gettext` reads."""
+    return LOCALE / CATALOGUE_LOCALES[language] / "LC_MESSAGES" / (DOMAIN + ".mo")
+
+
+def catalogue_sources(language: str) -> Path:
+    """The folder of ``language``'s ``.po`` files: one per folder of ``lnlib`` (``nb03_bn_vs_ln_axes.po``,
+    ``ui.po``, …), so that translators of different notebooks never edit the same file."""
+    return LOCALE / CATALOGUE_LOCALES[language]
 
 
 def _translation(language: str):

@@ -10,7 +10,10 @@ def test_every_message_of_the_code_has_a_chinese_translation_and_none_is_stale()
     messages = catalogue.extract_messages()
     assert len(messages) > 0
     problems = catalogue.check("zh", messages)
-    assert not problems, problems.report("zh") + "\n(python -m lnlib catalogue --update, then translate)"
+    assert not problems, (
+        problems.report("zh")
+        + "\n(python -m lnlib catalogue --update adds them to lnlib/locale/zh_CN/<folder>.po; translate them there)"
+    )
 
 
 def test_the_compiled_catalogue_says_what_the_po_file_says():
