@@ -10,7 +10,9 @@ of the code without a translation and on any translation whose English message i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import string
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -94,9 +96,11 @@ class CatalogueProblems:
     """translations whose English message the code no longer has"""
     fuzzy: list
     """translations marked fuzzy: guessed, not yet checked"""
+    placeholders: list = field(default_factory=list)
+    """translations whose ``{name}`` or ``%s`` placeholders differ from the English message's"""
 
     def __bool__(self) -> bool:
-        return bool(self.missing or self.stale or self.fuzzy)
+        return bool(self.missing or self.stale or self.fuzzy or self.placeholders)
 
     def report(self, language: str) -> str:
         lines = []
@@ -104,6 +108,7 @@ class CatalogueProblems:
             ("without a translation", self.missing),
             ("translated, but gone from the code (stale)", self.stale),
             ("marked fuzzy", self.fuzzy),
+            ("with other placeholders than the English", self.placeholders),
         ):
             if items:
                 lines.append(f"{len(items)} message(s) {title} in {language}:")
@@ -116,6 +121,27 @@ def _empty(string) -> bool:
     return not all(strings)
 
 
+_PRINTF = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdfgeEr%]")
+
+
+def placeholders(message: str) -> list:
+    """The ``str.format`` fields and ``%`` conversions of a message, sorted (what a translation must keep)."""
+    try:
+        fields = [
+            f"{{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
+            for _, name, spec, conv in string.Formatter().parse(message)
+            if name is not None
+        ]
+    except ValueError:
+        fields = ["(unbalanced braces)"]
+    return sorted(fields + _PRINTF.findall(message))
+
+
+def _same_placeholders(message, translation) -> bool:
+    pairs = zip(message, translation) if isinstance(message, tuple) else [(message, translation)]
+    return all(placeholders(m) == placeholders(t) for m, t in pairs if t)
+
+
 def check(language: str, messages: dict | None = None) -> CatalogueProblems:
     """Compare ``language``'s catalogue with the messages of the code."""
     messages = extract_messages() if messages is None else messages
@@ -123,7 +149,8 @@ def check(language: str, messages: dict | None = None) -> CatalogueProblems:
     missing = [m for m in messages if m not in translated or _empty(translated[m].string)]
     stale = [m for m in translated if m not in messages]
     fuzzy = [m for m, entry in translated.items() if entry.fuzzy]
-    return CatalogueProblems(missing, stale, fuzzy)
+    wrong = [m for m, entry in translated.items() if not _same_placeholders(m, entry.string)]
+    return CatalogueProblems(missing, stale, fuzzy, wrong)
 
 
 def update(language: str, messages: dict | None = None) -> tuple:
