@@ -85,6 +85,29 @@ def parser() -> argparse.ArgumentParser:
     )
     reading.add_argument("notebooks", nargs="*", type=Path, help="notebooks to convert (default: all)")
 
+    catalogue = commands.add_parser(
+        "catalogue",
+        help="compile the Chinese messages (installing lnlib does it too); --update, --check",
+        description="Compile each language's .po catalogue to its .mo (lnlib/locale/).",
+    )
+    catalogue.add_argument(
+        "--update", action="store_true", help="first add the code's new messages to each .po, drop gone ones"
+    )
+    catalogue.add_argument(
+        "--check", action="store_true", help="list the messages still to translate; compile nothing"
+    )
+
+    translations = commands.add_parser(
+        "translations",
+        help="which Chinese notebook cells wait for translation; --sync brings them up to the English",
+        description="Compare notebooks/zh/ with notebooks/, cell by cell.",
+    )
+    translations.add_argument(
+        "--sync",
+        action="store_true",
+        help="copy code cells and new English prose (marked todo) into notebooks/zh/",
+    )
+
     strip = commands.add_parser(
         "strip", help="remove outputs and widget state from notebooks before committing"
     )
@@ -133,6 +156,33 @@ def run(arguments: argparse.Namespace) -> int:
 
         reading_copy.build(arguments.out, arguments.notebooks or None)
         return 0
+    if arguments.command == "catalogue":
+        from lnlib.support.language import CATALOGUE_LOCALES
+        from lnlib.tools import catalogue
+
+        problems = False
+        for language in CATALOGUE_LOCALES:
+            if arguments.update:
+                added, dropped = catalogue.update(language)
+                print(f"{language}: {len(added)} new message(s) to translate, {len(dropped)} dropped")
+            found = catalogue.check(language)
+            print(found.report(language))
+            problems = problems or bool(found)
+        if not arguments.check:
+            for path in catalogue.compile_catalogues():
+                print(f"compiled {path}")
+        return 1 if arguments.check and problems else 0
+    if arguments.command == "translations":
+        from lnlib.tools import translations
+
+        found = []
+        for english in paths.notebooks():
+            if arguments.sync:
+                waiting = translations.sync(english)
+                print(f"{english.name}: {len(waiting)} prose cell(s) to translate")
+            found += translations.problems(english)
+        print("\n".join(found) or "every Chinese notebook is a current translation")
+        return 1 if found else 0
     if arguments.command == "strip":
         from lnlib.tools import strip_outputs
 

@@ -8,6 +8,8 @@ ROOT = Path(__file__).resolve().parents[2]
 """The repository's folder (``lnlib`` is installed from it in editable mode)."""
 
 NOTEBOOKS = ROOT / "notebooks"
+CHINESE_NOTEBOOKS = NOTEBOOKS / "zh"
+"""The Chinese edition: the same notebooks, in Chinese (lnlib.tools.translations keeps them in step)."""
 DATA = ROOT / "data"
 TRANSFORMER_RESULTS = DATA / "transformer_results.json"
 """Notebook 04's results cache (``python -m lnlib cache transformer``)."""
@@ -22,6 +24,7 @@ ARTICLES = ROOT.parent / "shared" / "articles"
 READING_COPY = ROOT / "reading-copy"
 
 
-def notebooks() -> list:
-    """The course's numbered notebooks, in order."""
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+def notebooks(language: str = "en") -> list:
+    """The course's numbered notebooks, in order, in ``language`` ("en" or "zh")."""
+    folder = {"en": NOTEBOOKS, "zh": CHINESE_NOTEBOOKS}[language]
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))

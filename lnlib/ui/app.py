@@ -20,6 +20,8 @@ from collections.abc import Iterable
 
 import ipywidgets as widgets
 
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui.controls import control_values
 from lnlib.ui.outputs import FigureView
 
@@ -41,6 +43,9 @@ APP_CSS = (
     " .lnlib-app .widget-toggle-buttons > .widget-label {width: auto !important; flex: none;"
     " max-width: none; margin-right: 8px;}</style>"
 )
+
+RESET_LABEL = N_("Reset")
+RESET_TOOLTIP = N_("every control back to its start")
 
 NOTE_STYLES = {
     "ok": "border-left: 5px solid #0072B2; background: #eef5fb;",
@@ -101,7 +106,7 @@ class App:
         for control in controls.values():
             control.observe(self.refresh, names="value")
         self.defaults = {name: control.value for name, control in controls.items()}
-        self.reset_button = widgets.Button(description="Reset", tooltip="every control back to its start")
+        self.reset_button = widgets.Button(description=_(RESET_LABEL), tooltip=_(RESET_TOOLTIP))
         self.reset_button.add_class("lnlib-reset")
         self.reset_button.layout.width = "auto"
         self.reset_button.on_click(lambda _: self.reset())

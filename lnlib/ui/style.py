@@ -7,7 +7,10 @@ matplotlib's defaults; :func:`new_figure` calls it, then makes a figure that doe
 
 from __future__ import annotations
 
+import importlib.util
 import io
+from functools import cache
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -45,10 +48,39 @@ RC_PARAMS = {
 }
 
 
+CJK_FONT_PACKAGE = "mplfonts"
+CJK_FONT_FILE = "fonts/NotoSansCJKsc-Regular.otf"
+"""Noto Sans CJK SC (SIL Open Font License), shipped in the PyPI package mplfonts (pinned in
+requirements.txt), so that Chinese titles, labels and legends need no system font."""
+LATIN_FONT = "DejaVu Sans"
+"""matplotlib's own font, first for Latin letters, digits and symbols; the CJK font fills in the rest."""
+
+
+@cache
+def cjk_font_name() -> str:
+    """Register the CJK font with matplotlib's font manager (once); its family name."""
+    from matplotlib import font_manager
+
+    spec = importlib.util.find_spec(CJK_FONT_PACKAGE)  # its files only: importing it is not needed
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            f"the Chinese font comes from the package {CJK_FONT_PACKAGE}: "
+            "python -m pip install -r requirements.txt"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / CJK_FONT_FILE
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
 def use() -> None:
     """Make the course's style matplotlib's default (for pyplot figures too), and let a notebook cell
-    that ends with a figure show it as a picture, pyplot or not."""
+    that ends with a figure show it as a picture, pyplot or not.
+
+    Text falls back from DejaVu Sans to Noto Sans CJK SC glyph by glyph, so one figure may mix Chinese
+    and Latin. Mathtext (``$...$``) does not fall back: keep Chinese out of a string with ``$``.
+    """
     matplotlib.rcParams.update(RC_PARAMS)
+    matplotlib.rcParams["font.family"] = [LATIN_FONT, cjk_font_name()]
     _show_figures_in_notebooks()
 
 

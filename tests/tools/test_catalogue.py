@@ -1,0 +1,65 @@
+"""The message catalogues: every message of the code translated, none stale, the compiled one current."""
+
+import gettext
+
+from lnlib.support import language
+from lnlib.tools import catalogue
+
+
+def test_every_message_of_the_code_has_a_chinese_translation_and_none_is_stale():
+    messages = catalogue.extract_messages()
+    assert len(messages) > 0
+    problems = catalogue.check("zh", messages)
+    assert not problems, (
+        problems.report("zh")
+        + "\n(python -m lnlib catalogue --update adds them to lnlib/locale/zh_CN/<folder>.po; translate them there)"
+    )
+
+
+def test_the_compiled_catalogue_says_what_the_po_file_says():
+    path = language.catalogue_path("zh")
+    assert path.exists(), f"{path} missing: python -m lnlib catalogue compiles it"
+    with open(path, "rb") as file:
+        compiled = gettext.GNUTranslations(file)
+    for entry in catalogue.read_catalogue("zh"):
+        if entry.id and isinstance(entry.id, str):
+            assert compiled.gettext(entry.id) == entry.string, (
+                f"{path} is older than its .po ({entry.id!r}): python -m lnlib catalogue"
+            )
+
+
+def test_check_names_a_missing_and_a_stale_message():
+    translated = {entry.id for entry in catalogue.read_catalogue("zh") if entry.id}
+    kept = sorted(m for m in translated if isinstance(m, str))[0]
+    problems = catalogue.check("zh", {"A message nobody translated": [("x.py", 1)], kept: [("y.py", 2)]})
+    assert problems.missing == ["A message nobody translated"]
+    assert kept not in problems.stale and len(problems.stale) == len(translated) - 1
+
+
+def test_placeholders_a_translation_must_keep():
+    assert catalogue.placeholders("{count} runs of {norm!r} at {lr:.3g}; 5 % of %s") == [
+        "%s",
+        "{count}",
+        "{lr:.3g}",
+        "{norm!r}",
+    ]
+    assert catalogue.placeholders("{{literal braces}}") == []
+
+
+def test_update_puts_a_new_message_in_the_part_of_its_folder_and_drops_a_gone_one(tmp_path, monkeypatch):
+    folder = tmp_path / "zh_CN"
+    folder.mkdir()
+    (folder / "ui.po").write_text(
+        'msgid ""\nmsgstr ""\n\nmsgid "Old"\nmsgstr "旧"\n\nmsgid "Reset"\nmsgstr "重置"\n', encoding="utf-8"
+    )
+    monkeypatch.setattr(language, "catalogue_sources", lambda _language: folder)
+    messages = {
+        "Reset": [("ui/app.py", 1)],
+        "Train live": [("nb04_transformer_stability/live_training.py", 9)],
+    }
+    added, dropped = catalogue.update("zh", messages)
+    assert added == ["Train live"] and dropped == ["Old"]
+    assert sorted(p.name for p in folder.glob("*.po")) == ["nb04_transformer_stability.po", "ui.po"]
+    problems = catalogue.check("zh", messages)
+    assert problems.missing == ["Train live"] and problems.stale == []
+    assert "重置" in (folder / "ui.po").read_text(encoding="utf-8")
