@@ -214,7 +214,14 @@ class FormulaStepsApp(ui.App):
             "the layer": ["gamma", "beta", "eps", "ddof"],
         }
         tabs = {"the three panels": [self.figure], "every intermediate number": [self.table]}
-        self.start(controls, [self.figure, self.table], "Layer norm step by step", groups=groups, tabs=tabs)
+        self.start(
+            controls,
+            [self.figure, self.table],
+            "Layer norm step by step",
+            groups=groups,
+            tabs=tabs,
+            group_tabs=True,
+        )
 
     def inputs(self) -> dict:
         """The controls' values as arguments of :func:`layer_norm_steps`."""

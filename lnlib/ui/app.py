@@ -89,11 +89,13 @@ class App:
         title: str = "",
         groups: dict | None = None,
         tabs: dict | None = None,
+        group_tabs: bool = False,
     ) -> None:
         """Wire ``controls`` (name → widget) to :meth:`update` and lay out the app.
 
         ``groups`` (heading → control names, every control in one) shows the controls in labelled boxes side
-        by side, for an app with more controls than a learner takes in at once (about six). ``tabs`` (title →
+        by side, for an app with more controls than a learner takes in at once (about six); with ``group_tabs``
+        one group at a time, in tabs, so that a screen shows no more than one group's controls. ``tabs`` (title →
         outputs) shows those outputs one tab at a time, where the first of them would be, so that an app
         whose figure and table do not fit one screen together still does.
         """
@@ -115,7 +117,7 @@ class App:
         ]
         shown = self._tabbed([o.image if isinstance(o, FigureView) else o for o in outputs], tabs)
         self.controls_box = widgets.Box(
-            self._grouped(controls, groups) + ([self.reset_button] if controls else []),
+            self._grouped(controls, groups, group_tabs) + ([self.reset_button] if controls else []),
             layout=widgets.Layout(flex_flow="row wrap"),
         )
         self.controls_box.add_class("lnlib-controls")
@@ -124,13 +126,20 @@ class App:
         self.refresh()
 
     @staticmethod
-    def _grouped(controls: dict, groups: dict | None) -> list:
-        """The controls as they are laid out: one after another, or in a labelled box per group."""
+    def _grouped(controls: dict, groups: dict | None, in_tabs: bool = False) -> list:
+        """The controls as they are laid out: one after another, in a labelled box per group, or a tab per group."""
         if not groups:
             return list(controls.values())
         named = [name for names in groups.values() for name in names]
         if sorted(named) != sorted(controls):
             raise ValueError(f"groups must name every control once: {sorted(controls)}, got {named}")
+        if in_tabs:
+            tab = widgets.Tab(
+                children=[widgets.VBox([controls[name] for name in names]) for names in groups.values()],
+                titles=list(groups),
+            )
+            tab.add_class("lnlib-control-tabs")
+            return [tab]
         boxes = []
         for heading, names in groups.items():
             title = widgets.HTML(f"<div class='lnlib-group-title'>{html.escape(heading)}</div>")

@@ -103,3 +103,17 @@ def test_latencies_measure_each_move():
     seconds = ui.latencies(app, "x", [0.5, 1.0, 2.0])
     assert len(seconds) == 3 and all(s > 0 for s in seconds)
     assert app.value("x") == 2.0
+
+
+def test_control_groups_in_tabs_show_one_group_at_a_time_and_still_drive_the_app():
+    import ipywidgets as widgets
+
+    from lnlib.nb01_formulas_step_by_step.formulas import FormulaStepsApp
+
+    app = FormulaStepsApp()
+    (tab,) = [child for child in app.controls_box.children if isinstance(child, widgets.Tab)]
+    assert tab.titles == ("the input x", "the layer")
+    assert [len(page.children) for page in tab.children] == [5, 4]
+    before = app.snapshot()
+    app.controls["eps"].value = 0.0  # a control on the second tab still drives the app
+    assert app.snapshot() != before
