@@ -1,7 +1,8 @@
 """An executed HTML copy of every notebook, for readers without a kernel: ``python -m lnlib reading-copy``.
 
 Each notebook runs top to bottom in a fresh kernel and is written as HTML into ``reading-copy/``
-(git ignores it), with an ``index.html``. The sliders cannot move without a kernel: each app appears
+(git ignores it), with an ``index.html``; the Chinese edition's pages (``notebooks/zh/``) are written beside
+them as ``zh-<notebook>.html``. The sliders cannot move without a kernel: each app appears
 as a picture of what it shows at its default values. The pages work offline: MathJax, which renders
 the formulas, is copied beside them from the ``django-static-mathjax`` package.
 """
@@ -17,6 +18,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
+from lnlib.support.language import CHINESE_FOLDER
 from lnlib.support.paths import notebooks
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -44,27 +46,38 @@ def _static_outputs(notebook) -> None:
 
 
 def build(out_dir: Path, paths: list | None = None) -> list:
-    """Execute each notebook of ``paths`` (default: all) and write it as HTML into ``out_dir``; the files written."""
+    """Execute each notebook of ``paths`` (default: both editions) and write it as HTML into ``out_dir``; the
+    files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     _copy_mathjax(out_dir)
     exporter = HTMLExporter(template_name="lab", template_file=str(TEMPLATE))
     written = []
-    for path in paths or notebooks():
+    for path in paths or notebooks("en") + notebooks("zh"):
         notebook = nbformat.read(path, as_version=4)
         NotebookClient(
             notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
         ).execute()
         _static_outputs(notebook)
         page, _ = exporter.from_notebook_node(notebook)
-        target = out_dir / (path.stem + ".html")
+        chinese = path.parent.name == CHINESE_FOLDER
+        target = out_dir / (("zh-" if chinese else "") + path.stem + ".html")
         target.write_text(page, encoding="utf-8")
         written.append(target)
         print(f"wrote {target}", flush=True)
-    links = "".join(f"<li><a href='{html.escape(p.name)}'>{html.escape(p.stem)}</a></li>" for p in written)
+    sections = []
+    for heading, pages in (
+        ("English", [p for p in written if not p.name.startswith("zh-")]),
+        ("中文", [p for p in written if p.name.startswith("zh-")]),
+    ):
+        if pages:
+            links = "".join(
+                f"<li><a href='{html.escape(p.name)}'>{html.escape(p.stem)}</a></li>" for p in pages
+            )
+            sections.append(f"<h2>{heading}</h2><ol>{links}</ol>")
     index = out_dir / "index.html"
     index.write_text(
         f"<!doctype html><meta charset='utf-8'><title>Layer and batch normalization: reading copy"
-        f"</title><h1>Layer and batch normalization: reading copy</h1><ol>{links}</ol>",
+        f"</title><h1>Layer and batch normalization: reading copy · 层归一化与批归一化：阅读版</h1>{''.join(sections)}",
         encoding="utf-8",
     )
     return written + [index]
