@@ -178,7 +178,7 @@ class FormulaStepsApp(ui.App):
         controls["ddof"] = ui.choice(
             "σ²", "divide by", [("n (biased, as layer norm)", 0), ("n − 1 (unbiased)", 1)]
         )
-        figure, axes = style.new_figure(13, 4.2, nrows=1, ncols=3)
+        figure, axes = style.new_figure(13, 4.0, nrows=1, ncols=3)
         positions = np.arange(1, n + 1)
         limits = (5.5, normalized_bound(n) + 0.3, 3 * normalized_bound(n) + 3.5)
         titles = ("1 · input x: mean μ, band μ ± σ", "2 · normalized x̂", "3 · output y = γ x̂ + β")

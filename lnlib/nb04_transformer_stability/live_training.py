@@ -93,7 +93,13 @@ class TransformerLiveTrainingApp(ui.App):
             "the model": ["norm", "placement", "depth"],
             "its training": ["lr", "warmup", "batch", "padded"],
         }
-        self.start(controls, [self.progress, self.view], "Train one configuration yourself", groups=groups)
+        self.start(
+            controls,
+            [self.progress, self.view],
+            "Train one configuration yourself",
+            groups=groups,
+            group_tabs=True,
+        )
         # the button under the controls, above the note, the progress line and the figure
         self.widget.children = self.widget.children[:-3] + (self.button,) + self.widget.children[-3:]
 
