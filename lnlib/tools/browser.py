@@ -21,6 +21,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PROJECTOR = {"width": 1280, "height": 720}
+PAGE_TIMEOUT_MS = 120_000
+"""How long a page action may wait: Voila sends a page only once its notebook has run (seconds on a busy
+machine), far beyond playwright's default of 30 s."""
 """The viewport of the slide and time-to-interactive measurements: a projector's 1280 × 720."""
 
 # Voila has run every cell and the page has laid them out; widgets may still be arriving.
@@ -59,8 +62,9 @@ def open_notebook(
 ) -> None:
     """Load notebook ``name`` from the Voila at ``url`` serving a folder (no name: the one notebook a
     Voila serves); return once its widgets have stopped arriving and every figure is drawn."""
-    page.goto(f"{url}voila/render/{name}" if name else url)
-    page.wait_for_function(PAGE_LOADED)
+    # Voila sends the page only once the notebook has run: allow the whole timeout, not playwright's 30 s
+    page.goto(f"{url}voila/render/{name}" if name else url, timeout=timeout * 1000)
+    page.wait_for_function(PAGE_LOADED, timeout=timeout * 1000)
     deadline = time.monotonic() + timeout
     last, stable_since = None, time.monotonic()
     while time.monotonic() < deadline:

@@ -17,10 +17,9 @@ import pytest
 
 from lnlib.support import paths
 from lnlib.tools import present
-from lnlib.tools.browser import CHROMIUM, CHROMIUM_ARGS
+from lnlib.tools.browser import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-PAGE_TIMEOUT_MS = 120_000
 
 
 def chromium_or_skip() -> str:

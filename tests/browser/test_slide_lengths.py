@@ -8,7 +8,7 @@ import pytest
 
 from lnlib.support import paths
 from lnlib.tools import slides
-from lnlib.tools.browser import PROJECTOR, open_notebook
+from lnlib.tools.browser import PAGE_TIMEOUT_MS, PROJECTOR, open_notebook
 
 NOTEBOOKS = paths.notebooks()
 
@@ -17,6 +17,7 @@ NOTEBOOKS = paths.notebooks()
 def projector_page(browser):
     """One page at the projector's 1280 × 720, reused by the notebooks of this module."""
     context = browser.new_context(viewport=PROJECTOR)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     yield context.new_page()
     context.close()
 
