@@ -207,3 +207,10 @@ def test_ruff_finds_nothing_to_lint_or_format():
         [sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert formatting.returncode == 0, formatting.stdout + formatting.stderr
+
+
+def test_no_two_test_files_share_a_name(root):
+    """pytest imports test files by their base name (there are no __init__.py files): two with one name
+    stop the whole run at collection."""
+    names = sorted(path.name for path in (root / "tests").rglob("test_*.py"))
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})

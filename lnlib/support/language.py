@@ -89,6 +89,12 @@ def gettext(message: str) -> str:
     return _translation(current()).gettext(message)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, as meant in ``context`` (one English word, two Chinese ones:
+    a training "step" is 步, a step of a computation 步骤)."""
+    return _translation(current()).pgettext(context, message)
+
+
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural form of a message for ``count``, in the current language."""
     return _translation(current()).ngettext(singular, plural, count)

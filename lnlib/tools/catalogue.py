@@ -14,12 +14,37 @@ import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 PACKAGE = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "gettext": None, "N_": None, "gettext_noop": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "N_": None,
+    "gettext_noop": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+}
 """The functions whose string arguments are messages (lnlib.support.language's names and their aliases)."""
 TOP_LEVEL_PART = "core"
 """The part of the messages of the modules at the top of ``lnlib`` (functional, nn, __main__)."""
+
+
+class InContext(NamedTuple):
+    """A message meant in one context (``pgettext``): the same English, another translation."""
+
+    context: str
+    message: str
+
+
+def _key(message, context):
+    """How a message is known here: the message itself, or :class:`InContext` when it has a context."""
+    return message if context is None else InContext(context, message)
+
+
+def _unkey(key) -> tuple:
+    """``(message, context)`` of a key."""
+    return (key.message, key.context) if isinstance(key, InContext) else (key, None)
 
 
 def _babel():
@@ -39,19 +64,20 @@ def part_of(filename: str) -> str:
 
 
 def extract_messages(package: Path = PACKAGE) -> dict:
-    """Every message the code marks for translation: message id → list of ``(file, line)``.
+    """Every message the code marks for translation: message → list of ``(file, line)``.
 
-    A plural message's id is the tuple ``(singular, plural)``, as in gettext.
+    A plural message is the tuple ``(singular, plural)``, as in gettext; a message with a context is an
+    :class:`InContext`.
     """
     _, extract, _, _ = _babel()
     messages: dict = {}
-    for filename, line, message, _comments, _context in extract.extract_from_dir(
+    for filename, line, message, _comments, context in extract.extract_from_dir(
         package,
         method_map=[("**.py", "python")],
         keywords=KEYWORDS,
         directory_filter=lambda path: "__pycache__" not in path,
     ):
-        messages.setdefault(message, []).append((filename, line))
+        messages.setdefault(_key(message, context), []).append((filename, line))
     return messages
 
 
@@ -80,9 +106,13 @@ def read_catalogue(language: str):
         for entry in _read(path, language):
             if not entry.id:
                 continue
-            if entry.id in merged and merged[entry.id].string != entry.string:
-                raise ValueError(f"{path.name} translates {entry.id!r} differently from another part")
-            merged[entry.id] = entry
+            known = merged.get(entry.id, context=entry.context)
+            if known is not None and known.string != entry.string:
+                raise ValueError(
+                    f"{path.name} translates {entry.id!r} differently from another part: give one of them "
+                    "a context (pgettext)"
+                )
+            merged.add(entry.id, entry.string, entry.locations, entry.flags, context=entry.context)
     return merged
 
 
@@ -145,11 +175,11 @@ def _same_placeholders(message, translation) -> bool:
 def check(language: str, messages: dict | None = None) -> CatalogueProblems:
     """Compare ``language``'s catalogue with the messages of the code."""
     messages = extract_messages() if messages is None else messages
-    translated = {entry.id: entry for entry in read_catalogue(language) if entry.id}
+    translated = {_key(entry.id, entry.context): entry for entry in read_catalogue(language) if entry.id}
     missing = [m for m in messages if m not in translated or _empty(translated[m].string)]
     stale = [m for m in translated if m not in messages]
     fuzzy = [m for m, entry in translated.items() if entry.fuzzy]
-    wrong = [m for m, entry in translated.items() if not _same_placeholders(m, entry.string)]
+    wrong = [m for m, entry in translated.items() if not _same_placeholders(entry.id, entry.string)]
     return CatalogueProblems(missing, stale, fuzzy, wrong)
 
 
@@ -161,22 +191,25 @@ def update(language: str, messages: dict | None = None) -> tuple:
     catalog, _, _, pofile = _babel()
     messages = extract_messages() if messages is None else messages
     parts = {path.stem: _read(path, language) for path in part_files(language)}
-    known = {entry.id for part in parts.values() for entry in part if entry.id}
+    known = {_key(entry.id, entry.context) for part in parts.values() for entry in part if entry.id}
     added = [m for m in messages if m not in known]
     dropped = sorted({m for m in known if m not in messages}, key=str)
     for part in parts.values():
-        for message in dropped:
-            if message in part:
-                part.delete(message)
+        for key in dropped:
+            message, context = _unkey(key)
+            if part.get(message, context=context) is not None:
+                part.delete(message, context=context)
     for message in added:
         name = part_of(messages[message][0][0])
         if name not in parts:
             parts[name] = catalog.Catalog(locale=CATALOGUE_LOCALES[language], domain="lnlib")
-        parts[name].add(message, "" if isinstance(message, str) else ("", ""))
+        text, context = _unkey(message)
+        parts[name].add(text, "" if isinstance(text, str) else ("", ""), context=context)
     for part in parts.values():
         for entry in part:
             if entry.id:
-                entry.locations = sorted({(Path(file).as_posix(), None) for file, _ in messages[entry.id]})
+                places = messages[_key(entry.id, entry.context)]
+                entry.locations = sorted({(Path(file).as_posix(), None) for file, _ in places})
     folder = catalogue_sources(language)
     for name, part in parts.items():
         part.header_comment = f"# {language} messages of lnlib/{'' if name == TOP_LEVEL_PART else name + '/'}"
