@@ -27,6 +27,7 @@ from torch import nn
 from lnlib import functional, ui
 from lnlib.nb01_formulas_step_by_step.formulas import ARTICLE_EPS, ARTICLE_INPUT, normalized_bound
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
 from lnlib.ui import style
 
 GAP_EPS_GRID = np.logspace(-10, 1, 45)  # the ε values of the gap curve
@@ -83,10 +84,13 @@ def article001_report(eps: float = ARTICLE_EPS) -> str:
     return "\n".join(
         [
             f"nn.LayerNorm(5, eps={eps:g})(x):  {printed(check.torch_output)}",
-            f"hand formula, no eps:          {printed(check.hand_output)}",
-            f"printed alike (4 decimals):    {check.printed_alike}",
-            f"largest gap:                   {check.gap:.3e}",
-            f"predicted (exact arithmetic):  {predicted:.3e}   (the two should agree to float32 rounding, about 1e-7)",
+            _("hand formula, no eps:          {output}").format(output=printed(check.hand_output)),
+            _("printed alike (4 decimals):    {alike}").format(alike=check.printed_alike),
+            _("largest gap:                   {gap:.3e}").format(gap=check.gap),
+            _(
+                "predicted (exact arithmetic):  {predicted:.3e}   "
+                "(the two should agree to float32 rounding, about 1e-7)"
+            ).format(predicted=predicted),
         ]
     )
 
@@ -132,10 +136,12 @@ class EpsGapApp(ui.App):
     """Article 001's check under an ε slider: how far torch's output is from the hand formula without ε."""
 
     def __init__(self) -> None:
-        controls = {"eps": ui.slider("ε", "eps of nn.LayerNorm", ARTICLE_EPS, 1e-10, 10.0, log=True)}
+        controls = {"eps": ui.slider("ε", _("eps of nn.LayerNorm"), ARTICLE_EPS, 1e-10, 10.0, log=True)}
         curve = gap_curve()
         figure, (gap_axes, output_axes) = style.new_figure(13, 4.6, nrows=1, ncols=2)
-        gap_axes.loglog(curve["eps"], curve["predicted"], color="black", label="predicted (exact arithmetic)")
+        gap_axes.loglog(
+            curve["eps"], curve["predicted"], color="black", label=_("predicted (exact arithmetic)")
+        )
         for name, color, marker in (
             ("torch float32", style.NORM_COLORS["batch"], "o"),
             ("lnlib float64", style.NORM_COLORS["layer"], "x"),
@@ -145,9 +151,9 @@ class EpsGapApp(ui.App):
             )  # a gap of exactly 0 has no place on a log axis
             gap_axes.loglog(curve["eps"], shown, marker, color=color, label=name)
         self.eps_line = gap_axes.axvline(ARTICLE_EPS, color="black", linestyle=":")
-        gap_axes.set_title("largest gap: LayerNorm with ε vs formula without")
+        gap_axes.set_title(_("largest gap: LayerNorm with ε vs formula without"))
         gap_axes.set_xlabel("ε")
-        gap_axes.set_ylabel("max |torch − hand|")
+        gap_axes.set_ylabel(_("max |torch − hand|"))
         gap_axes.set_ylim(1e-18, 10)
         gap_axes.legend(loc="upper left")
         positions = np.arange(1, len(ARTICLE_INPUT) + 1)
@@ -158,24 +164,24 @@ class EpsGapApp(ui.App):
             markersize=16,
             markerfacecolor="none",
             color="black",
-            label="hand formula, no ε",
+            label=_("hand formula, no ε"),
         )
         (self.torch_points,) = output_axes.plot(
-            positions, np.zeros(5), "o", color=style.NORM_COLORS["batch"], label="nn.LayerNorm with ε"
+            positions, np.zeros(5), "o", color=style.NORM_COLORS["batch"], label=_("nn.LayerNorm with ε")
         )
         output_axes.set_ylim(-1.6, 1.6)
         output_axes.set_xticks(positions)
-        output_axes.set_title("the five outputs for x = [0, 1, 2, 3, 4]")
-        output_axes.set_xlabel("feature i")
-        output_axes.set_ylabel("output yᵢ")
+        output_axes.set_title(_("the five outputs for x = [0, 1, 2, 3, 4]"))
+        output_axes.set_xlabel(_("feature i"))
+        output_axes.set_ylabel(_("output yᵢ"))
         output_axes.legend(loc="upper left")
         self.figure = ui.FigureView(figure, dynamic=[self.eps_line, self.hand_points, self.torch_points])
         self.table = ui.html_table_view()
         self.start(
             controls,
             [self.figure, self.table],
-            "Article 001's check: the gap ε makes",
-            tabs={"the gap": [self.figure], "the numbers": [self.table]},
+            _("Article 001's check: the gap ε makes"),
+            tabs={_("the gap"): [self.figure], _("the numbers"): [self.table]},
         )
 
     @torch_threads()
@@ -191,34 +197,44 @@ class EpsGapApp(ui.App):
             for i, (x, t, h) in enumerate(zip(check.x, check.torch_output, check.hand_output))
         ]
         self.table.value = ui.html_table(
-            ["i", "xᵢ", "nn.LayerNorm (ε)", "hand formula (no ε)", "difference"],
+            ["i", "xᵢ", "nn.LayerNorm (ε)", _("hand formula (no ε)"), _("difference")],
             rows,
-            caption=f"float32, as the article ran it, ε = {eps:.1e}",
+            caption=_("float32, as the article ran it, ε = {eps:.1e}").format(eps=eps),
         )
         fmt = ui.format_number
         predicted = predicted_gap(ARTICLE_INPUT, eps)
         lines = [
-            f"Largest gap: {fmt(check.gap)} in float32; lnlib in float64: {fmt(lnlib_gap(ARTICLE_INPUT, eps))}; "
-            f"predicted $\\sqrt{{2}}\\,\\bigl(1 - \\sqrt{{2}}/\\sqrt{{2+\\epsilon}}\\bigr) = {fmt(predicted)}$ "
-            f"(about $0.354\\,\\epsilon$ while $\\epsilon \\ll \\sigma^2 = 2$)."
+            _(
+                "Largest gap: {gap} in float32; lnlib in float64: {lnlib_gap}; "
+                "predicted {formula} (about $0.354\\,\\epsilon$ while $\\epsilon \\ll \\sigma^2 = 2$)."
+            ).format(
+                gap=fmt(check.gap),
+                lnlib_gap=fmt(lnlib_gap(ARTICLE_INPUT, eps)),
+                formula=f"$\\sqrt{{2}}\\,\\bigl(1 - \\sqrt{{2}}/\\sqrt{{2+\\epsilon}}\\bigr) = {fmt(predicted)}$",
+            )
         ]
         if check.printed_alike:
             lines.append(
-                f"Printed with torch's four decimals, both read {printed(check.torch_output)}: "
-                "that is why the article saw no difference."
+                _(
+                    "Printed with torch's four decimals, both read {printed}: "
+                    "that is why the article saw no difference."
+                ).format(printed=printed(check.torch_output))
             )
         else:
             lines.append(
-                f"Now even the printed digits differ: {printed(check.torch_output)} against "
-                f"{printed(check.hand_output)}."
+                _("Now even the printed digits differ: {torch} against {hand}.").format(
+                    torch=printed(check.torch_output), hand=printed(check.hand_output)
+                )
             )
         if predicted < 2e-7:
             lines.append(
-                "This gap is below what float32 can resolve at these values (about 1e-7): the float32 "
-                "outputs agree up to rounding, and only float64 still sees the predicted gap."
+                _(
+                    "This gap is below what float32 can resolve at these values (about 1e-7): the float32 "
+                    "outputs agree up to rounding, and only float64 still sees the predicted gap."
+                )
             )
         if eps > 0.02:
-            lines.append("ε is no longer small next to σ² = 2: it visibly shrinks every output towards 0.")
+            lines.append(_("ε is no longer small next to σ² = 2: it visibly shrinks every output towards 0."))
         return "<br>".join(lines)
 
 
@@ -273,13 +289,17 @@ def article000_agreement(seed: int = 0, epsilon: float = 1e-5) -> dict:
 def article000_report(seed: int = 0, epsilon: float = 1e-5) -> str:
     """The snippet's output against lnlib's and torch's layer norm with the same γ and β, with what to expect."""
     lines = [
-        f"{name} vs the article's snippet: largest difference {gap:.1e} (should be below 1e-12: "
-        f"the same formula, float64)"
+        _(
+            "{name} vs the article's snippet: largest difference {gap:.1e} (should be below 1e-12: "
+            "the same formula, float64)"
+        ).format(name=name, gap=gap)
         for name, gap in article000_agreement(seed, epsilon).items()
     ]
     gamma, beta = torch_initial_affine()
     lines.append(
-        f"a fresh torch.nn.LayerNorm(8) starts from gamma = {gamma.tolist()}, beta = {beta.tolist()}"
+        _("a fresh torch.nn.LayerNorm(8) starts from gamma = {gamma}, beta = {beta}").format(
+            gamma=gamma.tolist(), beta=beta.tolist()
+        )
     )
     return "\n".join(lines)
 
@@ -320,9 +340,9 @@ class RandomAffineApp(ui.App):
     def __init__(self) -> None:
         controls = {
             "init": ui.choice(
-                "start",
-                "γ and β",
-                [("article 000: random N(0, 1)", "article"), ("torch: γ = 1, β = 0", "torch")],
+                _("start"),
+                _("γ and β"),
+                [(_("article 000: random N(0, 1)"), "article"), (_("torch: γ = 1, β = 0"), "torch")],
             ),
         }
         self.features = example_features()
@@ -335,9 +355,9 @@ class RandomAffineApp(ui.App):
         )
         parameter_axes.set(
             ylim=(-3.5, 3.5),
-            title="scale γⱼ and shift βⱼ of each feature",
-            xlabel="feature j",
-            ylabel="parameter value",
+            title=_("scale γⱼ and shift βⱼ of each feature"),
+            xlabel=_("feature j"),
+            ylabel=_("parameter value"),
         )
         parameter_axes.legend(loc="lower right", ncols=2)
         jitter = np.random.default_rng(1).uniform(-0.25, 0.25, size=(batch, n))
@@ -347,13 +367,13 @@ class RandomAffineApp(ui.App):
         )
         output_axes.set_ylim(-1.05 * largest, 1.05 * largest)
         output_axes.set_xticks(positions)
-        output_axes.set_title(f"outputs y = γ x̂ + β of {batch} examples")
-        output_axes.set_xlabel("feature j")
-        output_axes.set_ylabel("output yⱼ")
+        output_axes.set_title(_("outputs y = γ x̂ + β of {batch} examples").format(batch=batch))
+        output_axes.set_xlabel(_("feature j"))
+        output_axes.set_ylabel(_("output yⱼ"))
         self.figure = ui.FigureView(
             figure, dynamic=list(self.gamma_bars) + list(self.beta_bars) + [self.points]
         )
-        self.start(controls, [self.figure], "Article 000: γ and β drawn at random")
+        self.start(controls, [self.figure], _("Article 000: γ and β drawn at random"))
 
     @torch_threads()
     def update(self) -> str:
@@ -367,24 +387,29 @@ class RandomAffineApp(ui.App):
         self.figure.draw()
         fmt = ui.format_number
         means, stds = output.mean(axis=1), output.std(axis=1)
-        summary = (
-            f"Each example's eight outputs: means from {fmt(means.min())} to {fmt(means.max())}, "
-            f"standard deviations from {fmt(stds.min())} to {fmt(stds.max())}."
+        summary = _(
+            "Each example's eight outputs: means from {mean_low} to {mean_high}, "
+            "standard deviations from {std_low} to {std_high}."
+        ).format(
+            mean_low=fmt(means.min()),
+            mean_high=fmt(means.max()),
+            std_low=fmt(stds.min()),
+            std_high=fmt(stds.max()),
         )
         if init == "torch":
-            return (
-                summary + " Torch starts every LayerNorm at γ = 1, β = 0: "
+            return _(
+                "{summary} Torch starts every LayerNorm at γ = 1, β = 0: "
                 "the layer begins by passing the normalized values through unchanged, every example with "
                 "mean 0 and standard deviation 1, and training moves γ and β only as far as the loss asks."
-            )
+            ).format(summary=summary)
         weakest = int(np.argmin(np.abs(gamma)))
         flipped = int(np.sum(gamma < 0))
-        return (
-            summary + f" With γ and β drawn from N(0, 1) (seed {seed}), feature j is centred on βⱼ and "
-            f"spread by |γⱼ|: feature {weakest + 1} has γ = {fmt(gamma[weakest])}, so it is nearly erased; "
-            f"{flipped} of 8 features have γ < 0 and come out with their sign flipped. The maths is right, "
+        return _(
+            "{summary} With γ and β drawn from N(0, 1) (seed {seed}), feature j is centred on βⱼ and "
+            "spread by |γⱼ|: feature {weakest} has γ = {gamma}, so it is nearly erased; "
+            "{flipped} of 8 features have γ < 0 and come out with their sign flipped. The maths is right, "
             "but the layer starts by undoing part of the normalization it just did."
-        )
+        ).format(summary=summary, seed=seed, weakest=weakest + 1, gamma=fmt(gamma[weakest]), flipped=flipped)
 
 
 # ---------------------------------------------------------------------------
@@ -423,8 +448,10 @@ def article001_usage_report(seed: int = 0) -> str:
     return "\n".join(
         [
             f"x = {list(MODEL_INPUT)}",
-            f"Linear(3, 5)(x), the Tanh's input without LN:  {printed(without)}",
-            f"LayerNorm of it, the Tanh's input with LN:     {printed(with_ln)}   (|each| <= sqrt(5 - 1) = 2)",
+            _("Linear(3, 5)(x), the Tanh's input without LN:  {values}").format(values=printed(without)),
+            _("LayerNorm of it, the Tanh's input with LN:     {values}   (|each| <= sqrt(5 - 1) = 2)").format(
+                values=printed(with_ln)
+            ),
             f"y = model(x) = tanh(LayerNorm(Linear(x))):     {printed(y)}",
         ]
     )
@@ -442,37 +469,40 @@ class TanhRangeApp(ui.App):
 
     def __init__(self) -> None:
         controls = {
-            "scale": ui.slider("s", "input scale, x = s·[0, 1, 2]", 1.0, 0.01, 1000.0, log=True),
+            "scale": ui.slider("s", _("input scale, x = s·[0, 1, 2]"), 1.0, 0.01, 1000.0, log=True),
         }
         figure, (tanh_axes, slope_axes) = style.new_figure(13, 4.6, nrows=1, ncols=2)
         grid = np.linspace(-self.EDGE, self.EDGE, 200)
         tanh_axes.plot(grid, np.tanh(grid), color="black", linewidth=1.5, label="tanh")
         self.without_points = tanh_axes.scatter(
-            np.zeros(5), np.zeros(5), s=110, color=style.NORM_COLORS["none"], label="without LN", zorder=3
+            np.zeros(5), np.zeros(5), s=110, color=style.NORM_COLORS["none"], label=_("without LN"), zorder=3
         )
         self.with_points = tanh_axes.scatter(
-            np.zeros(5), np.zeros(5), s=60, color=style.NORM_COLORS["layer"], label="with LN", zorder=4
+            np.zeros(5), np.zeros(5), s=60, color=style.NORM_COLORS["layer"], label=_("with LN"), zorder=4
         )
         bound = normalized_bound(5)
         tanh_axes.axvspan(-bound, bound, color=style.NORM_COLORS["layer"], alpha=0.1)
         tanh_axes.set_xlim(-self.EDGE - 0.3, self.EDGE + 0.3)
-        tanh_axes.set_title("what reaches the Tanh (shaded: ±√(n−1) = ±2)")
-        tanh_axes.set_xlabel("Tanh input a")
+        tanh_axes.set_title(_("what reaches the Tanh (shaded: ±√(n−1) = ±2)"))
+        tanh_axes.set_xlabel(_("Tanh input a"))
         tanh_axes.set_ylabel("tanh(a)")
         tanh_axes.legend(loc="upper left")
         self.without_bars, self.with_bars = style.paired_bars(
-            slope_axes, 5, ("without LN", style.NORM_COLORS["none"]), ("with LN", style.NORM_COLORS["layer"])
+            slope_axes,
+            5,
+            (_("without LN"), style.NORM_COLORS["none"]),
+            (_("with LN"), style.NORM_COLORS["layer"]),
         )
         slope_axes.set(
             ylim=(0, 1.35),
-            title="Tanh's slope 1 − tanh²(a): gradient let through",
-            xlabel="neuron i",
+            title=_("Tanh's slope 1 − tanh²(a): gradient let through"),
+            xlabel=_("neuron i"),
             ylabel="1 − tanh²(a)",
         )
         slope_axes.legend(loc="upper left", ncols=2)
         dynamic = [self.without_points, self.with_points] + list(self.without_bars) + list(self.with_bars)
         self.figure = ui.FigureView(figure, dynamic=dynamic)
-        self.start(controls, [self.figure], "Article 001: Linear → LayerNorm → Tanh")
+        self.start(controls, [self.figure], _("Article 001: Linear → LayerNorm → Tanh"))
 
     @torch_threads()
     def update(self) -> str:
@@ -488,28 +518,42 @@ class TanhRangeApp(ui.App):
         self.figure.draw()
         fmt = ui.format_number
         lines = [
-            f"Without LN the Tanh's inputs run from {fmt(without.min())} to {fmt(without.max())}; "
-            f"the smallest slope is {fmt(tanh_slope(without).min())}. With LN they run from "
-            f"{fmt(with_ln.min())} to {fmt(with_ln.max())}; the smallest slope is "
-            f"{fmt(tanh_slope(with_ln).min())}."
+            _(
+                "Without LN the Tanh's inputs run from {without_low} to {without_high}; "
+                "the smallest slope is {without_slope}. With LN they run from "
+                "{with_low} to {with_high}; the smallest slope is {with_slope}."
+            ).format(
+                without_low=fmt(without.min()),
+                without_high=fmt(without.max()),
+                without_slope=fmt(tanh_slope(without).min()),
+                with_low=fmt(with_ln.min()),
+                with_high=fmt(with_ln.max()),
+                with_slope=fmt(tanh_slope(with_ln).min()),
+            )
         ]
         if np.abs(without).max() > 3:
             lines.append(
-                "Inputs beyond ±3 sit where tanh is flat: the neuron's output is stuck near ±1 and "
-                "almost no gradient flows back through it (saturation). LN keeps every input within "
-                "±√(n − 1) = ±2 for these 5 neurons, whatever the scale of x, as long as γ = 1 and β = 0 "
-                "(torch's start; training may move them)."
+                _(
+                    "Inputs beyond ±3 sit where tanh is flat: the neuron's output is stuck near ±1 and "
+                    "almost no gradient flows back through it (saturation). LN keeps every input within "
+                    "±√(n − 1) = ±2 for these 5 neurons, whatever the scale of x, as long as γ = 1 and β = 0 "
+                    "(torch's start; training may move them)."
+                )
             )
         else:
             lines.append(
-                "At this scale the Tanh works in its steep middle with or without LN. LN does not make "
-                "its output small: it gives it mean 0 and spread 1, so small inputs are stretched (a "
-                "smallest slope lower with LN than without is no error). Drag s up: without LN the "
-                "inputs grow with s; with LN they stay within ±2."
+                _(
+                    "At this scale the Tanh works in its steep middle with or without LN. LN does not make "
+                    "its output small: it gives it mean 0 and spread 1, so small inputs are stretched (a "
+                    "smallest slope lower with LN than without is no error). Drag s up: without LN the "
+                    "inputs grow with s; with LN they stay within ±2."
+                )
             )
         if scale >= 100:
             lines.append(
-                "For large s the bias of the Linear no longer matters and LN's output stops changing: "
-                "LN ignores the overall scale of its input."
+                _(
+                    "For large s the bias of the Linear no longer matters and LN's output stops changing: "
+                    "LN ignores the overall scale of its input."
+                )
             )
         return "<br>".join(lines)

@@ -23,6 +23,7 @@ from matplotlib.patches import Rectangle
 
 from lnlib import ui
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
 from lnlib.ui import style
 
 ARTICLE_INPUT = (0.0, 1.0, 2.0, 3.0, 4.0)  # article 001's x
@@ -142,7 +143,7 @@ def _steps_table(steps: LayerNormSteps) -> str:
     """The steps as an HTML table: one column per feature, the summary of each row at its end."""
     n = steps.n
     divisor = "n" if steps.ddof == 0 else "n − 1"
-    header = ["step"] + [f"i = {i + 1}" for i in range(n)] + ["summary"]
+    header = [_("step")] + [f"i = {i + 1}" for i in range(n)] + [_("summary")]
     rows = [
         ["xᵢ"] + list(steps.x) + [f"μ = Σxᵢ/n = {ui.format_number(steps.mean)}"],
         ["xᵢ − μ"] + list(steps.deviations) + [f"Σ = {ui.format_number(float(np.sum(steps.deviations)))}"],
@@ -156,7 +157,7 @@ def _steps_table(steps: LayerNormSteps) -> str:
         + list(steps.y)
         + [f"γ = {ui.format_number(steps.gamma[0])}, β = {ui.format_number(steps.beta[0])}"],
     ]
-    return ui.html_table(header, rows, caption="Layer norm of x, step by step")
+    return ui.html_table(header, rows, caption=_("Layer norm of x, step by step"))
 
 
 # ε's stops: exactly 0 (a constant input then gives 0/0), every power of ten up to 10, and article 001's 0.00005
@@ -169,20 +170,22 @@ class FormulaStepsApp(ui.App):
     def __init__(self) -> None:
         n = len(ARTICLE_INPUT)
         controls = {
-            f"x{i + 1}": ui.slider(f"x{'₁₂₃₄₅'[i]}", f"input {i + 1}", value, -5.0, 5.0, 0.5)
+            f"x{i + 1}": ui.slider(
+                f"x{'₁₂₃₄₅'[i]}", _("input {number}").format(number=i + 1), value, -5.0, 5.0, 0.5
+            )
             for i, value in enumerate(ARTICLE_INPUT)
         }
-        controls["gamma"] = ui.slider("γ", "scale, every feature", 1.0, -3.0, 3.0, 0.25)
-        controls["beta"] = ui.slider("β", "shift, every feature", 0.0, -3.0, 3.0, 0.25)
+        controls["gamma"] = ui.slider("γ", _("scale, every feature"), 1.0, -3.0, 3.0, 0.25)
+        controls["beta"] = ui.slider("β", _("shift, every feature"), 0.0, -3.0, 3.0, 0.25)
         controls["eps"] = ui.value_slider("ε", "eps", EPS_VALUES, ARTICLE_EPS)
         controls["ddof"] = ui.choice(
-            "σ²", "divide by", [("n (biased, as layer norm)", 0), ("n − 1 (unbiased)", 1)]
+            "σ²", _("divide by"), [(_("n (biased, as layer norm)"), 0), (_("n − 1 (unbiased)"), 1)]
         )
         figure, axes = style.new_figure(13, 4.0, nrows=1, ncols=3)
         positions = np.arange(1, n + 1)
         limits = (5.5, normalized_bound(n) + 0.3, 3 * normalized_bound(n) + 3.5)
-        titles = ("1 · input x: mean μ, band μ ± σ", "2 · normalized x̂", "3 · output y = γ x̂ + β")
-        ylabels = ("input xᵢ", "normalized x̂ᵢ", "output yᵢ")
+        titles = (_("1 · input x: mean μ, band μ ± σ"), _("2 · normalized x̂"), _("3 · output y = γ x̂ + β"))
+        ylabels = (_("input xᵢ"), _("normalized x̂ᵢ"), _("output yᵢ"))
         colors = (style.NORM_COLORS["none"], style.NORM_COLORS["layer"], style.NORM_COLORS["rms"])
         self.bars = []
         for ax, limit, title, ylabel, color in zip(axes, limits, titles, ylabels, colors):
@@ -190,7 +193,7 @@ class FormulaStepsApp(ui.App):
             ax.set_ylim(-limit, limit)
             ax.set_xticks(positions)
             ax.set_title(title)
-            ax.set_xlabel("feature i")
+            ax.set_xlabel(_("feature i"))
             ax.set_ylabel(ylabel)
             ax.axhline(0, color="black", linewidth=1)
         self.band = Rectangle(
@@ -210,14 +213,14 @@ class FormulaStepsApp(ui.App):
         self.figure = ui.FigureView(figure, dynamic=dynamic)
         self.table = ui.html_table_view()
         groups = {
-            "the input x": [f"x{i + 1}" for i in range(n)],
-            "the layer": ["gamma", "beta", "eps", "ddof"],
+            _("the input x"): [f"x{i + 1}" for i in range(n)],
+            _("the layer"): ["gamma", "beta", "eps", "ddof"],
         }
-        tabs = {"the three panels": [self.figure], "every intermediate number": [self.table]}
+        tabs = {_("the three panels"): [self.figure], _("every intermediate number"): [self.table]}
         self.start(
             controls,
             [self.figure, self.table],
-            "Layer norm step by step",
+            _("Layer norm step by step"),
             groups=groups,
             tabs=tabs,
             group_tabs=True,
@@ -254,9 +257,11 @@ class FormulaStepsApp(ui.App):
         self.table.value = _steps_table(steps)
         if undefined:
             raise ui.Explained(
-                "All five values are equal, so every deviation xᵢ − μ is 0 and σ² = 0. With ε = 0 each x̂ᵢ "
-                "is 0/0, which has no value (torch returns NaN, shown as 0 in the plots). This is what ε is "
-                "for: with any ε > 0, x̂ᵢ = 0/√ε = 0 and the output is just β."
+                _(
+                    "All five values are equal, so every deviation xᵢ − μ is 0 and σ² = 0. With ε = 0 each x̂ᵢ "
+                    "is 0/0, which has no value (torch returns NaN, shown as 0 in the plots). This is what ε is "
+                    "for: with any ε > 0, x̂ᵢ = 0/√ε = 0 and the output is just β."
+                )
             )
         return self._note(steps, arguments)
 
@@ -264,35 +269,48 @@ class FormulaStepsApp(ui.App):
     def _note(steps: LayerNormSteps, arguments: dict) -> str:
         fmt = ui.format_number
         n = steps.n
-        lines = [
+        statistics = (
             f"$\\mu = \\tfrac{{1}}{{{n}}}\\sum x_i = {fmt(steps.mean)}$, "
             f"$\\sigma^2 = \\tfrac{{1}}{{{n - steps.ddof}}}\\sum (x_i-\\mu)^2 = {fmt(steps.variance)}$, "
-            f"$\\sqrt{{\\sigma^2+\\epsilon}} = {fmt(steps.denominator, 6)}$ with $\\epsilon = {fmt(steps.eps)}$."
+            f"$\\sqrt{{\\sigma^2+\\epsilon}} = {fmt(steps.denominator, 6)}$"
+        )
+        lines = [
+            _("{statistics} with $\\epsilon = {eps}$.").format(statistics=statistics, eps=fmt(steps.eps))
         ]
         reference = torch_layer_norm(arguments["x"], arguments["gamma"], arguments["beta"], arguments["eps"])
         gap = float(np.max(np.abs(reference - steps.y)))
         if steps.is_constant:
             lines.append(
-                "All five values are equal: σ² = 0 and only ε keeps the division defined. "
-                f"Every x̂ᵢ = 0/√ε = 0, so every output is β = {fmt(steps.beta[0])}, whatever γ."
+                _(
+                    "All five values are equal: σ² = 0 and only ε keeps the division defined. "
+                    "Every x̂ᵢ = 0/√ε = 0, so every output is β = {beta}, whatever γ."
+                ).format(beta=fmt(steps.beta[0]))
             )
         elif steps.ddof == 1:
             lines.append(
-                f"Dividing by n − 1 gives the unbiased estimate of a larger population's variance. But layer "
-                f"norm standardizes these {n} numbers and nothing else: now x̂ has mean square "
-                f"{fmt(steps.mean_square_of_x_hat)} ≈ (n − 1)/n = {fmt((n - 1) / n)} instead of 1, and "
-                f"torch.nn.LayerNorm, which divides by n, disagrees by up to {fmt(gap)}."
+                _(
+                    "Dividing by n − 1 gives the unbiased estimate of a larger population's variance. But layer "
+                    "norm standardizes these {n} numbers and nothing else: now x̂ has mean square "
+                    "{mean_square} ≈ (n − 1)/n = {ratio} instead of 1, and "
+                    "torch.nn.LayerNorm, which divides by n, disagrees by up to {gap}."
+                ).format(
+                    n=n, mean_square=fmt(steps.mean_square_of_x_hat), ratio=fmt((n - 1) / n), gap=fmt(gap)
+                )
             )
         else:
             shrink = math.sqrt(steps.variance / (steps.variance + steps.eps))
             lines.append(
-                f"x̂ has mean 0 and mean square σ²/(σ² + ε) = {fmt(steps.mean_square_of_x_hat, 6)}. "
-                f"torch.nn.LayerNorm agrees: largest difference {fmt(gap)}."
+                _(
+                    "x̂ has mean 0 and mean square σ²/(σ² + ε) = {mean_square}. "
+                    "torch.nn.LayerNorm agrees: largest difference {gap}."
+                ).format(mean_square=fmt(steps.mean_square_of_x_hat, 6), gap=fmt(gap))
             )
             if steps.eps > 1e-3 * steps.variance:
                 lines.append(
-                    f"ε is not small next to σ² here (ε/σ² = {fmt(steps.eps / steps.variance)}): "
-                    f"it shrinks every x̂ᵢ by the factor √(σ²/(σ² + ε)) = {fmt(shrink)}."
+                    _(
+                        "ε is not small next to σ² here (ε/σ² = {ratio}): "
+                        "it shrinks every x̂ᵢ by the factor √(σ²/(σ² + ε)) = {shrink}."
+                    ).format(ratio=fmt(steps.eps / steps.variance), shrink=fmt(shrink))
                 )
         return "<br>".join(lines)
 
@@ -330,12 +348,17 @@ def undo_attempt_report(examples=UNDO_EXAMPLES, eps: float = ARTICLE_EPS) -> str
     results = undo_attempt(examples, eps)
     first = layer_norm_steps(results[0][0], eps=eps)
     lines = [
-        f"γᵢ = √(σ² + ε) = {first.denominator:.6f} and βᵢ = μ = {first.mean:g} for every feature, "
-        "chosen from example 1:"
+        _(
+            "γᵢ = √(σ² + ε) = {denominator:.6f} and βᵢ = μ = {mean:g} for every feature, chosen from example 1:"
+        ).format(denominator=first.denominator, mean=first.mean)
     ]
     for number, (x, y, gap) in enumerate(results, 1):
         lines.append(
-            f"example {number}: x = {np.array2string(x, precision=4)}  →  y = "
-            f"{np.array2string(y, precision=4)}   largest |y − x| = {gap:.3g}"
+            _("example {number}: x = {x}  →  y = {y}   largest |y − x| = {gap:.3g}").format(
+                number=number,
+                x=np.array2string(x, precision=4),
+                y=np.array2string(y, precision=4),
+                gap=gap,
+            )
         )
     return "\n".join(lines)

@@ -16,6 +16,7 @@ import numpy as np
 
 from lnlib import ui
 from lnlib.functional import layer_norm
+from lnlib.support.language import gettext as _
 from lnlib.ui import style
 
 N = 3
@@ -54,7 +55,9 @@ class GeometryApp(ui.App):
 
     def __init__(self) -> None:
         controls = {
-            f"x{i + 1}": ui.slider(f"x{'₁₂₃'[i]}", f"input {i + 1}", value, -5.0, 5.0, 0.25)
+            f"x{i + 1}": ui.slider(
+                f"x{'₁₂₃'[i]}", _("input {number}").format(number=i + 1), value, -5.0, 5.0, 0.25
+            )
             for i, value in enumerate((1.0, 2.0, 4.5))
         }
         figure, (face, side) = style.new_figure(13, 5.6, nrows=1, ncols=2)
@@ -75,11 +78,11 @@ class GeometryApp(ui.App):
             [], [], "o", color=style.NORM_COLORS["none"], label="x − μ·(1, 1, 1)"
         )
         (self.face_hat,) = face.plot([], [], "o", color=style.NORM_COLORS["layer"], markersize=11, label="x̂")
-        face.set(xlim=(-6, 6), ylim=(-6, 6), title="seen along (1, 1, 1): the plane of mean 0")
+        face.set(xlim=(-6, 6), ylim=(-6, 6), title=_("seen along (1, 1, 1): the plane of mean 0"))
         face.legend(loc="lower left", fontsize=12)
         # side view: horizontal = along the deviation, vertical = along (1, 1, 1)
         side.axhline(0, color="#bbbbbb", linewidth=2)
-        side.text(-5.8, 0.25, "plane of mean 0", fontsize=12, color="#777777")
+        side.text(-5.8, 0.25, _("plane of mean 0"), fontsize=12, color="#777777")
         (self.side_drop,) = side.plot([], [], ":", color=style.NORM_COLORS["none"], linewidth=2)
         (self.side_slide,) = side.plot([], [], color=style.NORM_COLORS["layer"], linewidth=1.5)
         (self.side_x,) = side.plot([], [], "o", color=style.NORM_COLORS["none"], label="x")
@@ -87,14 +90,14 @@ class GeometryApp(ui.App):
         side.set(
             xlim=(-6, 9),
             ylim=(-9.5, 9.5),
-            xlabel="along x's deviation",
-            ylabel="along (1, 1, 1): √3·μ",
-            title="seen from the side: drop, then slide",
+            xlabel=_("along x's deviation"),
+            ylabel=_("along (1, 1, 1): √3·μ"),
+            title=_("seen from the side: drop, then slide"),
         )
         side.legend(loc="lower right", fontsize=12)
         dynamic = [self.face_ray, self.face_deviation, self.face_hat, self.side_drop, self.side_slide]
         self.figure = ui.FigureView(figure, dynamic=dynamic + [self.side_x, self.side_hat])
-        self.start(controls, [self.figure], "Layer norm of three numbers, in three dimensions")
+        self.start(controls, [self.figure], _("Layer norm of three numbers, in three dimensions"))
 
     def update(self) -> str:
         x = [self.value(f"x{i + 1}") for i in range(N)]
@@ -113,15 +116,23 @@ class GeometryApp(ui.App):
         fmt = ui.format_number
         largest = float(np.max(np.abs(parts["x_hat"])))
         if parts["variance"] == 0:
-            return (
-                f"All three values are equal (μ = {fmt(parts['mean'])}): x lies on the line along (1, 1, 1), its "
+            return _(
+                "All three values are equal (μ = {mean}): x lies on the line along (1, 1, 1), its "
                 "deviation is 0, and x̂ = 0/√ε = 0, the centre of the plane, not on the circle. This is the one "
                 "input whose direction LN cannot read."
-            )
-        return (
-            f"μ = {fmt(parts['mean'])}: x sits {fmt(parts['height'])} = √3·μ above the plane. Subtracting μ drops it "
-            f"onto the plane (the dotted line), at distance |x − μ| = {fmt(length)} = √(3σ²) from the centre. "
-            f"Dividing by √(σ² + ε) slides it along its ray to the circle: |x̂| = {fmt(parts['radius'], 6)} "
-            f"(√3 = {fmt(math.sqrt(3), 6)} up to ε). On the circle no coordinate exceeds √2 = {fmt(math.sqrt(2))}: "
-            f"here the largest |x̂ᵢ| is {fmt(largest)}."
+            ).format(mean=fmt(parts["mean"]))
+        return _(
+            "μ = {mean}: x sits {height} = √3·μ above the plane. Subtracting μ drops it "
+            "onto the plane (the dotted line), at distance |x − μ| = {length} = √(3σ²) from the centre. "
+            "Dividing by √(σ² + ε) slides it along its ray to the circle: |x̂| = {radius} "
+            "(√3 = {root3} up to ε). On the circle no coordinate exceeds √2 = {root2}: "
+            "here the largest |x̂ᵢ| is {largest}."
+        ).format(
+            mean=fmt(parts["mean"]),
+            height=fmt(parts["height"]),
+            length=fmt(length),
+            radius=fmt(parts["radius"], 6),
+            root3=fmt(math.sqrt(3), 6),
+            root2=fmt(math.sqrt(2)),
+            largest=fmt(largest),
         )
