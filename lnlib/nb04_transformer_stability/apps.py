@@ -1,4 +1,8 @@
-"""Notebook 04's apps that answer from the results cache, at once: every slider looks its answer up."""
+"""Notebook 04's apps that answer from the results cache, at once: every slider looks its answer up.
+
+Its size is earned by one concern: the four apps that read the cache, each a figure its controls keep
+live; their notes are whole translatable sentences with named placeholders, which takes lines.
+"""
 
 from __future__ import annotations
 
