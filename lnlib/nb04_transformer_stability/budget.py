@@ -20,6 +20,7 @@ from lnlib.nb04_transformer_stability.verdicts import (
     learning_rate_range,
     learning_rate_table,
     mean_unless_diverged,
+    words,
 )
 from lnlib.support.language import gettext as _
 from lnlib.transformer import experiments
@@ -75,7 +76,7 @@ def verdict_learning_rate_range_long(results=None) -> ToyVerdict:
             short=SHORT_STEPS,
             long=experiments.LONG_BUDGET_STEPS,
             ranges=clauses(texts),
-            wider=", ".join(architecture_name(*key) for key in wider) or _("neither Pre-LN nor Post-LN"),
+            wider=words(architecture_name(*key) for key in wider) or _("neither Pre-LN nor Post-LN"),
         ),
     )
 

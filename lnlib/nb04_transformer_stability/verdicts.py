@@ -90,6 +90,11 @@ def clauses(texts) -> str:
     return _("; ").join(texts)
 
 
+def words(names) -> str:
+    """Names or words joined as a list: ', ' in English, '、' in Chinese (lists of numbers keep ', ')."""
+    return _(", ").join(names)
+
+
 def describe_runs(runs) -> str:
     """'learned: 1.64, 1.61, 1.66' or 'diverged at steps 3, 5; failed: 4.08' — each seed's fate."""
     groups: dict = {}
@@ -325,7 +330,7 @@ def verdict_warmup(results=None) -> ToyVerdict:
         warmups=warmups,
         pre_cold=describe_runs(warmup_runs(results, "pre", 0)),
         depth=min(experiments.WARMUP_DEPTHS),
-        shallow=", ".join(_(OUTCOME_WORDS[o]) for o in shallow),
+        shallow=words(_(OUTCOME_WORDS[o]) for o in shallow),
         xavier=describe_runs(xavier),
     )
     outcome_ = "shown" if all(checks) else "partly shown" if any(checks) else "not shown"
@@ -397,7 +402,7 @@ def verdict_learning_rate_range(results=None) -> ToyVerdict:
     outcome_ = "shown" if ln_wider else "partly shown" if wider else "not shown"
 
     def names(keys):
-        return ", ".join(architecture_name(*k) for k in keys) or _("none")
+        return words(architecture_name(*k) for k in keys) or _("none")
 
     lowest = min(experiments.LEARNING_RATES)
     slow = [
@@ -435,7 +440,7 @@ def verdict_learning_rate_range(results=None) -> ToyVerdict:
             _(
                 "At {lowest:g}, where the model without a norm learns, these are still on their way down "
                 "after 150 steps (mean loss; no norm {baseline:.2f}): {slow}."
-            ).format(lowest=lowest, baseline=table[("none", "pre")][1][:, 0].mean(), slow=", ".join(slow))
+            ).format(lowest=lowest, baseline=table[("none", "pre")][1][:, 0].mean(), slow=words(slow))
             if slow
             else ""
         )
