@@ -1,4 +1,8 @@
-"""Notebook 04's apps that answer from the results cache, at once: every slider looks its answer up."""
+"""Notebook 04's apps that answer from the results cache, at once: every slider looks its answer up.
+
+Its size is earned by one concern: the four apps that read the cache, each a figure its controls keep
+live; their notes are whole translatable sentences with named placeholders, which takes lines.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ from lnlib.nb04_transformer_stability.verdicts import (
     mean_unless_diverged,
     warmup_runs,
 )
+from lnlib.support.language import gettext as _
 from lnlib.transformer import experiments
 from lnlib.transformer.experiments import SEEDS
 from lnlib.transformer.training import TrainConfig
@@ -43,9 +48,8 @@ def placement_note(norm: str, placement: str) -> str:
     """Without a norm the placement control changes nothing in the model: say so, naming the choice."""
     if norm != "none":
         return ""
-    return (
-        f" Without a norm there is nothing to place: {placement.capitalize()} and "
-        f"{'Pre' if placement == 'post' else 'Post'} are the same model."
+    return _(" Without a norm there is nothing to place: {chosen} and {other} are the same model.").format(
+        chosen=placement.capitalize(), other="Pre" if placement == "post" else "Post"
     )
 
 
@@ -63,12 +67,12 @@ class TransformerInitGradientApp(ui.App):
     def __init__(self, results=None, *, prerender: bool = True) -> None:
         self.results = cached_results(results)
         controls = {
-            "depth": ui.choice("L", "depth, blocks", list(experiments.INIT_DEPTHS), 12),
+            "depth": ui.choice("L", _("depth, blocks"), list(experiments.INIT_DEPTHS), 12),
             "norm": ui.choice(
-                "norm", "", [(NORM_NAMES[n], n) for n in ("layer", "rms", "batch", "none")], "layer"
+                _("norm"), "", [(_(NORM_NAMES[n]), n) for n in ("layer", "rms", "batch", "none")], "layer"
             ),
             "init": ui.choice(
-                "init", "weights", [("PyTorch default", "torch"), ("Xavier", "xavier")], "torch"
+                _("init"), _("weights"), [(_("PyTorch default"), "torch"), ("Xavier", "xavier")], "torch"
             ),
         }
         self.figure, axes = style.new_figure(14, 4.4, ncols=3)
@@ -86,20 +90,20 @@ class TransformerInitGradientApp(ui.App):
         )[0]
         self.depth_axis.set_xscale("log", base=2)
         self.depth_axis.set_xticks(experiments.INIT_DEPTHS, [str(d) for d in experiments.INIT_DEPTHS])
-        self.depth_axis.set_xlabel("depth L")
-        self.depth_axis.set_ylabel("last block's ‖∂loss/∂W²‖")
-        fixed_title(self.depth_axis, "Last layer vs depth")
+        self.depth_axis.set_xlabel(_("depth L"))
+        self.depth_axis.set_ylabel(_("last block's ‖∂loss/∂W²‖"))
+        fixed_title(self.depth_axis, _("Last layer vs depth"))
         self.depth_axis.legend(loc="lower left")
         self.layer_axis.set_xlim(0.5, max(experiments.INIT_DEPTHS) + 0.5)
-        self.layer_axis.set_xlabel("block l")
-        self.layer_axis.set_ylabel("‖∂loss/∂W²‖ of block l")
+        self.layer_axis.set_xlabel(_("block l"))
+        self.layer_axis.set_ylabel(_("‖∂loss/∂W²‖ of block l"))
         for axis in (self.layer_axis, self.residual_axis):
             axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-        fixed_title(self.layer_axis, "Every block")
+        fixed_title(self.layer_axis, _("Every block"))
         self.residual_axis.set_xlim(-0.5, max(experiments.INIT_DEPTHS) + 0.5)
-        self.residual_axis.set_xlabel("l (0 = embeddings)")
+        self.residual_axis.set_xlabel(_("l (0 = embeddings)"))
         self.residual_axis.set_ylabel(r"$E\,\|x_l\|^2 / d$")
-        fixed_title(self.residual_axis, "Residual stream")
+        fixed_title(self.residual_axis, _("Residual stream"))
         # Each panel's height fits its highest curve over every depth, so that moving the depth only
         # re-paints the curves; a norm or an initialization of its own gets a background of its own.
         self.tops = {
@@ -111,7 +115,9 @@ class TransformerInitGradientApp(ui.App):
         self.start(
             controls,
             [self.view],
-            f"Gradients and activations at initialization (means of {len(experiments.INIT_SEEDS)} seeds)",
+            _("Gradients and activations at initialization (means of {seeds} seeds)").format(
+                seeds=len(experiments.INIT_SEEDS)
+            ),
         )
         if prerender:
             shown = (self.value("norm"), self.value("init"))
@@ -166,16 +172,25 @@ class TransformerInitGradientApp(ui.App):
         residual_pre = init_series(self.results, norm, "pre", init, depth, "init_residual").mean(axis=0)
         name_pre, name_post = architecture_name(norm, "pre"), architecture_name(norm, "post")
         if norm == "none":
-            return (
-                f"Without a norm, Pre and Post are the same model (the two lines coincide). The residual "
-                f"stream grows from {residual_pre[0]:.2f} to {residual_pre[-1]:.2f} over {depth} blocks, and "
-                f"nothing divides it back down."
-            )
-        return (
-            f"From 1 to 16 blocks, the last layer's gradient goes {pre[0]:.3f} → {pre[-1]:.3f} under {name_pre} "
-            f"and {post[0]:.3f} → {post[-1]:.3f} under {name_post}. At {depth} blocks, {name_pre}'s residual "
-            f"stream grows from {residual_pre[0]:.2f} to {residual_pre[-1]:.2f}; {name_post} renormalizes it "
-            f"after every sub-layer."
+            return _(
+                "Without a norm, Pre and Post are the same model (the two lines coincide). The residual "
+                "stream grows from {first:.2f} to {last:.2f} over {depth} blocks, and nothing divides it back down."
+            ).format(first=residual_pre[0], last=residual_pre[-1], depth=depth)
+        return _(
+            "From 1 to 16 blocks, the last layer's gradient goes {pre_first:.3f} → {pre_last:.3f} under "
+            "{name_pre} and {post_first:.3f} → {post_last:.3f} under {name_post}. At {depth} blocks, "
+            "{name_pre}'s residual stream grows from {first:.2f} to {last:.2f}; {name_post} renormalizes it "
+            "after every sub-layer."
+        ).format(
+            pre_first=pre[0],
+            pre_last=pre[-1],
+            name_pre=name_pre,
+            post_first=post[0],
+            post_last=post[-1],
+            name_post=name_post,
+            depth=depth,
+            first=residual_pre[0],
+            last=residual_pre[-1],
         )
 
 
@@ -185,9 +200,11 @@ class TransformerWarmupApp(ui.App):
     def __init__(self, results=None) -> None:
         self.results = cached_results(results)
         controls = {
-            "depth": ui.choice("L", "depth, blocks", list(experiments.WARMUP_DEPTHS), 12),
-            "warmup": ui.choice("warm-up", "steps", list(experiments.WARMUP_STEPS), 0),
-            "placement": ui.choice("placement", "of LN", [("Post-LN", "post"), ("Pre-LN", "pre")], "post"),
+            "depth": ui.choice("L", _("depth, blocks"), list(experiments.WARMUP_DEPTHS), 12),
+            "warmup": ui.choice(_("warm-up"), _("steps"), list(experiments.WARMUP_STEPS), 0),
+            "placement": ui.choice(
+                _("placement"), _("of LN"), [("Post-LN", "post"), ("Pre-LN", "pre")], "post"
+            ),
         }
         self.figure, axes = style.new_figure(
             13,
@@ -205,13 +222,13 @@ class TransformerWarmupApp(ui.App):
         loss_axis(self.curves, title="")
         self.curves.set_xlabel("")
         self.seed_lines = [self.curves.plot([], [], linewidth=1, alpha=0.5)[0] for _ in SEEDS]
-        self.mean_line = self.curves.plot([], [], label="mean of 3 seeds")[0]
+        self.mean_line = self.curves.plot([], [], label=_("mean of 3 seeds"))[0]
         self.crosses = self.curves.plot([], [], "x", markersize=14, mew=3, color="#D55E00")[0]
         self.rate_line = self.rate_axis.plot([], [], color="black", linewidth=2)[0]
         self.rate_axis.set_ylim(0, 1.15 * experiments.WARMUP_LR)
         self.rate_axis.set_yticks([0, experiments.WARMUP_LR], ["0", f"{experiments.WARMUP_LR:g}"])
         self.rate_axis.set_ylabel(r"$\eta_t$")
-        self.rate_axis.set_xlabel("training step")
+        self.rate_axis.set_xlabel(_("training step"))
         self.summary_lines = {
             p: self.summary.plot(
                 [], [], color=norm_color("layer"), label=architecture_name("layer", p), **PLACEMENT_STYLE[p]
@@ -238,8 +255,8 @@ class TransformerWarmupApp(ui.App):
         )
         self.summary.set_xlim(-0.5, len(experiments.WARMUP_STEPS) - 0.5)
         self.summary.set_ylim(*LOSS_LIMITS)
-        self.summary.set_xlabel("warm-up steps")
-        self.summary.set_ylabel("held-out loss")
+        self.summary.set_xlabel(_("warm-up steps"))
+        self.summary.set_ylabel(_("held-out loss"))
         reference_lines(self.summary, unigram=False)
         self.summary.legend(loc="center right")
         dynamic = [
@@ -254,7 +271,9 @@ class TransformerWarmupApp(ui.App):
             self.summary.title,
         ]
         self.view = ui.FigureView(self.figure, dynamic=dynamic)
-        self.start(controls, [self.view], f"Warm-up at learning rate {experiments.WARMUP_LR:g}")
+        self.start(
+            controls, [self.view], _("Warm-up at learning rate {lr:g}").format(lr=experiments.WARMUP_LR)
+        )
 
     def update(self) -> str:
         depth, warmup, placement = self.value("depth"), self.value("warmup"), self.value("placement")
@@ -269,7 +288,10 @@ class TransformerWarmupApp(ui.App):
             if warmup
             else np.full(150, experiments.WARMUP_LR),
         )
-        fixed_title(self.curves, f"{architecture_name('layer', placement)}, {depth} blocks, warm-up {warmup}")
+        heading = _("{name}, {depth} blocks, warm-up {warmup}").format(
+            name=architecture_name("layer", placement), depth=depth, warmup=warmup
+        )
+        fixed_title(self.curves, heading)
         xs = np.arange(len(experiments.WARMUP_STEPS))
         for p in ("post", "pre"):
             losses = np.array(
@@ -287,9 +309,9 @@ class TransformerWarmupApp(ui.App):
                 else LOSS_LIMITS[1] - 0.1
             ],
         )
-        fixed_title(self.summary, f"{depth} blocks: every warm-up")
+        fixed_title(self.summary, _("{depth} blocks: every warm-up").format(depth=depth))
         self.view.draw()
-        return f"{architecture_name('layer', placement)}, {depth} blocks, warm-up {warmup}: {describe_runs(runs)}."
+        return _("{heading}: {runs}.").format(heading=heading, runs=describe_runs(runs))
 
 
 class TransformerLearningRateApp(ui.App):
@@ -300,18 +322,18 @@ class TransformerLearningRateApp(ui.App):
         self.table = learning_rate_table(self.results)
         controls = {
             "norm": ui.choice(
-                "norm", "", [(NORM_NAMES[n], n) for n in ("none", "layer", "batch", "rms")], "layer"
+                _("norm"), "", [(_(NORM_NAMES[n]), n) for n in ("none", "layer", "batch", "rms")], "layer"
             ),
-            "placement": ui.choice("placement", "", [("Post", "post"), ("Pre", "pre")], "post"),
+            "placement": ui.choice(_("placement"), "", [("Post", "post"), ("Pre", "pre")], "post"),
             "lr": ui.choice(
-                "η", "learning rate", [(lr_label(lr), lr) for lr in experiments.LEARNING_RATES], 1e-2
+                "η", _("learning rate"), [(lr_label(lr), lr) for lr in experiments.LEARNING_RATES], 1e-2
             ),
         }
         self.figure, (self.range_axis, self.curves) = style.new_figure(13, 4.8, ncols=2)
         rates = np.array(experiments.LEARNING_RATES)
         self.background = {}
         for norm, placement in experiments.ARCHITECTURES:
-            _, losses, outcomes = self.table[(norm, placement)]
+            _rates, losses, outcomes = self.table[(norm, placement)]
             mean = mean_unless_diverged(losses, outcomes)
             self.background[(norm, placement)] = self.range_axis.plot(
                 rates, mean, color=norm_color(norm), alpha=0.25, linewidth=1.5, **PLACEMENT_STYLE[placement]
@@ -326,9 +348,9 @@ class TransformerLearningRateApp(ui.App):
         )[0]
         self.range_axis.set_xscale("log")
         self.range_axis.set_ylim(*LOSS_LIMITS)
-        self.range_axis.set_xlabel("learning rate (log scale)")
-        self.range_axis.set_ylabel("held-out loss after 150 steps")
-        fixed_title(self.range_axis, "Every norm (faint) and yours (bold)")
+        self.range_axis.set_xlabel(_("learning rate (log scale)"))
+        self.range_axis.set_ylabel(_("held-out loss after 150 steps"))
+        fixed_title(self.range_axis, _("Every norm (faint) and yours (bold)"))
         reference_lines(self.range_axis, unigram=False)
         loss_axis(self.curves)
         self.seed_lines = [self.curves.plot([], [], linewidth=1, alpha=0.5)[0] for _ in SEEDS]
@@ -347,7 +369,9 @@ class TransformerLearningRateApp(ui.App):
         ]
         self.view = ui.FigureView(self.figure, dynamic=dynamic)
         self.start(
-            controls, [self.view], f"Learning rate, {experiments.LEARNING_RATE_DEPTH} blocks, no warm-up"
+            controls,
+            [self.view],
+            _("Learning rate, {depth} blocks, no warm-up").format(depth=experiments.LEARNING_RATE_DEPTH),
         )
 
     def update(self) -> str:
@@ -379,18 +403,24 @@ class TransformerLearningRateApp(ui.App):
         )
         set_loss_lines(self.seed_lines, self.mean_line, self.crosses, runs, color)
         name = architecture_name(norm, placement)
-        fixed_title(self.curves, f"{name}, learning rate {lr:g} (3 seeds)")
+        fixed_title(self.curves, _("{name}, learning rate {lr:g} (3 seeds)").format(name=name, lr=lr))
         self.view.draw()
         low, high, width = learning_rate_range(outcomes, rates)
         span = (
-            f"{name} learns (every seed) from {low:g} to {high:g}"
+            _("{name} learns (every seed) from {low:g} to {high:g}").format(name=name, low=low, high=high)
             if math.isfinite(low)
-            else f"{name} learns at none of these rates"
+            else _("{name} learns at none of these rates").format(name=name)
         )
         huge = [r.eval_loss for r in runs if not r.diverged and r.eval_loss > LOSS_LIMITS[1]]
-        extra = f" The loss blew up to {ui.format_number(max(huge))} without becoming NaN." if huge else ""
+        extra = (
+            _(" The loss blew up to {loss} without becoming NaN.").format(loss=ui.format_number(max(huge)))
+            if huge
+            else ""
+        )
         same = placement_note(self.value("norm"), self.value("placement"))
-        return f"At {lr:g}: {describe_runs(runs)}. {span}.{extra}{same}"
+        return _("At {lr:g}: {runs}. {span}.{extra}{same}").format(
+            lr=lr, runs=describe_runs(runs), span=span, extra=extra, same=same
+        )
 
 
 class TransformerBatchNormApp(ui.App):
@@ -399,9 +429,12 @@ class TransformerBatchNormApp(ui.App):
     def __init__(self, results=None) -> None:
         self.results = cached_results(results)
         controls = {
-            "batch": ui.choice("B", "batch size, sequences", list(experiments.BATCH_SIZES), 4),
+            "batch": ui.choice("B", _("batch size, sequences"), list(experiments.BATCH_SIZES), 4),
             "padding": ui.choice(
-                "sequences", "", [name for name, _ in PADDING_CHOICES], PADDING_CHOICES[0][0]
+                _("sequences"),
+                "",
+                [(_(name), name) for name, _choice in PADDING_CHOICES],
+                PADDING_CHOICES[0][0],
             ),
         }
         self.figure, (self.curves, self.shift_axis) = style.new_figure(13, 4.6, ncols=2)
@@ -430,9 +463,9 @@ class TransformerBatchNormApp(ui.App):
             for r in batch_norm_runs(self.results, "batch", b, padded, counts)
         )
         self.shift_axis.set_ylim(0, 1.05 * top)
-        self.shift_axis.set_xlabel("training step")
-        self.shift_axis.set_ylabel("mean |μ_B − μ_running| / σ_running")
-        fixed_title(self.shift_axis, "Post-BN: batch vs running mean")
+        self.shift_axis.set_xlabel(_("training step"))
+        self.shift_axis.set_ylabel(_("mean |μ_B − μ_running| / σ_running"))
+        fixed_title(self.shift_axis, _("Post-BN: batch vs running mean"))
         dynamic = [
             *self.lines.values(),
             *(line for lines in self.seed_lines.values() for line in lines),
@@ -441,7 +474,7 @@ class TransformerBatchNormApp(ui.App):
             self.curves.title,
         ]
         self.view = ui.FigureView(self.figure, dynamic=dynamic)
-        self.start(controls, [self.view], "Batch norm against layer norm, by batch size and padding")
+        self.start(controls, [self.view], _("Batch norm against layer norm, by batch size and padding"))
 
     def update(self) -> str:
         batch_size = self.value("batch")
@@ -457,14 +490,24 @@ class TransformerBatchNormApp(ui.App):
         self.shift_mean.set_data(
             runs["batch"][0].statistics_steps, np.mean([r.mean_shift for r in runs["batch"]], axis=0)
         )
-        fixed_title(self.curves, f"Batch {batch_size}, {self.value('padding')} (10-step average)")
+        fixed_title(
+            self.curves,
+            _("Batch {batch_size}, {sequences} (10-step average)").format(
+                batch_size=batch_size, sequences=_(self.value("padding"))
+            ),
+        )
         self.view.draw()
         ln, bn = final_losses(runs["layer"]), final_losses(runs["batch"])
         batch_statistics = np.array([r.eval_loss_batch_statistics for r in runs["batch"]])
         gap = bn - ln
-        padding_note = " LN never looks across tokens, so padding cannot disturb it." if padded else ""
-        return (
-            f"Held-out loss, mean of 3 seeds: Post-LN {np.nanmean(ln):.3f}, Post-BN {np.nanmean(bn):.3f} "
-            f"(BN − LN per seed: {', '.join(f'{g:+.3f}' for g in gap)}). Post-BN evaluated with batch "
-            f"statistics instead of running ones: {np.nanmean(batch_statistics):.3f}.{padding_note}"
+        padding_note = _(" LN never looks across tokens, so padding cannot disturb it.") if padded else ""
+        return _(
+            "Held-out loss, mean of 3 seeds: Post-LN {ln:.3f}, Post-BN {bn:.3f} (BN − LN per seed: {gaps}). "
+            "Post-BN evaluated with batch statistics instead of running ones: {batch_statistics:.3f}.{note}"
+        ).format(
+            ln=np.nanmean(ln),
+            bn=np.nanmean(bn),
+            gaps=", ".join(f"{g:+.3f}" for g in gap),
+            batch_statistics=np.nanmean(batch_statistics),
+            note=padding_note,
         )

@@ -15,11 +15,14 @@ from lnlib.nb04_transformer_stability.verdicts import (
     ToyVerdict,
     architecture_name,
     cached_results,
+    clauses,
     learned_threshold,
     learning_rate_range,
     learning_rate_table,
     mean_unless_diverged,
+    words,
 )
+from lnlib.support.language import gettext as _
 from lnlib.transformer import experiments
 from lnlib.transformer.training import TrainConfig
 from lnlib.ui import style
@@ -34,7 +37,11 @@ def long_budget_table(results=None) -> dict:
 
 def _span_text(span) -> str:
     low, high, count = span
-    return f"{low:g} … {high:g} ({count} rates)" if count else "none"
+    return (
+        _("{low:g} … {high:g} ({count} rates)").format(low=low, high=high, count=count)
+        if count
+        else _("none")
+    )
 
 
 def verdict_learning_rate_range_long(results=None) -> ToyVerdict:
@@ -49,20 +56,28 @@ def verdict_learning_rate_range_long(results=None) -> ToyVerdict:
     wider = [key for key in (("layer", "pre"), ("layer", "post")) if spans[key][2] > base]
     outcome_ = "shown" if len(wider) == 2 else "partly shown" if wider else "not shown"
     texts = [
-        f"{architecture_name(*key)} {_span_text(short[key])} → {_span_text(spans[key])}" for key in long_table
+        _("{name} {short} → {long}").format(
+            name=architecture_name(*key), short=_span_text(short[key]), long=_span_text(spans[key])
+        )
+        for key in long_table
     ]
     return ToyVerdict(
-        f"Layer normalization widens the range of learning rates that train (given {experiments.LONG_BUDGET_STEPS} "
-        "steps).",
-        ARTICLE_004,
+        _("Layer normalization widens the range of learning rates that train (given {steps} steps).").format(
+            steps=experiments.LONG_BUDGET_STEPS
+        ),
+        _(ARTICLE_004),
         outcome_,
-        f"{experiments.LEARNING_RATE_DEPTH} blocks, no warm-up, 3 seeds, the same six rates; where every seed "
-        f"learns, {SHORT_STEPS} → {experiments.LONG_BUDGET_STEPS} steps: "
-        + "; ".join(texts)
-        + ". Wider than no norm at "
-        + f"{experiments.LONG_BUDGET_STEPS} steps: "
-        + (", ".join(architecture_name(*key) for key in wider) or "neither Pre-LN nor Post-LN")
-        + ". A toy of 4 blocks and 600 steps; the literature's claims are about models and budgets far larger.",
+        _(
+            "{depth} blocks, no warm-up, 3 seeds, the same six rates; where every seed learns, {short} → "
+            "{long} steps: {ranges}. Wider than no norm at {long} steps: {wider}. A toy of 4 blocks and 600 "
+            "steps; the literature's claims are about models and budgets far larger."
+        ).format(
+            depth=experiments.LEARNING_RATE_DEPTH,
+            short=SHORT_STEPS,
+            long=experiments.LONG_BUDGET_STEPS,
+            ranges=clauses(texts),
+            wider=words(architecture_name(*key) for key in wider) or _("neither Pre-LN nor Post-LN"),
+        ),
     )
 
 
@@ -85,12 +100,14 @@ def figure_budget(results=None):
                 color=style.NORM_COLORS[key[0]],
                 label=architecture_name(*key),
             )
-        axis.axhline(learned_threshold(), color="black", linestyle=":", linewidth=1.2, label="'learned' line")
+        axis.axhline(
+            learned_threshold(), color="black", linestyle=":", linewidth=1.2, label=_("'learned' line")
+        )
         axis.set(
-            xlabel="learning rate",
-            title=f"after {steps} steps (mean of 3 seeds)",
+            xlabel=_("learning rate"),
+            title=_("after {steps} steps (mean of 3 seeds)").format(steps=steps),
             ylim=LOSS_LIMITS,
         )
-    axes[0].set_ylabel("held-out loss (nats/token)")
+    axes[0].set_ylabel(_("held-out loss (nats/token)"))
     axes[1].legend(loc="upper left")
     return figure

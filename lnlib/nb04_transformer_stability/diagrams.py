@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from matplotlib.patches import Circle, FancyBboxPatch
 
+from lnlib.support.language import gettext as _
 from lnlib.ui import style
 
 NORM_COLOR = style.NORM_COLORS["layer"]
@@ -76,7 +77,7 @@ def _arrow(axis, start, end, color=STREAM_COLOR, width=2.0):
 def _draw_column(axis, placement: str, x: float) -> None:
     """One block: the stream up the middle at ``x`` (thick), branches to the right, norms blue."""
     branch_x, gap, half = x + 2.6, 1.2, 0.31
-    axis.text(x, -0.05, "x (residual stream)", ha="center", va="top", fontsize=13)
+    axis.text(x, -0.05, _("x (residual stream)"), ha="center", va="top", fontsize=13)
     stream_y, y = 0.0, 1.0  # the stream's top so far; the next step's height
     branch_top = None  # the top of the branch's last box, while a branch is open
     for step in block_layout(placement):
@@ -112,11 +113,11 @@ def _draw_column(axis, placement: str, x: float) -> None:
                 dashed=final,
             )
             if final:
-                axis.text(x - 1.0, y, "only after\nthe last block", ha="right", va="center", fontsize=12)
+                axis.text(x - 1.0, y, _("only after\nthe last block"), ha="right", va="center", fontsize=12)
             stream_y = y + half
         y += gap
     _arrow(axis, (x, stream_y), (x, y - 0.5), width=3.5)
-    top = "to the next block, or the output" if placement == "pre" else "to the next block"
+    top = _("to the next block, or the output") if placement == "pre" else _("to the next block")
     axis.text(x, y - 0.45, top, ha="center", va="bottom", fontsize=13)
     return y
 
@@ -125,8 +126,8 @@ def block_diagram():
     """Post-LN and Pre-LN blocks side by side: the residual stream (thick) and where the norm (blue) sits."""
     figure, axes = style.new_figure(12, 7.2, ncols=2)
     for axis, placement, title in (
-        (axes[0], "post", "Post-LN: x ← Norm(x + F(x))\nthe stream itself is normalized"),
-        (axes[1], "pre", "Pre-LN: x ← x + F(Norm(x))\nonly the branch's input is normalized"),
+        (axes[0], "post", _("Post-LN: x ← Norm(x + F(x))\nthe stream itself is normalized")),
+        (axes[1], "pre", _("Pre-LN: x ← x + F(Norm(x))\nonly the branch's input is normalized")),
     ):
         axis.set_title(title)
         axis.set_xlim(-2.4, 3.8)

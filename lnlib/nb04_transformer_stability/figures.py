@@ -1,4 +1,8 @@
-"""Notebook 04's static figures and tables, drawn from the results cache (see :mod:`.verdicts`)."""
+"""Notebook 04's static figures and tables, drawn from the results cache (see :mod:`.verdicts`).
+
+Its size is earned by one concern: every static figure and table of the notebook, in one style with
+shared helpers (reference lines, loss curves, seed dots); each label is a translatable message.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from lnlib.nb04_transformer_stability.verdicts import (
     predicted_from_residual,
     warmup_runs,
 )
+from lnlib.support.language import gettext as _
 from lnlib.transformer import experiments
 from lnlib.ui import style
 
@@ -45,9 +50,9 @@ def norm_color(norm: str) -> str:
 def reference_lines(axis, unigram: bool = True) -> None:
     """Horizontal lines at the optimum, at chance and (dotted) at the unigram level, labelled on the right."""
     for value, text, line, below in (
-        (chain().best_loss, "optimum ln 4", "-", False),
-        (chain().chance_loss, "chance ln 64", "-", False),
-        (chain().unigram_loss, "token frequencies only", ":", True),
+        (chain().best_loss, _("optimum ln 4"), "-", False),
+        (chain().chance_loss, _("chance ln 64"), "-", False),
+        (chain().unigram_loss, _("token frequencies only"), ":", True),
     ):
         if below and not unigram:
             continue
@@ -68,8 +73,8 @@ def reference_lines(axis, unigram: bool = True) -> None:
 def loss_axis(axis, steps: int = 150, title: str = "") -> None:
     axis.set_xlim(0, steps)
     axis.set_ylim(*LOSS_LIMITS)
-    axis.set_xlabel("training step")
-    axis.set_ylabel("training loss (nats/token)")
+    axis.set_xlabel(_("training step"))
+    axis.set_ylabel(_("training loss (nats/token)"))
     if title:
         fixed_title(axis, title)
     reference_lines(axis)
@@ -123,6 +128,11 @@ def _seed_dots(axis, xs, values, color, marker) -> None:
         axis.plot(xs, row, linestyle="none", marker=marker, color=color, alpha=0.35, markersize=5)
 
 
+def init_title(init: str) -> str:
+    """'PyTorch default init' or 'Xavier init'."""
+    return _("PyTorch default init") if init == "torch" else _("Xavier init")
+
+
 def figure_gradient_vs_depth(results=None):
     """Xiong et al.'s Theorem 1: the last block's ‖∂L/∂W²‖ at init against depth, Pre-LN and Post-LN,
     both initializations."""
@@ -141,17 +151,18 @@ def figure_gradient_vs_depth(results=None):
                 **PLACEMENT_STYLE[placement],
             )
         predicted = predicted_from_residual(results, "layer", init)
-        axis.plot(depths, predicted, color="black", linestyle=":", label="Pre-LN predicted from ‖x_L‖")
+        axis.plot(depths, predicted, color="black", linestyle=":", label=_("Pre-LN predicted from ‖x_L‖"))
         axis.set_xscale("log", base=2)
         axis.set_xticks(depths, [str(d) for d in depths])
         axis.set_ylim(0, None)
-        axis.set_xlabel("depth L (blocks)")
-        axis.set_ylabel("‖∂loss/∂W² of the last block‖")
-        axis.set_title(f"{'PyTorch default' if init == 'torch' else 'Xavier'} init")
+        axis.set_xlabel(_("depth L (blocks)"))
+        axis.set_ylabel(_("‖∂loss/∂W² of the last block‖"))
+        axis.set_title(init_title(init))
     axes[0].legend(loc="lower left")
     figure.suptitle(
-        f"Gradient of the last layer at initialization (mean of {len(experiments.INIT_SEEDS)} seeds, "
-        f"dots: each seed)"
+        _("Gradient of the last layer at initialization (mean of {seeds} seeds, dots: each seed)").format(
+            seeds=len(experiments.INIT_SEEDS)
+        )
     )
     return figure
 
@@ -173,9 +184,9 @@ def figure_gradient_per_layer(results=None, depth: int = 12):
                 **PLACEMENT_STYLE[placement],
             )
         axis.set_ylim(0, None)
-        axis.set_xlabel("block l (1 = next to the input)")
-        axis.set_ylabel("‖∂loss/∂W²‖ of block l")
-        axis.set_title(f"{'PyTorch default' if init == 'torch' else 'Xavier'} init, {depth} blocks")
+        axis.set_xlabel(_("block l (1 = next to the input)"))
+        axis.set_ylabel(_("‖∂loss/∂W²‖ of block l"))
+        axis.set_title(_("{init}, {depth} blocks").format(init=init_title(init), depth=depth))
     axes[0].legend(loc="lower left")
     return figure
 
@@ -198,14 +209,14 @@ def figure_residual_growth(results=None, depth: int = 12):
             )
         if init == "xavier":
             axis.plot(
-                positions, 1 + positions / 2, color="black", linestyle=":", label="Lemma 2's bound 1 + l/2"
+                positions, 1 + positions / 2, color="black", linestyle=":", label=_("Lemma 2's bound 1 + l/2")
             )
         axis.set_ylim(0, None)
-        axis.set_xlabel("l (0 = embeddings, L = after the last block)")
+        axis.set_xlabel(_("l (0 = embeddings, L = after the last block)"))
         axis.set_ylabel(r"$E\,\|x_l\|^2 / d$")
-        axis.set_title(f"{'PyTorch default' if init == 'torch' else 'Xavier'} init")
+        axis.set_title(init_title(init))
         axis.legend(loc="upper left")
-    figure.suptitle("Size of the residual stream at initialization")
+    figure.suptitle(_("Size of the residual stream at initialization"))
     return figure
 
 
@@ -220,10 +231,10 @@ def figure_warmup(results=None):
             curves,
             warmup_runs(results, placement, warmup),
             WARMUP_COLORS[warmup] if placement == "post" else norm_color("layer"),
-            f"{name}, warm-up {warmup}",
+            _("{name}, warm-up {warmup}").format(name=name, warmup=warmup),
             "--" if placement == "post" else "-",
         )
-    loss_axis(curves, title="12 blocks, learning rate 0.01")
+    loss_axis(curves, title=_("12 blocks, learning rate 0.01"))
     curves.legend(loc="lower left")
     for depth, shade in zip(experiments.WARMUP_DEPTHS, (0.45, 1.0)):
         for placement in ("post", "pre"):
@@ -243,16 +254,18 @@ def figure_warmup(results=None):
                 np.nanmean(losses, axis=0),
                 color=norm_color("layer"),
                 alpha=shade,
-                label=f"{architecture_name('layer', placement)}, {depth} blocks",
+                label=_("{name}, {depth} blocks").format(
+                    name=architecture_name("layer", placement), depth=depth
+                ),
                 **PLACEMENT_STYLE[placement],
             )
     summary.set_xticks(range(len(experiments.WARMUP_STEPS)), [str(w) for w in experiments.WARMUP_STEPS])
-    summary.set_xlabel("warm-up steps")
-    summary.set_ylabel("held-out loss after 150 steps")
+    summary.set_xlabel(_("warm-up steps"))
+    summary.set_ylabel(_("held-out loss after 150 steps"))
     summary.set_ylim(*LOSS_LIMITS)
     reference_lines(summary)
     summary.legend(loc="center right", fontsize=11)
-    summary.set_title("Every run (dots: seeds)")
+    summary.set_title(_("Every run (dots: seeds)"))
     return figure
 
 
@@ -302,7 +315,7 @@ def figure_learning_rate_range(results=None, architectures=None):
     axis.set_ylim(*LOSS_LIMITS)
     axis.axhline(learned_threshold(), color="black", linewidth=1, linestyle="-.", alpha=0.5)
     axis.annotate(
-        "learned below this line",
+        _("learned below this line"),
         (1, learned_threshold()),
         xycoords=("axes fraction", "data"),
         xytext=(-4, -3),
@@ -313,11 +326,12 @@ def figure_learning_rate_range(results=None, architectures=None):
         alpha=0.8,
     )
     reference_lines(axis)
-    axis.set_xlabel("learning rate (log scale)")
-    axis.set_ylabel("held-out loss after 150 steps")
+    axis.set_xlabel(_("learning rate (log scale)"))
+    axis.set_ylabel(_("held-out loss after 150 steps"))
     axis.set_title(
-        f"{experiments.LEARNING_RATE_DEPTH} blocks, no warm-up, 3 seeds "
-        f"(× = NaN or ∞, ▲ = finite but above the chart)"
+        _("{depth} blocks, no warm-up, 3 seeds (× = NaN or ∞, ▲ = finite but above the chart)").format(
+            depth=experiments.LEARNING_RATE_DEPTH
+        )
     )
     axis.legend(loc="upper left", fontsize=12)
     return figure
@@ -330,7 +344,7 @@ def figure_batch_statistics(results=None):
     figure, (over_time, by_size) = style.new_figure(12, 4.6, ncols=2)
     over_time.axvspan(0, SETTLING_STEPS, color="black", alpha=0.08, linewidth=0)
     over_time.annotate(
-        "running averages\nstill catching up",
+        _("running averages\nstill catching up"),
         (SETTLING_STEPS, 0.98),
         xycoords=("data", "axes fraction"),
         xytext=(4, 0),
@@ -343,25 +357,27 @@ def figure_batch_statistics(results=None):
         runs = batch_norm_runs(results, "batch", batch_size)
         steps = runs[0].statistics_steps
         mean = np.mean([r.mean_shift for r in runs], axis=0)
-        over_time.plot(steps, mean, color=BATCH_COLORS[batch_size], label=f"batch {batch_size}")
-    over_time.set_xlabel("training step")
-    over_time.set_ylabel("mean |μ_B − μ_running| / σ_running")
-    over_time.set_title("Full sequences, mean of 3 seeds")
+        over_time.plot(
+            steps, mean, color=BATCH_COLORS[batch_size], label=_("batch {size}").format(size=batch_size)
+        )
+    over_time.set_xlabel(_("training step"))
+    over_time.set_ylabel(_("mean |μ_B − μ_running| / σ_running"))
+    over_time.set_title(_("Full sequences, mean of 3 seeds"))
     over_time.set_ylim(0, None)
     over_time.legend(loc="upper right")
     sizes = np.array(experiments.BATCH_SIZES)
     for (name, (padded, counts)), color in zip(PADDING_CHOICES, ("#0072B2", "#E69F00", "#D55E00")):
         values = np.array([mean_shift(batch_norm_runs(results, "batch", b, padded, counts)) for b in sizes]).T
         _seed_dots(by_size, sizes, values, color, "o")
-        by_size.plot(sizes, values.mean(axis=0), color=color, marker="o", label=name)
+        by_size.plot(sizes, values.mean(axis=0), color=color, marker="o", label=_(name))
     by_size.set_xscale("log", base=2)
     by_size.set_xticks(sizes, [str(b) for b in sizes])
     by_size.set_ylim(0, None)
-    by_size.set_xlabel("batch size (sequences)")
-    by_size.set_ylabel(f"same, averaged after step {SETTLING_STEPS}")
-    by_size.set_title("By batch size (dots: seeds)")
+    by_size.set_xlabel(_("batch size (sequences)"))
+    by_size.set_ylabel(_("same, averaged after step {step}").format(step=SETTLING_STEPS))
+    by_size.set_title(_("By batch size (dots: seeds)"))
     by_size.legend(loc="upper right", fontsize=11)
-    figure.suptitle("Batch norm in a Transformer: batch statistics against running statistics")
+    figure.suptitle(_("Batch norm in a Transformer: batch statistics against running statistics"))
     return figure
 
 
@@ -371,10 +387,10 @@ def figure_batch_norm_gap(results=None):
     figure, axis = style.new_figure(10, 4.8)
     for (name, (sizes, values)), color in zip(gaps.items(), ("#0072B2", "#E69F00", "#D55E00")):
         _seed_dots(axis, sizes, values, color, "o")
-        axis.plot(sizes, np.nanmean(values, axis=0), color=color, marker="o", label=name)
+        axis.plot(sizes, np.nanmean(values, axis=0), color=color, marker="o", label=_(name))
     axis.axhline(0, color="black", linewidth=1.2)
     axis.annotate(
-        "BN worse ↑   BN better ↓",
+        _("BN worse ↑   BN better ↓"),
         (0.01, 0),
         xycoords=("axes fraction", "data"),
         xytext=(0, 6),
@@ -383,9 +399,9 @@ def figure_batch_norm_gap(results=None):
     )
     axis.set_xscale("log", base=2)
     axis.set_xticks(experiments.BATCH_SIZES, [str(b) for b in experiments.BATCH_SIZES])
-    axis.set_xlabel("batch size (sequences)")
-    axis.set_ylabel("loss(Post-BN) − loss(Post-LN)")
-    axis.set_title("What batch norm costs, by batch size (3 paired seeds; dots: each seed)")
+    axis.set_xlabel(_("batch size (sequences)"))
+    axis.set_ylabel(_("loss(Post-BN) − loss(Post-LN)"))
+    axis.set_title(_("What batch norm costs, by batch size (3 paired seeds; dots: each seed)"))
     axis.legend(loc="upper right", fontsize=12)
     return figure
 
@@ -403,7 +419,7 @@ def mismatch_table(results=None) -> HTMLText:
             rows.append(
                 (
                     batch_size,
-                    "padded" if padded else "full",
+                    _("padded") if padded else _("full"),
                     float(ln.mean()),
                     float(batch.mean()),
                     float(running.mean()),
@@ -413,15 +429,15 @@ def mismatch_table(results=None) -> HTMLText:
     return HTMLText(
         ui.html_table(
             [
-                "batch",
-                "sequences",
+                _("batch"),
+                _("sequences"),
                 "Post-LN",
-                "Post-BN, batch stats",
-                "Post-BN, running stats",
-                "running − batch",
+                _("Post-BN, batch stats"),
+                _("Post-BN, running stats"),
+                _("running − batch"),
             ],
             rows,
-            "Held-out loss after 150 steps, mean of 3 seeds (LN has no such mismatch)",
+            _("Held-out loss after 150 steps, mean of 3 seeds (LN has no such mismatch)"),
         )
     )
 
@@ -446,37 +462,47 @@ def batch_dependence_table(results=None) -> HTMLText:
     return HTMLText(
         ui.html_table(
             [
-                "model",
-                "batch",
-                "training: other sequences",
-                "training: a later token",
-                "eval: other sequences",
-                "eval: a later token",
+                _("model"),
+                _("batch"),
+                _("training: other sequences"),
+                _("training: a later token"),
+                _("eval: other sequences"),
+                _("eval: a later token"),
             ],
             rows,
-            "Largest change of sequence 0's log-probabilities (nats), trained models, mean of 3 seeds",
+            _("Largest change of sequence 0's log-probabilities (nats), trained models, mean of 3 seeds"),
         )
     )
 
 
 def check_largest_learning_rate(answer, results=None) -> HTMLText:
     """Exercise: the largest cached learning rate at which the model WITHOUT a norm still learns (every seed)."""
-    rates, _, outcomes = learning_rate_table(results)[("none", "pre")]
-    _, high, _ = learning_rate_range(outcomes, rates)
+    rates, _losses, outcomes = learning_rate_table(results)[("none", "pre")]
+    _low, high, _count = learning_rate_range(outcomes, rates)
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return HTMLText(f"<b>Enter a number</b>, such as 0.001 (you entered {html.escape(repr(answer))}).")
+        return HTMLText(
+            _("<b>Enter a number</b>, such as 0.001 (you entered {answer}).").format(
+                answer=html.escape(repr(answer))
+            )
+        )
     if math.isclose(value, high, rel_tol=0.05):
         return HTMLText(
-            f"<b>Right.</b> Every seed learns at {high:g}; at the next rate up, "
-            f"{rates[rates > high].min():g}, at least one does not. Compare Pre-LN's largest."
+            _(
+                "<b>Right.</b> Every seed learns at {high:g}; at the next rate up, {next:g}, at least one "
+                "does not. Compare Pre-LN's largest."
+            ).format(high=high, next=rates[rates > high].min())
         )
-    hint = (
-        "too large: look for the ×'s and the points above the 'learned' line"
+    message = (
+        _(
+            "<b>Not quite</b> — {value:g} is too large: look for the ×'s and the points above the 'learned' "
+            "line. Pick norm 'none' in the app and step through the rates."
+        )
         if value > high
-        else "too small: the model without a norm still learns at a larger rate"
+        else _(
+            "<b>Not quite</b> — {value:g} is too small: the model without a norm still learns at a larger "
+            "rate. Pick norm 'none' in the app and step through the rates."
+        )
     )
-    return HTMLText(
-        f"<b>Not quite</b> — {value:g} is {hint}. Pick norm 'none' in the app and step through the rates."
-    )
+    return HTMLText(message.format(value=value))

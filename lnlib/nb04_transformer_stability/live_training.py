@@ -26,6 +26,7 @@ from lnlib.nb04_transformer_stability.verdicts import (
     describe_runs,
 )
 from lnlib.support import results_cache
+from lnlib.support.language import gettext as _
 from lnlib.transformer import experiments, training
 from lnlib.transformer.training import TrainConfig
 from lnlib.ui import style
@@ -53,22 +54,22 @@ class TransformerLiveTrainingApp(ui.App):
         self.results = cached_results(results)
         controls = {
             "norm": ui.choice(
-                "norm", "", [(NORM_NAMES[n], n) for n in ("none", "layer", "batch", "rms")], "layer"
+                _("norm"), "", [(_(NORM_NAMES[n]), n) for n in ("none", "layer", "batch", "rms")], "layer"
             ),
-            "placement": ui.choice("placement", "", [("Post", "post"), ("Pre", "pre")], "post"),
-            "depth": ui.slider("L", "depth, blocks", 12, 1, 12, integer=True),
+            "placement": ui.choice(_("placement"), "", [("Post", "post"), ("Pre", "pre")], "post"),
+            "depth": ui.slider("L", _("depth, blocks"), 12, 1, 12, integer=True),
             "lr": ui.choice(
                 "η",
-                "learning rate",
+                _("learning rate"),
                 [(lr_label(lr), lr) for lr in (1e-4,) + experiments.LEARNING_RATES],
                 1e-2,
             ),
-            "warmup": ui.choice("warm-up", "steps", list(experiments.WARMUP_STEPS), 0),
-            "batch": ui.choice("B", "batch size", [2, 4, 8, 16, 32], 16),
-            "padded": ui.choice("sequences", "", [("full", False), ("padded", True)], False),
+            "warmup": ui.choice(_("warm-up"), _("steps"), list(experiments.WARMUP_STEPS), 0),
+            "batch": ui.choice("B", _("batch size"), [2, 4, 8, 16, 32], 16),
+            "padded": ui.choice(_("sequences"), "", [(_("full"), False), (_("padded"), True)], False),
         }
         self.button = widgets.Button(
-            description="Train live (seed 0)",
+            description=_("Train live (seed 0)"),
             button_style="primary",
             layout=widgets.Layout(width="260px", height="40px"),
         )
@@ -79,9 +80,9 @@ class TransformerLiveTrainingApp(ui.App):
         self.figure, self.axis = style.new_figure(11, 4.6)
         loss_axis(self.axis)
         self.cached_line = self.axis.plot(
-            [], [], color="black", alpha=0.35, linewidth=5, label="from the cache"
+            [], [], color="black", alpha=0.35, linewidth=5, label=_("from the cache")
         )[0]
-        self.live_line = self.axis.plot([], [], label="live")[0]
+        self.live_line = self.axis.plot([], [], label=_("live"))[0]
         self.live_cross = self.axis.plot([], [], "x", markersize=16, mew=3, color="#D55E00")[0]
         self.axis.legend(loc="lower left")
         # the axes are the same for every configuration: only the curves, the × and the title are re-painted
@@ -90,13 +91,13 @@ class TransformerLiveTrainingApp(ui.App):
         )
         self.live = None  # (config, result, note) of the last live run
         groups = {
-            "the model": ["norm", "placement", "depth"],
-            "its training": ["lr", "warmup", "batch", "padded"],
+            _("the model"): ["norm", "placement", "depth"],
+            _("its training"): ["lr", "warmup", "batch", "padded"],
         }
         self.start(
             controls,
             [self.progress, self.view],
-            "Train one configuration yourself",
+            _("Train one configuration yourself"),
             groups=groups,
             group_tabs=True,
         )
@@ -121,10 +122,16 @@ class TransformerLiveTrainingApp(ui.App):
         self.live_line.set_data([], [])
         self.live_cross.set_data([], [])
         self.live_line.set_color(norm_color(config.norm))
+        title = (
+            _("{model}, lr {lr:g}, warm-up {warmup}, batch {batch}, padded")
+            if config.padded
+            else _("{model}, lr {lr:g}, warm-up {warmup}, batch {batch}")
+        )
         fixed_title(
             self.axis,
-            f"{config.label}, lr {config.lr:g}, warm-up {config.warmup_steps}, batch "
-            f"{config.batch_size}{', padded' if config.padded else ''}",
+            title.format(
+                model=config.label, lr=config.lr, warmup=config.warmup_steps, batch=config.batch_size
+            ),
         )
         cached = self.results.run(config) if self.results.has(config) else None
         self.cached_line.set_data(
@@ -139,14 +146,13 @@ class TransformerLiveTrainingApp(ui.App):
         self.view.draw()
         seconds = estimated_seconds(config, self.results)
         if cached is not None:
-            return (
-                f"In the cache: {describe_runs([cached])} (grey). Press the button to train it again live "
-                f"(about {seconds:.0f} s): the live curve should retrace the grey one exactly.{same}"
-            )
-        return (
-            f"Not in the cache. Press the button to train it live (about {seconds:.0f} s here, 150 steps)."
-            f"{same}"
-        )
+            return _(
+                "In the cache: {runs} (grey). Press the button to train it again live "
+                "(about {seconds:.0f} s): the live curve should retrace the grey one exactly.{same}"
+            ).format(runs=describe_runs([cached]), seconds=seconds, same=same)
+        return _(
+            "Not in the cache. Press the button to train it live (about {seconds:.0f} s here, 150 steps).{same}"
+        ).format(seconds=seconds, same=same)
 
     def _draw_live(self, result) -> None:
         self.live_line.set_data(np.arange(len(result.losses)), style.smooth_curve(result.losses))
@@ -164,10 +170,10 @@ class TransformerLiveTrainingApp(ui.App):
             if step % LIVE_REDRAW_EVERY == 0:
                 self._draw_live(result)
                 self.view.draw()
-                self.progress.value = (
-                    f"<span style='font-size:16px'>step {step} of {config.steps}, "
-                    f"{time.perf_counter() - start:.1f} s</span>"
+                progress = _("step {step} of {steps}, {seconds:.1f} s").format(
+                    step=step, steps=config.steps, seconds=time.perf_counter() - start
                 )
+                self.progress.value = f"<span style='font-size:16px'>{progress}</span>"
             return time.perf_counter() - start > LIVE_TIME_LIMIT
 
         try:
@@ -176,8 +182,9 @@ class TransformerLiveTrainingApp(ui.App):
         except Exception as error:  # training never raises for a valid config; say so if it ever does
             result = training.TrainResult(config)
             note = html.escape(
-                f"Training stopped with an error the course did not expect ({type(error).__name__}: "
-                f"{error}). Please report it."
+                _(
+                    "Training stopped with an error the course did not expect ({kind}: {error}). Please report it."
+                ).format(kind=type(error).__name__, error=error)
             )
         finally:
             self.button.disabled = False
@@ -185,19 +192,23 @@ class TransformerLiveTrainingApp(ui.App):
         self.refresh()
 
     def _live_note(self, config: TrainConfig, result) -> str:
-        took = f"{result.wall_time:.1f} s"
+        took = _("{seconds:.1f} s").format(seconds=result.wall_time)
         if result.diverged:
-            return (
-                f"<b>Diverged at step {result.diverged_step}</b> ({took}): the loss or a gradient became "
-                f"NaN or infinite, so training was stopped there. The updates grew too large for the "
-                f"numbers to stay finite — the instability this notebook is about. Try a smaller learning "
-                f"rate, a warm-up, or Pre-LN."
-            )
+            return _(
+                "<b>Diverged at step {step}</b> ({took}): the loss or a gradient became "
+                "NaN or infinite, so training was stopped there. The updates grew too large for the "
+                "numbers to stay finite — the instability this notebook is about. Try a smaller learning "
+                "rate, a warm-up, or Pre-LN."
+            ).format(step=result.diverged_step, took=took)
         if len(result.losses) < config.steps:
-            return (
-                f"Stopped after {len(result.losses)} of {config.steps} steps: the live demo's time limit of "
-                f"{LIVE_TIME_LIMIT:.0f} s (the machine is busy, or the model is large). Loss so far "
-                f"{ui.format_number(result.losses[-1], 3)}."
+            return _(
+                "Stopped after {done} of {steps} steps: the live demo's time limit of {limit:.0f} s (the "
+                "machine is busy, or the model is large). Loss so far {loss}."
+            ).format(
+                done=len(result.losses),
+                steps=config.steps,
+                limit=LIVE_TIME_LIMIT,
+                loss=ui.format_number(result.losses[-1], 3),
             )
         cached = self.results.run(config) if self.results.has(config) else None
         same = ""
@@ -205,4 +216,6 @@ class TransformerLiveTrainingApp(ui.App):
             same = results_cache.retrace_note(
                 cached.losses, result.losses, self.results.data.get("machine"), experiments.COMMAND
             )
-        return f"Trained in {took}: {describe_runs([result])}.{same}"
+        return _("Trained in {took}: {runs}.{same}").format(
+            took=took, runs=describe_runs([result]), same=same
+        )

@@ -24,6 +24,7 @@ from lnlib.nb04_transformer_stability.verdicts import (
     outcome,
     warmup_runs,
 )
+from lnlib.support.language import gettext as _
 from lnlib.transformer import experiments
 
 SCALES = (1.0, 1000.0)  # Adam's first step for a gradient and for the same gradient 1000 times larger
@@ -69,17 +70,32 @@ def verdict_warmup_cause(results=None) -> ToyVerdict:
     checks = (torch_ratio >= 1.1, xavier_best >= torch_best, abs(large / small - 1) > 0.1)
     outcome_ = "shown" if all(checks) else "partly shown" if any(checks) else "not shown"
     return ToyVerdict(
-        "Warm-up is needed because Post-LN's gradients near the output are large at initialization, so the "
-        "first full-size steps are too big.",
-        XIONG + ", Section 3 (their explanation)",
+        _(
+            "Warm-up is needed because Post-LN's gradients near the output are large at initialization, so the "
+            "first full-size steps are too big."
+        ),
+        _("{paper}, Section 3 (their explanation)").format(paper=XIONG),
         outcome_,
-        f"12 blocks at initialization, mean of {len(experiments.INIT_SEEDS)} seeds: Post-LN's last/first-layer "
-        f"gradient ratio is ×{torch_ratio:.2f} under PyTorch's init, the one the warm-up runs use, and there "
-        f"Post-LN without warm-up {describe_runs(warmup_runs(results, 'post', 0))}. Under Xavier init the ratio is ×{xavier_ratio:.2f}, and "
-        f"with 50 warm-up steps Post-LN {describe_runs(xavier_warm)}, against {describe_runs(torch_warm)} "
-        f"under PyTorch's init. Adam's first step at lr {experiments.WARMUP_LR:g} is {small:.5f} for a "
-        f"gradient and {large:.5f} for the same gradient ×{SCALES[1]:g}: Adam divides the gradient's size "
-        "out." + (" The toy shows the effect, not this cause." if outcome_ == "not shown" else ""),
+        _(
+            "12 blocks at initialization, mean of {seeds} seeds: Post-LN's last/first-layer gradient ratio is "
+            "×{torch_ratio:.2f} under PyTorch's init, the one the warm-up runs use, and there Post-LN without "
+            "warm-up {cold}. Under Xavier init the ratio is ×{xavier_ratio:.2f}, and with 50 warm-up steps "
+            "Post-LN {xavier_warm}, against {torch_warm} under PyTorch's init. Adam's first step at lr "
+            "{lr:g} is {small:.5f} for a gradient and {large:.5f} for the same gradient ×{scale:g}: Adam "
+            "divides the gradient's size out."
+        ).format(
+            seeds=len(experiments.INIT_SEEDS),
+            torch_ratio=torch_ratio,
+            cold=describe_runs(warmup_runs(results, "post", 0)),
+            xavier_ratio=xavier_ratio,
+            xavier_warm=describe_runs(xavier_warm),
+            torch_warm=describe_runs(torch_warm),
+            lr=experiments.WARMUP_LR,
+            small=small,
+            large=large,
+            scale=SCALES[1],
+        )
+        + (_(" The toy shows the effect, not this cause.") if outcome_ == "not shown" else ""),
     )
 
 
@@ -95,14 +111,28 @@ def verdict_post_ln_shallow(results=None, depth: int = min(experiments.WARMUP_DE
     matches = differences.mean() <= 2 * error
     outcome_ = "shown" if learned and matches else "partly shown" if learned else "not shown"
     relation = (
-        "better than" if differences.mean() < -2 * error else "no worse than" if matches else "worse than"
+        _("better than Pre-LN")
+        if differences.mean() < -2 * error
+        else _("no worse than Pre-LN")
+        if matches
+        else _("worse than Pre-LN")
     )
     return ToyVerdict(
-        "Shallow Post-LN trains without warm-up and matches Pre-LN.",
+        _("Shallow Post-LN trains without warm-up and matches Pre-LN."),
         "Xiong et al. 2020; Liu et al. 2020; Takase et al. 2023",
         outcome_,
-        f"{depth} blocks, lr {experiments.WARMUP_LR:g}, no warm-up, 150 steps, 3 seeds. Post-LN: "
-        f"{describe_runs(post)}; Pre-LN: {describe_runs(pre)}. Post-LN minus Pre-LN, paired by seed: "
-        f"{differences.mean():+.3f} ± {error:.3f} (standard error): {relation} Pre-LN. Whether Post-LN ends "
-        "better when both train long enough is the literature's finding; 150 steps cannot show it.",
+        _(
+            "{depth} blocks, lr {lr:g}, no warm-up, 150 steps, 3 seeds. Post-LN: {post}; Pre-LN: {pre}. "
+            "Post-LN minus Pre-LN, paired by seed: {difference:+.3f} ± {error:.3f} (standard error): "
+            "{relation}. Whether Post-LN ends better when both train long enough is the literature's "
+            "finding; 150 steps cannot show it."
+        ).format(
+            depth=depth,
+            lr=experiments.WARMUP_LR,
+            post=describe_runs(post),
+            pre=describe_runs(pre),
+            difference=differences.mean(),
+            error=error,
+            relation=relation,
+        ),
     )

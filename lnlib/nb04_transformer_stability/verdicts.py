@@ -20,6 +20,8 @@ import math
 import numpy as np
 
 from lnlib import ui
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.transformer import experiments, training
 from lnlib.transformer.experiments import SEEDS
 from lnlib.transformer.training import TrainConfig
@@ -31,10 +33,20 @@ LEARNED_FRACTION = (
 FAILED_FRACTION = 0.25  # "failed": closed less than this fraction
 LOSS_LIMITS = (1.0, 4.8)
 PADDING_CHOICES = (
-    ("full sequences", (False, False)),
-    ("padded, padding left out of BN", (True, False)),
-    ("padded, padding counted by BN", (True, True)),
+    (N_("full sequences"), (False, False)),
+    (N_("padded, padding left out of BN"), (True, False)),
+    (N_("padded, padding counted by BN"), (True, True)),
 )
+"""(name, (padded, BN counts padding)); the name is a key, shown translated with ``_()``."""
+OUTCOME_WORDS = {
+    "learned": N_("learned"),
+    "partly": N_("partly"),
+    "failed": N_("failed"),
+    "diverged": N_("diverged"),
+}
+"""A run's outcome (a key) → its word as the learner reads it, translated with ``_()`` where shown."""
+VERDICT_WORDS = {"shown": N_("shown"), "partly shown": N_("partly shown"), "not shown": N_("not shown")}
+"""A verdict's outcome (a key) → its word in the summary table."""
 NORM_NAMES = training.NORM_ABBREVIATIONS
 architecture_name = training.architecture_name
 SETTLING_STEPS = 20  # batch norm's running averages (momentum 0.1) need about this long to forget their start
@@ -73,14 +85,31 @@ def final_losses(runs) -> np.ndarray:
     return np.array([r.final_loss for r in runs])
 
 
+def clauses(texts) -> str:
+    """Clauses joined as a list of facts: '; ' in English, '；' in Chinese."""
+    return _("; ").join(texts)
+
+
+def words(names) -> str:
+    """Names or words joined as a list: ', ' in English, '、' in Chinese (lists of numbers keep ', ')."""
+    return _(", ").join(names)
+
+
 def describe_runs(runs) -> str:
     """'learned: 1.64, 1.61, 1.66' or 'diverged at steps 3, 5; failed: 4.08' — each seed's fate."""
     groups: dict = {}
     for run in runs:
         kind = outcome(run)
-        text = f"step {run.diverged_step}" if kind == "diverged" else ui.format_number(run.eval_loss, 3)
+        text = (
+            _("step {step}").format(step=run.diverged_step)
+            if kind == "diverged"
+            else ui.format_number(run.eval_loss, 3)
+        )
         groups.setdefault(kind, []).append(text)
-    return "; ".join(f"{kind} ({', '.join(values)})" for kind, values in groups.items())
+    return clauses(
+        _("{outcome} ({values})").format(outcome=_(OUTCOME_WORDS[kind]), values=", ".join(values))
+        for kind, values in groups.items()
+    )
 
 
 def mean_unless_diverged(losses: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
@@ -92,7 +121,8 @@ def mean_unless_diverged(losses: np.ndarray, outcomes: np.ndarray) -> np.ndarray
 
 XIONG = "Xiong et al. 2020, On Layer Normalization in the Transformer Architecture"
 SHEN = "Shen et al. 2020, PowerNorm: Rethinking Batch Normalization in Transformers"
-ARTICLE_004 = "article 004, 层归一化在深度神经网络中的应用与作用, section 7"
+ARTICLE_004 = N_("article 004, 层归一化在深度神经网络中的应用与作用, section 7")
+"""Article 004's source line, translated with ``_()`` where shown."""
 
 
 def _placement(norm: str, placement: str) -> str:
@@ -148,25 +178,41 @@ def verdict_gradient_vs_depth(results=None) -> ToyVerdict:
         falls.append(pre[-1] / pre[0] <= 0.75 and post[-1] / post[0] >= 0.9)
         slower.append(pre[-1] / pre[0] > 1.2 * sqrt_depth_ratio)
         texts.append(
-            f"{init} init: Pre-LN {pre[0]:.3f} → {pre[-1]:.3f} (×{pre[-1] / pre[0]:.2f}; the measured "
-            f"residual stream predicts ×{predicted[-1] / predicted[0]:.2f}), Post-LN {post[0]:.3f} → "
-            f"{post[-1]:.3f} (×{post[-1] / post[0]:.2f})"
+            _(
+                "{init} init: Pre-LN {pre_first:.3f} → {pre_last:.3f} (×{pre_ratio:.2f}; the measured "
+                "residual stream predicts ×{predicted_ratio:.2f}), Post-LN {post_first:.3f} → "
+                "{post_last:.3f} (×{post_ratio:.2f})"
+            ).format(
+                init=init,
+                pre_first=pre[0],
+                pre_last=pre[-1],
+                pre_ratio=pre[-1] / pre[0],
+                predicted_ratio=predicted[-1] / predicted[0],
+                post_first=post[0],
+                post_last=post[-1],
+                post_ratio=post[-1] / post[0],
+            )
         )
     outcome_ = "shown" if all(falls) else "partly shown" if any(falls) else "not shown"
     pace = (
-        f" 1/√L would be ×{sqrt_depth_ratio:.2f}: the fall is slower, because the residual stream grows "
-        f"more slowly than linearly with depth."
+        _(
+            " 1/√L would be ×{ratio:.2f}: the fall is slower, because the residual stream grows "
+            "more slowly than linearly with depth."
+        ).format(ratio=sqrt_depth_ratio)
         if any(slower)
         else ""
     )
     return ToyVerdict(
-        "At initialization the last layer's gradient shrinks with depth under Pre-LN, not under Post-LN.",
-        XIONG + ", Theorem 1",
+        _("At initialization the last layer's gradient shrinks with depth under Pre-LN, not under Post-LN."),
+        _("{paper}, Theorem 1").format(paper=XIONG),
         outcome_,
-        f"Depth {depths[0]} → {depths[-1]}, mean of {len(experiments.INIT_SEEDS)} seeds. "
-        + "; ".join(texts)
-        + "."
-        + pace,
+        _("Depth {first} → {last}, mean of {seeds} seeds. {measurements}.{pace}").format(
+            first=depths[0],
+            last=depths[-1],
+            seeds=len(experiments.INIT_SEEDS),
+            measurements=clauses(texts),
+            pace=pace,
+        ),
     )
 
 
@@ -183,7 +229,9 @@ def verdict_gradient_per_layer(results=None, depth: int = 12) -> ToyVerdict:
             ratios[placement] = layers[-1] / layers[0]
         checks.append((ratios["post"] >= 1.1, 0.8 <= ratios["pre"] <= 1.25))
         texts.append(
-            f"{init} init: last/first layer Post-LN ×{ratios['post']:.2f}, Pre-LN ×{ratios['pre']:.2f}"
+            _("{init} init: last/first layer Post-LN ×{post:.2f}, Pre-LN ×{pre:.2f}").format(
+                init=init, post=ratios["post"], pre=ratios["pre"]
+            )
         )
     post_ok = all(c[0] for c in checks)
     pre_ok = all(c[1] for c in checks)
@@ -192,17 +240,17 @@ def verdict_gradient_per_layer(results=None, depth: int = 12) -> ToyVerdict:
     )
     missing = []
     if not post_ok:
-        missing.append("Post-LN's gradient does not grow towards the output with every initialization")
+        missing.append(_("Post-LN's gradient does not grow towards the output with every initialization"))
     if not pre_ok:
-        missing.append("Pre-LN's gradient does not stay level with every initialization")
+        missing.append(_("Pre-LN's gradient does not stay level with every initialization"))
     return ToyVerdict(
-        "At initialization, Post-LN's gradients grow towards the output layer; Pre-LN's stay level.",
-        XIONG + ", Fig. 3",
+        _("At initialization, Post-LN's gradients grow towards the output layer; Pre-LN's stay level."),
+        _("{paper}, Fig. 3").format(paper=XIONG),
         outcome_,
-        f"{depth} layers, mean of {len(experiments.INIT_SEEDS)} seeds. "
-        + "; ".join(texts)
-        + "."
-        + (" Not as in the paper: " + "; ".join(missing) + "." if missing else ""),
+        _("{depth} layers, mean of {seeds} seeds. {measurements}.").format(
+            depth=depth, seeds=len(experiments.INIT_SEEDS), measurements=clauses(texts)
+        )
+        + (_(" Not as in the paper: {differences}.").format(differences=clauses(missing)) if missing else ""),
     )
 
 
@@ -216,20 +264,27 @@ def verdict_residual_growth(results=None, depth: int = 12) -> ToyVerdict:
         post = init_series(results, "layer", "post", init, depth, "init_residual").mean(axis=0)
         checks.append(pre[-1] / pre[0] >= 1.5 and np.all(np.abs(post[1:] - 1) <= 0.1))
         texts.append(
-            f"{init} init: Pre-LN {pre[0]:.2f} → {pre[-1]:.2f}, Post-LN {post[1]:.2f} … {post[-1]:.2f}"
+            _(
+                "{init} init: Pre-LN {pre_first:.2f} → {pre_last:.2f}, Post-LN {post_first:.2f} … {post_last:.2f}"
+            ).format(init=init, pre_first=pre[0], pre_last=pre[-1], post_first=post[1], post_last=post[-1])
         )
     xavier_pre = init_series(results, "layer", "pre", "xavier", depth, "init_residual").mean(axis=0)
     # Lemma 2: E‖x_l‖²/d ≥ 1 + l/2, allowing 5 % for the seeds' spread
     bound_holds = bool(np.all(xavier_pre >= 0.95 * (1 + np.arange(depth + 1) / 2)))
     outcome_ = "shown" if all(checks) else "partly shown" if any(checks) else "not shown"
+    bound = (
+        _("With Xavier init the lemma's bound 1 + l/2 holds (within 5 %)")
+        if bound_holds
+        else _("With Xavier init the lemma's bound 1 + l/2 does not hold (within 5 %)")
+    )
     return ToyVerdict(
-        "The residual stream grows with depth under Pre-LN and stays flat under Post-LN.",
-        XIONG + ", Lemma 2",
+        _("The residual stream grows with depth under Pre-LN and stays flat under Post-LN."),
+        _("{paper}, Lemma 2").format(paper=XIONG),
         outcome_,
-        f"E‖x_l‖²/d at initialization, {depth} layers, mean of {len(experiments.INIT_SEEDS)} seeds. "
-        + "; ".join(texts)
-        + f". With Xavier init the lemma's bound 1 + l/2 {'holds' if bound_holds else 'does not hold'}"
-        f" (within 5 %); PyTorch's smaller default init grows more slowly.",
+        _(
+            "E‖x_l‖²/d at initialization, {depth} layers, mean of {seeds} seeds. {measurements}. "
+            "{bound}; PyTorch's smaller default init grows more slowly."
+        ).format(depth=depth, seeds=len(experiments.INIT_SEEDS), measurements=clauses(texts), bound=bound),
     )
 
 
@@ -261,20 +316,29 @@ def verdict_warmup(results=None) -> ToyVerdict:
     )
     shallow = [outcome(r) for r in warmup_runs(results, "post", 0, depth=min(experiments.WARMUP_DEPTHS))]
     xavier = warmup_runs(results, "post", 50, init="xavier")
-    warmups = "; ".join(
-        f"{w} steps: {describe_runs(warmup_runs(results, 'post', w))}" for w in experiments.WARMUP_STEPS if w
+    warmups = clauses(
+        _("{steps} steps: {runs}").format(steps=w, runs=describe_runs(warmup_runs(results, "post", w)))
+        for w in experiments.WARMUP_STEPS
+        if w
     )
-    evidence = (
-        f"12 blocks, lr 0.01, 150 steps, 3 seeds. Post-LN without warm-up: "
-        f"{describe_runs(warmup_runs(results, 'post', 0))}; with warm-up of {warmups}. "
-        f"Pre-LN without warm-up: {describe_runs(warmup_runs(results, 'pre', 0))}. "
-        f"At {min(experiments.WARMUP_DEPTHS)} blocks, Post-LN without warm-up: {', '.join(shallow)}. "
-        f"With Xiong et al.'s Xavier initialization, Post-LN with 50 warm-up steps: {describe_runs(xavier)}."
+    evidence = _(
+        "12 blocks, lr 0.01, 150 steps, 3 seeds. Post-LN without warm-up: {post_cold}; with warm-up of "
+        "{warmups}. Pre-LN without warm-up: {pre_cold}. At {depth} blocks, Post-LN without warm-up: "
+        "{shallow}. With Xiong et al.'s Xavier initialization, Post-LN with 50 warm-up steps: {xavier}."
+    ).format(
+        post_cold=describe_runs(warmup_runs(results, "post", 0)),
+        warmups=warmups,
+        pre_cold=describe_runs(warmup_runs(results, "pre", 0)),
+        depth=min(experiments.WARMUP_DEPTHS),
+        shallow=words(_(OUTCOME_WORDS[o]) for o in shallow),
+        xavier=describe_runs(xavier),
     )
     outcome_ = "shown" if all(checks) else "partly shown" if any(checks) else "not shown"
     return ToyVerdict(
-        "Deep Post-LN at a high learning rate fails without warm-up; with warm-up, or as Pre-LN, it learns.",
-        XIONG + ", Section 3 and Fig. 2",
+        _(
+            "Deep Post-LN at a high learning rate fails without warm-up; with warm-up, or as Pre-LN, it learns."
+        ),
+        _("{paper}, Section 3 and Fig. 2").format(paper=XIONG),
         outcome_,
         evidence,
     )
@@ -320,10 +384,14 @@ def verdict_learning_rate_range(results=None) -> ToyVerdict:
     without a norm; partly if some normalized variant does; not shown otherwise."""
     table = learning_rate_table(results)
     spans, texts = {}, []
-    for (norm, placement), (rates, _, outcomes) in table.items():
+    for (norm, placement), (rates, _losses, outcomes) in table.items():
         spans[(norm, placement)] = learning_rate_range(outcomes, rates)
         low, high, count = spans[(norm, placement)]
-        texts.append(f"{architecture_name(norm, placement)} {f'{low:g} … {high:g}' if count else 'none'}")
+        texts.append(
+            _("{name} {low:g} … {high:g}").format(name=architecture_name(norm, placement), low=low, high=high)
+            if count
+            else _("{name} none").format(name=architecture_name(norm, placement))
+        )
     base_low, base_high, base_count = spans[("none", "pre")]
     normalized = [k for k in spans if k != ("none", "pre")]
     wider = [k for k in normalized if spans[k][2] > base_count]
@@ -334,32 +402,45 @@ def verdict_learning_rate_range(results=None) -> ToyVerdict:
     outcome_ = "shown" if ln_wider else "partly shown" if wider else "not shown"
 
     def names(keys):
-        return ", ".join(architecture_name(*k) for k in keys) or "none"
+        return words(architecture_name(*k) for k in keys) or _("none")
 
     lowest = min(experiments.LEARNING_RATES)
-    slow = [f"{architecture_name(*k)} {table[k][1][:, 0].mean():.2f}" for k in lower_lost]
+    slow = [
+        _("{name} {loss:.2f}").format(name=architecture_name(*k), loss=table[k][1][:, 0].mean())
+        for k in lower_lost
+    ]
     # if a longer run let these learn at the lowest rate too, which would then train over a wider range?
     would_widen = [k for k in lower_lost if spans[k][2] + 1 > base_count]
     budget = (
-        f" So this verdict is what 150 steps show: if the slow ones learned at {lowest:g} given more steps, "
-        f"{names(would_widen)} would train over a wider range than no norm (the next verdict gives no norm, "
-        f"Post-LN and Pre-LN {experiments.LONG_BUDGET_STEPS} steps)."
+        _(
+            " So this verdict is what 150 steps show: if the slow ones learned at {lowest:g} given more steps, "
+            "{names} would train over a wider range than no norm (the next verdict gives no norm, "
+            "Post-LN and Pre-LN {steps} steps)."
+        ).format(lowest=lowest, names=names(would_widen), steps=experiments.LONG_BUDGET_STEPS)
         if would_widen
         else ""
     )
     return ToyVerdict(
-        "Layer normalization widens the range of learning rates that train (within 150 steps).",
-        ARTICLE_004,
+        _("Layer normalization widens the range of learning rates that train (within 150 steps)."),
+        _(ARTICLE_004),
         outcome_,
-        f"{experiments.LEARNING_RATE_DEPTH} blocks, no warm-up, 150 steps, learning rates "
-        f"{', '.join(f'{lr:g}' for lr in experiments.LEARNING_RATES)}; where all 3 seeds learn: "
-        + "; ".join(texts)
-        + f". A wider range than without a norm: {names(wider)}; narrower: "
-        f"{names(narrower)}. Learns at a larger rate than the model without a norm: {names(higher)}. "
+        _(
+            "{depth} blocks, no warm-up, 150 steps, learning rates {rates}; where all 3 seeds learn: "
+            "{ranges}. A wider range than without a norm: {wider}; narrower: {narrower}. Learns at a "
+            "larger rate than the model without a norm: {higher}. "
+        ).format(
+            depth=experiments.LEARNING_RATE_DEPTH,
+            rates=", ".join(f"{lr:g}" for lr in experiments.LEARNING_RATES),
+            ranges=clauses(texts),
+            wider=names(wider),
+            narrower=names(narrower),
+            higher=names(higher),
+        )
         + (
-            f"At {lowest:g}, where the model without a norm learns, these are still on their way down "
-            f"after 150 steps (mean loss; no norm {table[('none', 'pre')][1][:, 0].mean():.2f}): "
-            f"{', '.join(slow)}."
+            _(
+                "At {lowest:g}, where the model without a norm learns, these are still on their way down "
+                "after 150 steps (mean loss; no norm {baseline:.2f}): {slow}."
+            ).format(lowest=lowest, baseline=table[("none", "pre")][1][:, 0].mean(), slow=words(slow))
             if slow
             else ""
         )
@@ -410,13 +491,17 @@ def verdict_batch_statistics(results=None) -> ToyVerdict:
         f"{b}: {f.mean():.3f} / {p.mean():.3f}" for b, f, p in zip(experiments.BATCH_SIZES, full, padded)
     )
     return ToyVerdict(
-        "In a Transformer, batch norm's batch statistics fluctuate around the running ones, "
-        "more so in small batches and with padding.",
-        SHEN + ", Section 3 and Fig. 2",
+        _(
+            "In a Transformer, batch norm's batch statistics fluctuate around the running ones, "
+            "more so in small batches and with padding."
+        ),
+        _("{paper}, Section 3 and Fig. 2").format(paper=SHEN),
         outcome_,
-        f"Mean over channels and layers of |μ_B − μ_running|/σ_running after step {SETTLING_STEPS}, "
-        f"Post-BN, 4 layers, 3 seeds; batch size: full / padded = {listing}. They do not settle "
-        f"as training goes on (see the left panel).",
+        _(
+            "Mean over channels and layers of |μ_B − μ_running|/σ_running after step {step}, "
+            "Post-BN, 4 layers, 3 seeds; batch size: full / padded = {listing}. They do not settle "
+            "as training goes on (see the left panel)."
+        ).format(step=SETTLING_STEPS, listing=listing),
     )
 
 
@@ -446,9 +531,7 @@ def verdict_batch_norm_gap(results=None) -> ToyVerdict:
     """Shown if BN trails LN significantly (mean above 2 standard errors) at the smallest batch, by more than at
     the largest batch, and by more with padding than without; partly if some of these hold."""
     gaps = batch_norm_gaps(results)
-    full = gaps["full sequences"][1]
-    padded = gaps["padded, padding left out of BN"][1]
-    naive = gaps["padded, padding counted by BN"][1]
+    full, padded, naive = (gaps[name][1] for name, _choice in PADDING_CHOICES)
     checks = (
         _significant(full[:, 0]) or _significant(padded[:, 0]),
         np.nanmean(full[:, 0]) > np.nanmean(full[:, -1])
@@ -462,13 +545,16 @@ def verdict_batch_norm_gap(results=None) -> ToyVerdict:
 
     spread = float(np.nanmedian(np.nanstd(np.stack([full, padded, naive]), axis=1, ddof=1)))
     return ToyVerdict(
-        "Batch norm trails layer norm in a Transformer, the more so the smaller the batch and with padding.",
-        SHEN + ", Table 1 and Section 4",
+        _(
+            "Batch norm trails layer norm in a Transformer, the more so the smaller the batch and with padding."
+        ),
+        _("{paper}, Table 1 and Section 4").format(paper=SHEN),
         outcome_,
-        "Held-out loss of Post-BN minus Post-LN (nats; positive: BN worse), mean of 3 paired seeds, by "
-        f"batch size. Full sequences {listing(full)}; padded {listing(padded)}; padding counted "
-        f"{listing(naive)}. A difference's typical seed-to-seed spread (standard deviation): "
-        f"{spread:.3f}.",
+        _(
+            "Held-out loss of Post-BN minus Post-LN (nats; positive: BN worse), mean of 3 paired seeds, by "
+            "batch size. Full sequences {full}; padded {padded}; padding counted {naive}. A difference's "
+            "typical seed-to-seed spread (standard deviation): {spread:.3f}."
+        ).format(full=listing(full), padded=listing(padded), naive=listing(naive), spread=spread),
     )
 
 
@@ -481,7 +567,12 @@ def verdict_train_eval_mismatch(results=None) -> ToyVerdict:
         runs = batch_norm_runs(results, "batch", experiments.BATCH_SIZES[0], padded)
         gaps = np.array([r.eval_loss - r.eval_loss_batch_statistics for r in runs])
         worse.append(bool(np.all(gaps > 0)))
-        texts.append(f"{'padded' if padded else 'full sequences'}: " + ", ".join(f"{g:+.3f}" for g in gaps))
+        texts.append(
+            _("{sequences}: {gaps}").format(
+                sequences=_("padded") if padded else _("full sequences"),
+                gaps=", ".join(f"{g:+.3f}" for g in gaps),
+            )
+        )
     large = [
         np.mean(
             [
@@ -493,14 +584,21 @@ def verdict_train_eval_mismatch(results=None) -> ToyVerdict:
     ]
     outcome_ = "shown" if all(worse) else "partly shown" if any(worse) else "not shown"
     return ToyVerdict(
-        "Batch norm behaves differently in evaluation (running statistics) than in training (batch "
-        "statistics).",
-        SHEN + ", Section 3",
+        _(
+            "Batch norm behaves differently in evaluation (running statistics) than in training (batch statistics)."
+        ),
+        _("{paper}, Section 3").format(paper=SHEN),
         outcome_,
-        f"Held-out loss with running minus with batch statistics, Post-BN, batch "
-        f"{experiments.BATCH_SIZES[0]}, per seed: "
-        + "; ".join(texts)
-        + f". At batch {experiments.BATCH_SIZES[-1]}: {large[0]:+.3f} / {large[1]:+.3f} (mean).",
+        _(
+            "Held-out loss with running minus with batch statistics, Post-BN, batch {small}, per seed: "
+            "{gaps}. At batch {large}: {large_full:+.3f} / {large_padded:+.3f} (mean)."
+        ).format(
+            small=experiments.BATCH_SIZES[0],
+            gaps=clauses(texts),
+            large=experiments.BATCH_SIZES[-1],
+            large_full=large[0],
+            large_padded=large[1],
+        ),
     )
 
 
@@ -519,14 +617,24 @@ def verdict_batch_dependence(results=None) -> ToyVerdict:
     small = [d["train_neighbours"] for d in bn[: len(SEEDS)]]
     large = [d["train_neighbours"] for d in bn[-len(SEEDS) :]]
     return ToyVerdict(
-        "Batch norm makes one sequence's output depend on the other sequences of its batch.",
-        SHEN + "; article 002's first claim",
+        _("Batch norm makes one sequence's output depend on the other sequences of its batch."),
+        _("{paper}; article 002's first claim").format(paper=SHEN),
         outcome_,
-        f"Largest change of sequence 0's next-token log-probabilities when the rest of its batch is "
-        f"replaced, trained Post-BN in training mode: batch {experiments.BATCH_SIZES[0]} "
-        f"{min(small):.3f} … {max(small):.3f} nats, batch {experiments.BATCH_SIZES[-1]} "
-        f"{min(large):.3f} … {max(large):.3f}; Post-LN: "
-        f"{'exactly 0' if ln_still else 'not 0'}; in eval mode: {'exactly 0' if eval_still else 'not 0'}.",
+        _(
+            "Largest change of sequence 0's next-token log-probabilities when the rest of its batch is "
+            "replaced, trained Post-BN in training mode: batch {small} {small_low:.3f} … {small_high:.3f} "
+            "nats, batch {large} {large_low:.3f} … {large_high:.3f}; Post-LN: {layer_norm}; in eval mode: "
+            "{eval_mode}."
+        ).format(
+            small=experiments.BATCH_SIZES[0],
+            small_low=min(small),
+            small_high=max(small),
+            large=experiments.BATCH_SIZES[-1],
+            large_low=min(large),
+            large_high=max(large),
+            layer_norm=_("exactly 0") if ln_still else _("not 0"),
+            eval_mode=_("exactly 0") if eval_still else _("not 0"),
+        ),
     )
 
 
@@ -562,9 +670,9 @@ class HTMLText:
 
 def verdict_table(results=None) -> HTMLText:
     """Every claim, its source and its verdict at toy scale, in one table."""
-    rows = [(v.claim, v.source, v.outcome) for v in all_verdicts(results)]
+    rows = [(v.claim, v.source, _(VERDICT_WORDS[v.outcome])) for v in all_verdicts(results)]
     return HTMLText(
-        ui.html_table(["claim", "source", "at toy scale"], rows, "The published effects, checked")
+        ui.html_table([_("claim"), _("source"), _("at toy scale")], rows, _("The published effects, checked"))
     )
 
 
@@ -581,14 +689,14 @@ def task_table() -> HTMLText:
     batch = training.evaluation_batches(TrainConfig())[0]
     example = " ".join(str(int(t)) for t in batch[0][0][:12])
     rows = [
-        ("optimum: knows the chain", "ln 4", chain().best_loss),
-        ("knows only how often each token occurs", "H(π)", chain().unigram_loss),
-        ("chance: uniform guess", "ln 64", chain().chance_loss),
+        (_("optimum: knows the chain"), "ln 4", chain().best_loss),
+        (_("knows only how often each token occurs"), "H(π)", chain().unigram_loss),
+        (_("chance: uniform guess"), "ln 64", chain().chance_loss),
     ]
     return HTMLText(
         ui.html_table(
-            ["a model that …", "formula", "loss (nats/token)"],
+            [_("a model that …"), _("formula"), _("loss (nats/token)")],
             rows,
-            f"Next-token loss on the Markov chain (example sequence: {example} …)",
+            _("Next-token loss on the Markov chain (example sequence: {example} …)").format(example=example),
         )
     )

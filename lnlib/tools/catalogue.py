@@ -202,7 +202,13 @@ def update(language: str, messages: dict | None = None) -> tuple:
     for message in added:
         name = part_of(messages[message][0][0])
         if name not in parts:
-            parts[name] = catalog.Catalog(locale=CATALOGUE_LOCALES[language], domain="lnlib")
+            parts[name] = catalog.Catalog(
+                locale=CATALOGUE_LOCALES[language],
+                domain="lnlib",
+                project="lnlib",
+                version="0.1.0",
+                fuzzy=False,
+            )
         text, context = _unkey(message)
         parts[name].add(text, "" if isinstance(text, str) else ("", ""), context=context)
     for part in parts.values():

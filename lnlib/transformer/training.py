@@ -30,6 +30,9 @@ import torch
 import torch.nn.functional as F
 
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
+from lnlib.support.language import ngettext
 from lnlib.transformer import toy_task
 from lnlib.transformer.model import BLOCK_NORMS, PLACEMENTS, SequenceBatchNorm, ToyTransformer
 
@@ -54,13 +57,14 @@ INIT_BATCHES = 4  # batches over which the gradient at initialization is average
 STATISTICS_EVERY = 5  # steps between two recordings of batch norm's batch statistics
 ADAM_BETAS = (0.9, 0.98)
 AUTO_PROGRESS_WORK = 3000  # steps × layers above which a progress bar is shown by default
-NORM_ABBREVIATIONS = {"layer": "LN", "batch": "BN", "rms": "RMSNorm", "none": "no norm"}
+NORM_ABBREVIATIONS = {"layer": "LN", "batch": "BN", "rms": "RMSNorm", "none": N_("no norm")}
+"""norm → its short name (translated with ``_()`` where shown: :func:`architecture_name` does)."""
 
 
 def architecture_name(norm: str, placement: str) -> str:
     """'Pre-LN', 'Post-BN', 'no norm', …"""
     return (
-        NORM_ABBREVIATIONS["none"]
+        _(NORM_ABBREVIATIONS["none"])
         if norm == "none"
         else f"{placement.capitalize()}-{NORM_ABBREVIATIONS[norm]}"
     )
@@ -131,8 +135,10 @@ class TrainConfig:
         """A short name: 'Pre-LN, 12 blocks', 'no norm, 4 blocks', 'Post-BN (padding counted), …'."""
         name = architecture_name(self.norm, self.placement)
         if self.norm == "batch" and self.padded and self.batch_norm_counts_padding:
-            name += " (padding counted)"
-        return f"{name}, {self.n_layers} block{'s' if self.n_layers > 1 else ''}"
+            name += _(" (padding counted)")
+        return ngettext("{name}, {count} block", "{name}, {count} blocks", self.n_layers).format(
+            name=name, count=self.n_layers
+        )
 
 
 @dataclass
