@@ -31,7 +31,7 @@ def axes_text(norm: str) -> str:
     for layout, axes in AXES[norm].items():
         letters = ", ".join(LAYOUT_AXES[layout][axis] for axis in axes)
         parts.append(_("{layout}: over {letters}").format(layout=layout, letters=letters))
-    return "; ".join(parts)
+    return _("; ").join(parts)  # the separator of the layouts: a full-width ； in Chinese
 
 
 def rows() -> list:
