@@ -17,6 +17,9 @@ The sharing is *computed*, not drawn by hand: :func:`group_labels` reads it off 
 moments that ``standardize`` returns, and :func:`moved_by` checks it by changing one input value
 and seeing which outputs move. The pictures follow Wu and He (2018), *Group Normalization*, Fig. 2:
 the tensor as an N × C × (H·W) cube.
+
+Its size is earned by one concern, which elements share one mean and variance: the groupings, their
+two pictures and the two apps that show them (every label in both of the course's languages).
 """
 
 from __future__ import annotations
