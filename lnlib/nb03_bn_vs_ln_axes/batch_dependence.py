@@ -24,6 +24,8 @@ from torch import nn
 
 from lnlib import ui
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui import style
 
 # The population the examples come from: 6 features, each with its own mean and standard deviation.
@@ -102,7 +104,7 @@ class BatchSizeApp(ui.App):
     """Drag the batch size: BN's μ and σ² of feature 1 jump from batch to batch; LN's for x₀ never move."""
 
     def __init__(self) -> None:
-        controls = {"batch": ui.slider("B", "batch size", 8, 1, 128, integer=True)}
+        controls = {"batch": ui.slider("B", _("batch size"), 8, 1, 128, integer=True)}
         figure, (stats_axes, spread_axes) = style.new_figure(13, 4.6, nrows=1, ncols=2)
         index = np.arange(1, BATCHES + 1)
         (self.bn_points,) = stats_axes.plot(
@@ -111,7 +113,7 @@ class BatchSizeApp(ui.App):
             "o",
             markersize=5,
             color=style.NORM_COLORS["batch"],
-            label="BN: batch mean μ₁ of feature 1",
+            label=_("BN: batch mean μ₁ of feature 1"),
         )
         (self.ln_points,) = stats_axes.plot(
             index,
@@ -119,39 +121,39 @@ class BatchSizeApp(ui.App):
             "o",
             markersize=4,
             color=style.NORM_COLORS["layer"],
-            label="LN: mean of x₀'s 6 features",
+            label=_("LN: mean of x₀'s 6 features"),
         )
         stats_axes.axhline(
-            FEATURE_MEANS[0], color="black", linestyle=":", label="population mean of feature 1"
+            FEATURE_MEANS[0], color="black", linestyle=":", label=_("population mean of feature 1")
         )
         stats_axes.set_ylim(FEATURE_MEANS[0] - 4.5 * FEATURE_STDS[0], FEATURE_MEANS[0] + 3 * FEATURE_STDS[0])
-        stats_axes.set_title(f"the means in {BATCHES} random batches")
-        stats_axes.set_xlabel("batch number")
-        stats_axes.set_ylabel("mean")
+        stats_axes.set_title(_("the means in {batches} random batches").format(batches=BATCHES))
+        stats_axes.set_xlabel(_("batch number"))
+        stats_axes.set_ylabel(_("mean"))
         stats_axes.legend(loc="lower left", fontsize=11)
         sizes = np.array(SIZE_GRID)
         spread_axes.plot(sizes, expected_spread(sizes), color="black", label="σ₁·√(B − 1)/B")
         spread_axes.plot(
-            sizes, bn_mean_spread(), "o", color=style.NORM_COLORS["batch"], label="BN's μ₁, measured"
+            sizes, bn_mean_spread(), "o", color=style.NORM_COLORS["batch"], label=_("BN's μ₁, measured")
         )
         spread_axes.plot(
             sizes,
             np.zeros(len(sizes)),
             "o-",
             color=style.NORM_COLORS["layer"],
-            label="LN's mean of x₀: exactly 0",
+            label=_("LN's mean of x₀: exactly 0"),
         )
         (self.marker,) = spread_axes.plot(
             [8], [0], "s", markersize=14, markerfacecolor="none", markeredgewidth=2.5, color="black"
         )
         spread_axes.set_xscale("log", base=2)
         spread_axes.set_ylim(-0.05, FEATURE_STDS[0] + 0.1)
-        spread_axes.set_title("how much the mean varies between batches")
-        spread_axes.set_xlabel("batch size B")
-        spread_axes.set_ylabel("standard deviation over batches")
+        spread_axes.set_title(_("how much the mean varies between batches"))
+        spread_axes.set_xlabel(_("batch size B"))
+        spread_axes.set_ylabel(_("standard deviation over batches"))
         spread_axes.legend(loc="upper right", fontsize=11)
         self.figure = ui.FigureView(figure, dynamic=[self.bn_points, self.ln_points, self.marker])
-        self.start(controls, [self.figure], "Batch size: BN's statistics are estimates, LN's are not")
+        self.start(controls, [self.figure], _("Batch size: BN's statistics are estimates, LN's are not"))
 
     @torch_threads()
     def update(self) -> str:
@@ -165,29 +167,42 @@ class BatchSizeApp(ui.App):
         self.figure.draw()
         fmt = ui.format_number
         ln_spread = float(np.ptp(stats["ln_mean"])) + float(np.ptp(stats["ln_var"]))
-        ln_line = (
-            f"LN's mean and variance of x₀ are the same in all {BATCHES} batches (largest difference "
-            f"{fmt(ln_spread)}): they come from x₀'s own 6 features, never from its batch-mates."
-        )
+        ln_line = _(
+            "LN's mean and variance of x₀ are the same in all {batches} batches (largest difference "
+            "{difference}): they come from x₀'s own 6 features, never from its batch-mates."
+        ).format(batches=BATCHES, difference=fmt(ln_spread))
         if size == 1:
             raise ui.Explained(
-                "A batch of one: each “batch mean” is the example itself and every batch variance is 0, so BN "
-                "would divide 0 by √ε. torch.nn.BatchNorm1d refuses in training: <i>"
-                f"{refusal_message((1, FEATURES))}</i>. (In eval mode it uses its running statistics and "
-                "works; see the next app. A batch of one image would train under BatchNorm2d: its pixels "
-                f"give each channel a variance.)<br>{ln_line}"
+                _(
+                    "A batch of one: each “batch mean” is the example itself and every batch variance is 0, so "
+                    "BN would divide 0 by √ε. torch.nn.BatchNorm1d refuses in training: <i>{refusal}</i>. (In "
+                    "eval mode it uses its running statistics and works; see the next app. A batch of one image "
+                    "would train under BatchNorm2d: its pixels give each channel a variance.)"
+                ).format(refusal=refusal_message((1, FEATURES)))
+                + f"<br>{ln_line}"
             )
         lines = [
-            f"B = {size}: BN's μ₁ varies from batch to batch with standard deviation {fmt(spread)} "
-            f"(expected σ₁·√(B − 1)/B = {fmt(float(expected_spread(size)))}, as x₀ is one of the B); "
-            f"its σ₁² ranges from {fmt(stats['bn_var'].min())} to {fmt(stats['bn_var'].max())} (population: "
-            f"{fmt(FEATURE_STDS[0] ** 2)}). x₀ is in every batch, yet BN normalizes it differently each time.",
+            _(
+                "B = {size}: BN's μ₁ varies from batch to batch with standard deviation {spread} "
+                "(expected σ₁·√(B − 1)/B = {expected}, as x₀ is one of the B); "
+                "its σ₁² ranges from {low} to {high} (population: "
+                "{population}). x₀ is in every batch, yet BN normalizes it differently each time."
+            ).format(
+                size=size,
+                spread=fmt(spread),
+                expected=fmt(float(expected_spread(size))),
+                low=fmt(stats["bn_var"].min()),
+                high=fmt(stats["bn_var"].max()),
+                population=fmt(FEATURE_STDS[0] ** 2),
+            ),
             ln_line,
         ]
         if size == 2:
             lines.append(
-                "With B = 2 BN's output is ±1 for every feature whatever the values (a little less "
-                "when the two are within about √ε of each other): it only says which of the two is larger."
+                _(
+                    "With B = 2 BN's output is ±1 for every feature whatever the values (a little less "
+                    "when the two are within about √ε of each other): it only says which of the two is larger."
+                )
             )
         return "<br>".join(lines)
 
@@ -306,17 +321,27 @@ def alone_and_in_batch_report(batch_size: int = 64) -> str:
     layer_norm, batch_norm = nn.LayerNorm(FEATURES, eps=EPS), trained_batch_norm()
     lines = []
     for name, layer, training in (
-        ("LayerNorm, train", layer_norm, True),
-        ("LayerNorm, eval", layer_norm, False),
-        ("BatchNorm1d, eval", batch_norm, False),
+        (N_("LayerNorm, train"), layer_norm, True),
+        (N_("LayerNorm, eval"), layer_norm, False),
+        (N_("BatchNorm1d, eval"), batch_norm, False),
     ):
         result = alone_and_in_batch(layer, training, batch_size)
         lines.append(
-            f"{name:18s} x0 alone vs in a batch of {batch_size}: largest difference "
-            f"{result['largest difference']:.1e}, bit for bit equal: {result['bit for bit equal']} "
-            f"(should be 0 and True)"
+            _(
+                "{name:18s} x0 alone vs in a batch of {size}: largest difference "
+                "{difference:.1e}, bit for bit equal: {equal} (should be 0 and True)"
+            ).format(
+                name=_(name),
+                size=batch_size,
+                difference=result["largest difference"],
+                equal=result["bit for bit equal"],
+            )
         )
-    lines.append(f"{'BatchNorm1d, train':18s} x0 alone: {refusal_message((1, FEATURES))}")
+    lines.append(
+        _("{name:18s} x0 alone: {refusal}").format(
+            name=_("BatchNorm1d, train"), refusal=refusal_message((1, FEATURES))
+        )
+    )
     return "\n".join(lines)
 
 
@@ -327,9 +352,9 @@ class TrainEvalApp(ui.App):
 
     def __init__(self) -> None:
         controls = {
-            "mode": ui.choice("mode", "", [("train", True), ("eval", False)]),
-            "shift": ui.slider("δ", "shift of the batch-mates", 0.0, -3.0, 3.0, 0.25),
-            "batch": ui.slider("B", "batch size", 8, 1, 64, integer=True),
+            "mode": ui.choice(_("mode"), "", [(_("train"), True), (_("eval"), False)]),
+            "shift": ui.slider("δ", _("shift of the batch-mates"), 0.0, -3.0, 3.0, 0.25),
+            "batch": ui.slider("B", _("batch size"), 8, 1, 64, integer=True),
         }
         self.batch_norm = trained_batch_norm()
         self.layer_norm = nn.LayerNorm(FEATURES, eps=EPS)
@@ -338,7 +363,10 @@ class TrainEvalApp(ui.App):
             bar_axes, FEATURES, ("BN", style.NORM_COLORS["batch"]), ("LN", style.NORM_COLORS["layer"])
         )
         bar_axes.set(
-            ylim=(-4, 4), title="x₀'s output, feature by feature", xlabel="feature d", ylabel="output"
+            ylim=(-4, 4),
+            title=_("x₀'s output, feature by feature"),
+            xlabel=_("feature d"),
+            ylabel=_("output"),
         )
         bar_axes.legend(loc="lower left", ncols=2)
         (self.bn_curve,) = curve_axes.plot(
@@ -350,14 +378,14 @@ class TrainEvalApp(ui.App):
         (self.marker,) = curve_axes.plot([0], [0], "o", markersize=12, color="black")
         curve_axes.set(
             ylim=(-4, 4),
-            title="x₀'s feature 1 as the batch-mates shift",
-            xlabel="shift δ of the batch-mates",
-            ylabel="output of feature 1",
+            title=_("x₀'s feature 1 as the batch-mates shift"),
+            xlabel=_("shift δ of the batch-mates"),
+            ylabel=_("output of feature 1"),
         )
         curve_axes.legend(loc="lower left")
         dynamic = list(self.bn_bars) + list(self.ln_bars) + [self.bn_curve, self.ln_curve, self.marker]
         self.figure = ui.FigureView(figure, dynamic=dynamic)
-        self.start(controls, [self.figure], "Train vs eval: BN depends on the batch, LN does not")
+        self.start(controls, [self.figure], _("Train vs eval: BN depends on the batch, LN does not"))
 
     @torch_threads()
     def update(self) -> str:
@@ -380,29 +408,37 @@ class TrainEvalApp(ui.App):
         self.marker.set_data([shift], [np.clip(ln[0] if refused else bn[0], -4, 4)])
         self.figure.draw()
         fmt = ui.format_number
-        ln_line = (
-            f"LN: x₀'s output is the same in train and eval, for every δ and every B; alone or in this "
-            f"batch of {size} it differs by {fmt(float(np.max(np.abs(ln - ln_alone))))} "
-            f"(bit for bit equal: {np.array_equal(ln, ln_alone)})."
+        ln_line = _(
+            "LN: x₀'s output is the same in train and eval, for every δ and every B; alone or in this "
+            "batch of {size} it differs by {difference} (bit for bit equal: {equal})."
+        ).format(
+            size=size,
+            difference=fmt(float(np.max(np.abs(ln - ln_alone)))),
+            equal=np.array_equal(ln, ln_alone),
         )
         if refused:
             raise ui.Explained(
-                "Train mode with a batch of one: BN has a single value per feature to compute a variance from. "
-                f"torch.nn.BatchNorm1d refuses: <i>{refusal_message((1, FEATURES))}</i>. Switch to eval: there "
-                f"BN uses its running statistics and a single example is fine.<br>{ln_line}"
+                _(
+                    "Train mode with a batch of one: BN has a single value per feature to compute a variance "
+                    "from. torch.nn.BatchNorm1d refuses: <i>{refusal}</i>. Switch to eval: there BN uses its "
+                    "running statistics and a single example is fine."
+                ).format(refusal=refusal_message((1, FEATURES)))
+                + f"<br>{ln_line}"
             )
         if training:
-            bn_line = (
-                f"BN, train: x₀ did not change, but its feature 1 comes out as {fmt(bn[0])} here and ranges "
-                f"from {fmt(np.min(bn_curve))} to {fmt(np.max(bn_curve))} as the batch-mates shift: the "
-                "batch's μ and σ² move with them."
-            )
+            bn_line = _(
+                "BN, train: x₀ did not change, but its feature 1 comes out as {output} here and ranges "
+                "from {low} to {high} as the batch-mates shift: the batch's μ and σ² move with them."
+            ).format(output=fmt(bn[0]), low=fmt(np.min(bn_curve)), high=fmt(np.max(bn_curve)))
         else:
-            bn_line = (
-                f"BN, eval: the running statistics learnt in training (μ₁ = "
-                f"{fmt(float(self.batch_norm.running_mean[0]))}, σ₁² = "
-                f"{fmt(float(self.batch_norm.running_var[0]))}) replace the batch's, so x₀'s output "
-                f"({fmt(bn[0])} for feature 1) no longer depends on its batch-mates or on B."
+            bn_line = _(
+                "BN, eval: the running statistics learnt in training (μ₁ = {mean}, σ₁² = {variance}) "
+                "replace the batch's, so x₀'s output ({output} for feature 1) no longer depends on its "
+                "batch-mates or on B."
+            ).format(
+                mean=fmt(float(self.batch_norm.running_mean[0])),
+                variance=fmt(float(self.batch_norm.running_var[0])),
+                output=fmt(bn[0]),
             )
         return f"{bn_line}<br>{ln_line}"
 
@@ -484,33 +520,36 @@ class PaddingApp(ui.App):
 
     def __init__(self) -> None:
         controls = {
-            "extra": ui.slider("P", "extra padded positions", 0, *self.EXTRA, integer=True),
-            "pad": ui.slider("pad", "value at padded positions", 0.0, -5.0, 5.0, 0.5),
+            "extra": ui.slider("P", _("extra padded positions"), 0, *self.EXTRA, integer=True),
+            "pad": ui.slider("pad", _("value at padded positions"), 0.0, -5.0, 5.0, 0.5),
         }
         figure, (mean_axes, shift_axes) = style.new_figure(13, 4.6, nrows=1, ncols=2)
         self.real_bars, self.padded_bars = style.paired_bars(
             mean_axes,
             FEATURES,
-            ("real tokens only", style.NORM_COLORS["none"]),
-            ("with the padding (BN)", style.NORM_COLORS["batch"]),
+            (_("real tokens only"), style.NORM_COLORS["none"]),
+            (_("with the padding (BN)"), style.NORM_COLORS["batch"]),
         )
         mean_axes.set(
             ylim=(-5.5, 5.5),
-            title="BN's mean of each feature",
-            xlabel="feature d",
-            ylabel="mean of feature d",
+            title=_("BN's mean of each feature"),
+            xlabel=_("feature d"),
+            ylabel=_("mean of feature d"),
         )
         mean_axes.legend(loc="lower left")
         self.extras = np.arange(self.EXTRA[0], self.EXTRA[1] + 1, 2)
         (self.bn_curve,) = shift_axes.plot(
-            self.extras, np.zeros(len(self.extras)), color=style.NORM_COLORS["batch"], label="BN vs masked BN"
+            self.extras,
+            np.zeros(len(self.extras)),
+            color=style.NORM_COLORS["batch"],
+            label=_("BN vs masked BN"),
         )
         (self.ln_curve,) = shift_axes.plot(
             self.extras,
             np.zeros(len(self.extras)),
             "--",
             color=style.NORM_COLORS["layer"],
-            label="LN vs no padding",
+            label=_("LN vs no padding"),
         )
         (self.marker,) = shift_axes.plot([0], [0], "o", markersize=12, color="black")
         self.ceiling = 1.05 * max(
@@ -518,14 +557,14 @@ class PaddingApp(ui.App):
         )
         shift_axes.set(
             ylim=(-0.03 * self.ceiling, self.ceiling),
-            title="how far padding moves the real tokens",
-            xlabel="extra padded positions P",
-            ylabel="largest change of an output",
+            title=_("how far padding moves the real tokens"),
+            xlabel=_("extra padded positions P"),
+            ylabel=_("largest change of an output"),
         )
         shift_axes.legend(loc="upper left")
         dynamic = list(self.real_bars) + list(self.padded_bars) + [self.bn_curve, self.ln_curve, self.marker]
         self.figure = ui.FigureView(figure, dynamic=dynamic)
-        self.start(controls, [self.figure], "Padding: it enters BN's statistics, not LN's")
+        self.start(controls, [self.figure], _("Padding: it enters BN's statistics, not LN's"))
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 (one app per notebook; the cache is tiny)
     def _curve(self, pad: float) -> list:
@@ -545,13 +584,21 @@ class PaddingApp(ui.App):
         self.marker.set_data([extra], [min(now["bn"], self.ceiling)])
         self.figure.draw()
         fmt = ui.format_number
-        return (
-            f"{fmt(100 * now['padding fraction'])}% of the positions BN averages over are padding (value "
-            f"{fmt(pad)}). Feature 1's BN mean is {fmt(now['bn_mean'][0])} instead of "
-            f"{fmt(now['real_mean'][0])} over the real tokens, and the real tokens' BN outputs move by up to "
-            f"{fmt(now['bn'])}. nn.BatchNorm1d cannot tell padding from data; a masked BN would have to "
-            f"compute its statistics over the real tokens only.<br>LN normalizes each token over its own "
-            f"{FEATURES} features: the real tokens' outputs differ from those without any padding by "
-            f"{fmt(now['ln'])}. (A padded token's own LN output is meaningless, β when it is constant, and is "
-            "masked out later.)"
+        bn_part = _(
+            "{percent}% of the positions BN averages over are padding (value {pad}). Feature 1's BN mean is "
+            "{padded_mean} instead of {real_mean} over the real tokens, and the real tokens' BN outputs move "
+            "by up to {shift}. nn.BatchNorm1d cannot tell padding from data; a masked BN would have to "
+            "compute its statistics over the real tokens only."
+        ).format(
+            percent=fmt(100 * now["padding fraction"]),
+            pad=fmt(pad),
+            padded_mean=fmt(now["bn_mean"][0]),
+            real_mean=fmt(now["real_mean"][0]),
+            shift=fmt(now["bn"]),
         )
+        ln_part = _(
+            "LN normalizes each token over its own {features} features: the real tokens' outputs differ from "
+            "those without any padding by {shift}. (A padded token's own LN output is meaningless, β when it "
+            "is constant, and is masked out later.)"
+        ).format(features=FEATURES, shift=fmt(now["ln"]))
+        return f"{bn_part}<br>{ln_part}"

@@ -19,6 +19,7 @@ offset. The LN conventions have no running statistics: their output is the same 
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import torch
@@ -26,6 +27,8 @@ from torch import nn
 
 from lnlib import ui
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui import style
 
 FEATURES = 8
@@ -116,18 +119,19 @@ def labml(x):
     return (x - mean) / torch.sqrt(variance + EPS)
 
 
+# name → (what it does, the function); names and descriptions are shown translated (``_(name)``)
 BN_CONVENTIONS = {
-    "d2l-zh, cs231n": ("momentum 0.9 on the old value, biased running var", d2l_zh_cs231n),
-    "d2l-zh, cs231n given torch's m": (
-        "the same code called with torch's number m",
+    "d2l-zh, cs231n": (N_("momentum 0.9 on the old value, biased running var"), d2l_zh_cs231n),
+    N_("d2l-zh, cs231n given torch's m"): (
+        N_("the same code called with torch's number m"),
         d2l_zh_given_torch_number,
     ),
-    "d2l-en": ("torch's update, biased running var", d2l_en),
-    "makemore part 3": ("unbiased variance to normalize", makemore),
+    "d2l-en": (N_("torch's update, biased running var"), d2l_en),
+    N_("makemore part 3"): (N_("unbiased variance to normalize"), makemore),
 }
 LN_CONVENTIONS = {
-    "The Annotated Transformer": ("unbiased std, ε outside the root", annotated_transformer),
-    "labml": ("variance as E[x²] − E[x]²", labml),
+    "The Annotated Transformer": (N_("unbiased std, ε outside the root"), annotated_transformer),
+    "labml": (N_("variance as E[x²] − E[x]²"), labml),
 }
 
 
@@ -170,9 +174,11 @@ def torch_float32_gap(batch_size: int = 8, offset: float = 1.0) -> float:
 
 def table_html(rows) -> str:
     return ui.html_table(
-        ["convention", "what it does", "in training", "at inference"],
-        rows,
-        caption="Largest |output − torch's output|, float32 (BN rows against BatchNorm1d, LN rows against LayerNorm)",
+        [_("convention"), _("what it does"), _("in training"), _("at inference")],
+        [(_(name), _(what), *gaps) for name, what, *gaps in rows],
+        caption=_(
+            "Largest |output − torch's output|, float32 (BN rows against BatchNorm1d, LN rows against LayerNorm)"
+        ),
     )
 
 
@@ -181,9 +187,9 @@ class ConventionsApp(ui.App):
 
     def __init__(self) -> None:
         controls = {
-            "momentum": ui.slider("m", "torch's momentum", 0.1, 0.05, 0.95, 0.05),
-            "batch": ui.slider("B", "batch size", 8, 2, 64, integer=True),
-            "offset": ui.slider("offset", "mean of LN's data", 1.0, 1.0, 1e5, log=True, step=0.25),
+            "momentum": ui.slider("m", _("torch's momentum"), 0.1, 0.05, 0.95, 0.05),
+            "batch": ui.slider("B", _("batch size"), 8, 2, 64, integer=True),
+            "offset": ui.slider("offset", _("mean of LN's data"), 1.0, 1.0, 1e5, log=True, step=0.25),
         }
         names = list(BN_CONVENTIONS) + list(LN_CONVENTIONS)
         figure, axes = style.new_figure(13, 4.2)
@@ -197,8 +203,8 @@ class ConventionsApp(ui.App):
         axes.set(
             xlim=(1e-9, 1e3),
             yticks=positions,
-            yticklabels=names,
-            xlabel="largest |output − torch's| at inference (float32)",
+            yticklabels=[_(name) for name in names],
+            xlabel=_("largest |output − torch's| at inference (float32)"),
         )
         axes.invert_yaxis()
         self.figure = ui.FigureView(figure, dynamic=list(self.bars) + self.labels)
@@ -206,14 +212,14 @@ class ConventionsApp(ui.App):
         self.start(
             controls,
             [self.figure, self.table],
-            "Teaching code beside torch: running statistics and variances",
-            tabs={"the figure": [self.figure], "the numbers": [self.table]},
+            _("Teaching code beside torch: running statistics and variances"),
+            tabs={_("the figure"): [self.figure], _("the numbers"): [self.table]},
         )
 
     def update(self) -> str:
         m, b, offset = self.value("momentum"), self.value("batch"), self.value("offset")
         rows = compare(m, b, offset)
-        for bar, label, (_, _, _, gap) in zip(self.bars, self.labels, rows):
+        for bar, label, (*_name_what_train, gap) in zip(self.bars, self.labels, rows):
             shown = 1e3 if np.isnan(gap) else max(gap, 1e-9)
             bar.set_width(shown - 1e-9)
             bar.set_hatch("//" if np.isnan(gap) else None)
@@ -221,35 +227,56 @@ class ConventionsApp(ui.App):
             label.set_text(" NaN" if np.isnan(gap) else f" {ui.format_number(gap, 2)}")
         self.figure.draw()
         self.table.value = table_html(rows)
-        gaps = {name: (train, infer) for name, _, train, infer in rows}
+        gaps = {name: (train, infer) for name, _what, train, infer in rows}
         lines = [
-            f"B = {b}: makemore's unbiased variance makes its training output √(B/(B−1)) = "
-            f"{np.sqrt(b / (b - 1)):.4f} times smaller than torch's spread (difference "
-            f"{ui.format_number(gaps['makemore part 3'][0], 2)}); the biased running variance of d2l and cs231n "
-            f"is B/(B−1) = {b / (b - 1):.4f} times too small, which shows at inference "
-            f"({ui.format_number(gaps['d2l-en'][1], 2)})."
+            _(
+                "B = {b}: makemore's unbiased variance makes its training output √(B/(B−1)) = "
+                "{factor:.4f} times smaller than torch's spread (difference {makemore}); the biased running "
+                "variance of d2l and cs231n is B/(B−1) = {bessel:.4f} times too small, which shows at inference "
+                "({d2l})."
+            ).format(
+                b=b,
+                factor=np.sqrt(b / (b - 1)),
+                makemore=ui.format_number(gaps["makemore part 3"][0], 2),
+                bessel=b / (b - 1),
+                d2l=ui.format_number(gaps["d2l-en"][1], 2),
+            )
         ]
         if abs(m - 0.5) < 1e-9:
-            lines.append("At m = 0.5 the naming trap costs nothing: 0.5 is its own 1 − m.")
+            lines.append(_("At m = 0.5 the naming trap costs nothing: 0.5 is its own 1 − m."))
         else:
             lines.append(
-                f"Given torch's m = {m:g}, d2l-zh's code weights the *new* batch by {1 - m:.2f} instead of {m:.2f}: "
-                f"its buffers follow the last batches (difference at inference "
-                f"{ui.format_number(gaps[list(BN_CONVENTIONS)[1]][1], 2)})."
+                _(
+                    "Given torch's m = {m:g}, d2l-zh's code weights the *new* batch by {new:.2f} instead of "
+                    "{m:.2f}: its buffers follow the last batches (difference at inference {gap})."
+                ).format(m=m, new=1 - m, gap=ui.format_number(gaps[list(BN_CONVENTIONS)[1]][1], 2))
             )
         lines.append(
-            f"The Annotated Transformer divides by the unbiased standard deviation of D = {FEATURES} features: "
-            f"outputs √(D/(D−1)) = {np.sqrt(FEATURES / (FEATURES - 1)):.4f} times smaller than torch's "
-            f"(difference {ui.format_number(gaps['The Annotated Transformer'][0], 2)}); its ε outside the root "
-            "matters only when the spread is tiny."
+            _(
+                "The Annotated Transformer divides by the unbiased standard deviation of D = {features} "
+                "features: outputs √(D/(D−1)) = {factor:.4f} times smaller than torch's (difference {gap}); its "
+                "ε outside the root matters only when the spread is tiny."
+            ).format(
+                features=FEATURES,
+                factor=np.sqrt(FEATURES / (FEATURES - 1)),
+                gap=ui.format_number(gaps["The Annotated Transformer"][0], 2),
+            )
         )
         labml_gap = gaps["labml"][0]
         if np.isnan(labml_gap) or labml_gap > 0.01:
             lines.append(
-                f"Mean offset {offset:.3g}: in float32, E[x²] − E[x]² subtracts two numbers near {offset**2:.2g} "
-                f"to get a variance near 1, and float32 keeps about 7 digits: labml's layer norm is off by "
-                f"{ui.format_number(labml_gap, 2)}{' (a negative variance: NaN)' if np.isnan(labml_gap) else ''}. "
-                f"Torch's own float32 layer norm stays within {ui.format_number(torch_float32_gap(b, offset), 2)} "
-                "of float64 here: it subtracts the mean first."
+                _(
+                    "Mean offset {offset:.3g}: in float32, E[x²] − E[x]² subtracts two numbers near {square:.2g} "
+                    "to get a variance near 1, and float32 keeps about 7 digits: labml's layer norm is off by "
+                    "{gap}{nan}. Torch's own float32 layer norm stays within {torch_gap} of float64 here: it "
+                    "subtracts the mean first."
+                ).format(
+                    offset=offset,
+                    square=offset**2,
+                    gap=ui.format_number(labml_gap, 2),
+                    nan=_(" (a negative variance: NaN)") if np.isnan(labml_gap) else "",
+                    torch_gap=ui.format_number(torch_float32_gap(b, offset), 2),
+                )
             )
-        return "<br>".join(html.escape(line).replace("*new*", "<i>new</i>") for line in lines)
+        # *word* (the message's emphasis, in either language) in italics
+        return "<br>".join(re.sub(r"\*([^*\s][^*]*)\*", r"<i>\1</i>", html.escape(line)) for line in lines)

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
 
 FEATURES = 3
 EPS = 1e-5
@@ -89,10 +90,21 @@ def running_updates_report(count: int = 3, batch_size: int = 4) -> str:
         lines.append(f"momentum={momentum}:")
         for t, step in enumerate(running_updates(batches, momentum), 1):
             lines.append(
-                f"  batch {t}: m = {step['m']:.4g}, μ_B = {step['batch mean'][0]:+.4f}, "
-                f"σ²_B = {step['batch variance (biased)'][0]:.4f} (unbiased {step['batch variance (unbiased)'][0]:.4f})"
-                f"  →  running_mean {step['running_mean'][0]:+.6f} (torch {step['torch running_mean'][0]:+.6f}), "
-                f"running_var {step['running_var'][0]:.6f} (torch {step['torch running_var'][0]:.6f})"
+                _(
+                    "  batch {t}: m = {m:.4g}, μ_B = {mean:+.4f}, σ²_B = {biased:.4f} (unbiased {unbiased:.4f})"
+                    "  →  running_mean {running_mean:+.6f} (torch {torch_mean:+.6f}), "
+                    "running_var {running_var:.6f} (torch {torch_var:.6f})"
+                ).format(
+                    t=t,
+                    m=step["m"],
+                    mean=step["batch mean"][0],
+                    biased=step["batch variance (biased)"][0],
+                    unbiased=step["batch variance (unbiased)"][0],
+                    running_mean=step["running_mean"][0],
+                    torch_mean=step["torch running_mean"][0],
+                    running_var=step["running_var"][0],
+                    torch_var=step["torch running_var"][0],
+                )
             )
     return "\n".join(lines)
 
@@ -173,11 +185,20 @@ def forgotten_eval_report(test_shift: float = 2.0) -> str:
     fmt = lambda a: np.array2string(np.asarray(a), precision=3)  # noqa: E731
     return "\n".join(
         [
-            f"train mode, a batch of one: {r['batch of one']}",
-            f"one test example in two different test batches, largest difference of its output: train mode "
-            f"{same['train']:.3f}, eval mode {same['eval']:.1g}",
-            f"running_mean before testing {fmt(drift['before'])}; after {drift['batches']} test batches "
-            f"in train mode {fmt(drift['after'])} (the test data's mean: {fmt(drift['test mean'])})",
+            _("train mode, a batch of one: {outcome}").format(outcome=r["batch of one"]),
+            _(
+                "one test example in two different test batches, largest difference of its output: train mode "
+                "{train:.3f}, eval mode {eval:.1g}"
+            ).format(train=same["train"], eval=same["eval"]),
+            _(
+                "running_mean before testing {before}; after {batches} test batches "
+                "in train mode {after} (the test data's mean: {test_mean})"
+            ).format(
+                before=fmt(drift["before"]),
+                batches=drift["batches"],
+                after=fmt(drift["after"]),
+                test_mean=fmt(drift["test mean"]),
+            ),
         ]
     )
 
@@ -212,7 +233,11 @@ def fold_into_linear(seed: int = 0) -> dict:
 def fold_report() -> str:
     r = fold_into_linear()
     return (
-        f"Linear → BatchNorm1d (eval) folded into one Linear: largest difference {r['BN folded, largest difference']:.1e}\n"
-        f"Linear → LayerNorm, the best single Linear fitted to 256 examples: largest difference "
-        f"{r['LN, best affine fit, largest difference']:.2f}"
+        _("Linear → BatchNorm1d (eval) folded into one Linear: largest difference {difference:.1e}").format(
+            difference=r["BN folded, largest difference"]
+        )
+        + "\n"
+        + _(
+            "Linear → LayerNorm, the best single Linear fitted to 256 examples: largest difference {difference:.2f}"
+        ).format(difference=r["LN, best affine fit, largest difference"])
     )

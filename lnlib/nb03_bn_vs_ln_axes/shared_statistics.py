@@ -17,6 +17,9 @@ The sharing is *computed*, not drawn by hand: :func:`group_labels` reads it off 
 moments that ``standardize`` returns, and :func:`moved_by` checks it by changing one input value
 and seeing which outputs move. The pictures follow Wu and He (2018), *Group Normalization*, Fig. 2:
 the tensor as an N × C × (H·W) cube.
+
+Its size is earned by one concern, which elements share one mean and variance: the groupings, their
+two pictures and the two apps that show them (every label in both of the course's languages).
 """
 
 from __future__ import annotations
@@ -28,13 +31,21 @@ from matplotlib.collections import LineCollection, PolyCollection
 
 from lnlib import ui
 from lnlib.functional import group_norm, instance_norm, rms_norm, standardize
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui import style
 
 # N = 4 examples and C = D = 6 channels or features in every layout; what differs is the positions S.
+# The labels are shown translated (``_(spec["label"])``); the positions' name too, where it is a word.
 LAYOUTS = {
-    "features": {"label": "(N, C) features", "shape": (4, 6), "channel": "C", "positions": "no positions"},
-    "tokens": {"label": "(N, L, D) tokens", "shape": (4, 5, 6), "channel": "D", "positions": "L"},
-    "images": {"label": "(N, C, H, W) images", "shape": (4, 6, 2, 3), "channel": "C", "positions": "H·W"},
+    "features": {
+        "label": N_("(N, C) features"),
+        "shape": (4, 6),
+        "channel": "C",
+        "positions": N_("no positions"),
+    },
+    "tokens": {"label": N_("(N, L, D) tokens"), "shape": (4, 5, 6), "channel": "D", "positions": "L"},
+    "images": {"label": N_("(N, C, H, W) images"), "shape": (4, 6, 2, 3), "channel": "C", "positions": "H·W"},
 }
 NORM_TITLES = {
     "batch": "BatchNorm",
@@ -158,11 +169,15 @@ def axes_table_html(groups: int = DEFAULT_GROUPS, layouts=tuple(LAYOUTS)) -> str
             how = grouping(layout, norm, groups)
             labels = group_labels(how)
             count = int(labels.max()) + 1
-            rows.append([spec["label"], name, how.call, how.torch_call, f"{count} × {labels.size // count}"])
+            rows.append(
+                [_(spec["label"]), name, how.call, how.torch_call, f"{count} × {labels.size // count}"]
+            )
     return ui.html_table(
-        ["layout", "norm", "lnlib", "torch", "groups × values"],
+        [_("layout"), _("norm"), "lnlib", "torch", _("groups × values")],
         rows,
-        caption=f"Which axes each norm averages over (N = 4, C = D = 6, L = 5, H × W = 2 × 3, G = {groups})",
+        caption=_(
+            "Which axes each norm averages over (N = 4, C = D = 6, L = 5, H × W = 2 × 3, G = {groups})"
+        ).format(groups=groups),
     )
 
 
@@ -171,7 +186,7 @@ def axes_tables_by_layout_html(groups: int = DEFAULT_GROUPS) -> str:
     a one-line headline."""
     return "".join(
         f"<details{' open' if index == 0 else ''} style='font-size:16px;margin:4px 0'>"
-        f"<summary><b>{spec['label']}</b></summary>{axes_table_html(groups, (layout,))}</details>"
+        f"<summary><b>{_(spec['label'])}</b></summary>{axes_table_html(groups, (layout,))}</details>"
         for index, (layout, spec) in enumerate(LAYOUTS.items())
     )
 
@@ -313,16 +328,16 @@ class _SharingView:
         grid_axes.set_xticks(np.arange(c) + 0.5, [str(i + 1) for i in range(c)])
         grid_axes.set_yticks((np.arange(n)[::-1] + 0.5) / n, [f"n = {i + 1}" for i in range(n)])
         grid_axes.grid(False)
-        grid_axes.set_xlabel("channel c (feature d for tokens)")
-        grid_axes.set_ylabel("example n; inside it, positions")
-        grid_axes.set_title("one colour = one mean and variance")
+        grid_axes.set_xlabel(_("channel c (feature d for tokens)"))
+        grid_axes.set_ylabel(_("example n; inside it, positions"))
+        grid_axes.set_title(_("one colour = one mean and variance"))
         self.cube = PolyCollection([], edgecolors="black", linewidths=1)
         cube_axes.add_collection(self.cube)
         cube_axes.set_xlim(-0.8, c + n * DEPTH[0] + 1.0)
         cube_axes.set_ylim(-2.2, 6 + n * DEPTH[1] + 0.4)
         cube_axes.set_aspect("equal")
         cube_axes.axis("off")
-        cube_axes.set_title("as a cube (Wu & He 2018, Fig. 2)")
+        cube_axes.set_title(_("as a cube (Wu & He 2018, Fig. 2)"))
         self.caption = cube_axes.text((c + n * DEPTH[0]) / 2, -1.6, "", ha="center", va="center")
         self.channel_label = cube_axes.text(c / 2, -0.6, "", ha="center")
         self.position_label = cube_axes.text(-0.5, 0, "", ha="right", va="center", rotation=90)
@@ -355,7 +370,11 @@ class _SharingView:
             [[(0, k / (n * s)), (c, k / (n * s))] for k in range(1, n * s) if k % s]
         )
         groups = labels.max() + 1
-        self.caption.set_text(f"{NORM_TITLES[how.norm]}: {groups} groups of {labels.size // groups} values")
+        self.caption.set_text(
+            _("{norm}: {groups} groups of {size} values").format(
+                norm=NORM_TITLES[how.norm], groups=groups, size=labels.size // groups
+            )
+        )
         polygons, cells = cube_cells(n, c, s)
         shared = highlighted_cells(cube, cells)
         self.cube.set_verts(polygons)
@@ -365,7 +384,7 @@ class _SharingView:
         layout = LAYOUTS[how.layout]
         self.channel_label.set_text(f"{layout['channel']} →")
         self.position_label.set_position((-0.2, s / 2))
-        self.position_label.set_text(f"{layout['positions']} →")
+        self.position_label.set_text(f"{_(layout['positions'])} →")
         self.example_label.set_position((c + n * DEPTH[0] + 0.1, s + n * DEPTH[1]))
         self.figure.draw()
 
@@ -395,13 +414,18 @@ def group_statistics_html(how: Grouping, shown: int = 8) -> str:
     if how.norm == "rms":
         x = example_input(how.layout)
         labels = group_labels(how)
-        header = ["group", "values", "mean square"]
-        body = [[k, count, float(np.mean(x[labels == k - 1] ** 2))] for k, count, _, _ in rows[:shown]]
+        header = [_("group"), _("values"), _("mean square")]
+        body = [[k, count, float(np.mean(x[labels == k - 1] ** 2))] for k, count, *_moments in rows[:shown]]
     else:
-        header = ["group", "values", "μ", "σ²"]
+        header = [_("group"), _("values"), "μ", "σ²"]
         body = [list(row) for row in rows[:shown]]
-    more = f" (the first {shown} of {len(rows)})" if len(rows) > shown else ""
-    return ui.html_table(header, body, caption=f"Each group's statistics, of the example input{more}")
+    if len(rows) > shown:
+        caption = _("Each group's statistics, of the example input (the first {shown} of {total})").format(
+            shown=shown, total=len(rows)
+        )
+    else:
+        caption = _("Each group's statistics, of the example input")
+    return ui.html_table(header, body, caption=caption)
 
 
 def sharing_note(how: Grouping, x=None) -> str:
@@ -413,17 +437,32 @@ def sharing_note(how: Grouping, x=None) -> str:
     index = (0,) * len(how.shape)
     moved = moved_by(x, how, index)
     shared = labels == labels[index]
-    verdict = "exactly the values of its group" if np.array_equal(moved, shared) else "NOT its group (a bug)"
-    statistic = "mean square" if how.norm == "rms" else "mean and variance"
+    if how.norm == "rms":
+        grouped = _(
+            "<code>{call}</code> on x of shape {shape}, as torch's <code>{torch_call}</code>: "
+            "{groups} groups of {size} values, each with its own mean square."
+        )
+    else:
+        grouped = _(
+            "<code>{call}</code> on x of shape {shape}, as torch's <code>{torch_call}</code>: "
+            "{groups} groups of {size} values, each with its own mean and variance."
+        )
+    if np.array_equal(moved, shared):
+        check = _(
+            "Check: changing the single value x{index} moved {moved} outputs, exactly the values of its group."
+        )
+    else:
+        check = _("Check: changing the single value x{index} moved {moved} outputs, NOT its group (a bug).")
     lines = [
-        f"<code>{how.call}</code> on x of shape {how.shape}, as torch's <code>{how.torch_call}</code>: "
-        f"{groups} groups of {size} values, each with its own {statistic}.",
-        f"Check: changing the single value x{list(index)} moved {int(moved.sum())} outputs, {verdict}.",
+        grouped.format(call=how.call, shape=how.shape, torch_call=how.torch_call, groups=groups, size=size),
+        check.format(index=list(index), moved=int(moved.sum())),
     ]
     if how.norm == "rms":
         lines.append(
-            "RMSNorm divides by √(mean of x² + ε) and subtracts no mean; it shares over the same "
-            "elements as LayerNorm."
+            _(
+                "RMSNorm divides by √(mean of x² + ε) and subtracts no mean; it shares over the same "
+                "elements as LayerNorm."
+            )
         )
     return "<br>".join(lines)
 
@@ -434,16 +473,19 @@ class SharingApp(ui.App):
     def __init__(self) -> None:
         controls = {
             "layout": ui.choice(
-                "layout", "", [(spec["label"], name) for name, spec in LAYOUTS.items()], "images"
+                _("layout"), "", [(_(spec["label"]), name) for name, spec in LAYOUTS.items()], "images"
             ),
-            "norm": ui.choice("norm", "", [(label, name) for name, label in NORM_TITLES.items()], "batch"),
+            "norm": ui.choice(_("norm"), "", [(label, name) for name, label in NORM_TITLES.items()], "batch"),
         }
         self.view = _SharingView()
         self.start(
             controls,
             [self.view.figure, self.view.groups_view],
-            "Which elements share one mean and variance?",
-            tabs={"the picture": [self.view.figure], "each group's statistics": [self.view.groups_view]},
+            _("Which elements share one mean and variance?"),
+            tabs={
+                _("the picture"): [self.view.figure],
+                _("each group's statistics"): [self.view.groups_view],
+            },
         )
 
     def update(self) -> str:
@@ -454,11 +496,13 @@ class SharingApp(ui.App):
                 normalize(example_input("features"), how)
             except ValueError as refusal:
                 raise ui.Explained(
-                    f"<code>{how.call}</code> on x of shape {how.shape}: InstanceNorm averages over positions, "
-                    "and (N, C) features have none. Every group would hold one value, whose variance is 0, so "
-                    "every output would be 0/√ε = 0 whatever the input. lnlib refuses it, as torch does: "
-                    f"<i>{refusal}</i>; torch's own words: <i>Expected more than 1 spatial element when "
-                    "training, got input size torch.Size([4, 6, 1])</i>."
+                    _(
+                        "<code>{call}</code> on x of shape {shape}: InstanceNorm averages over positions, "
+                        "and (N, C) features have none. Every group would hold one value, whose variance is 0, "
+                        "so every output would be 0/√ε = 0 whatever the input. lnlib refuses it, as torch does: "
+                        "<i>{refusal}</i>; torch's own words: <i>Expected more than 1 spatial element when "
+                        "training, got input size torch.Size([4, 6, 1])</i>."
+                    ).format(call=how.call, shape=how.shape, refusal=refusal)
                 ) from None
         return sharing_note(how)
 
@@ -467,16 +511,18 @@ class GroupNormApp(ui.App):
     """GroupNorm of (N, C, H, W) images with G groups: G = 1 is LayerNorm, G = C is InstanceNorm."""
 
     def __init__(self) -> None:
-        controls = {"groups": ui.choice("G", "groups", list(GROUP_CHOICES), DEFAULT_GROUPS)}
+        controls = {"groups": ui.choice("G", _("groups"), list(GROUP_CHOICES), DEFAULT_GROUPS)}
         self.view = _SharingView()
-        self.start(controls, [self.view.figure], "GroupNorm: from LayerNorm (G = 1) to InstanceNorm (G = C)")
+        self.start(
+            controls, [self.view.figure], _("GroupNorm: from LayerNorm (G = 1) to InstanceNorm (G = C)")
+        )
 
     def update(self) -> str:
         groups = self.value("groups")
         how = grouping("images", "group", groups)
         self.view.show(how)
         note = sharing_note(how)
-        same_as = {1: ("layer", "LayerNorm over (C, H, W)"), 6: ("instance", "InstanceNorm")}
+        same_as = {1: ("layer", N_("LayerNorm over (C, H, W)")), 6: ("instance", "InstanceNorm")}
         if groups in same_as:
             other, name = same_as[groups]
             identical = np.allclose(
@@ -484,10 +530,13 @@ class GroupNormApp(ui.App):
                 normalize(example_input("images"), grouping("images", other)),
                 atol=1e-12,
             )
-            note += (
-                f"<br>With G = {groups}, GroupNorm is {name}: their outputs agree "
-                f"{'to rounding' if identical else 'NOT (a bug)'}."
-            )
+            if identical:
+                same = _("With G = {groups}, GroupNorm is {name}: their outputs agree to rounding.")
+            else:
+                same = _("With G = {groups}, GroupNorm is {name}: their outputs agree NOT (a bug).")
+            note += "<br>" + same.format(groups=groups, name=_(name))
         else:
-            note += f"<br>With G = {groups}, each group holds {6 // groups} channels of one example, at every position."
+            note += "<br>" + _(
+                "With G = {groups}, each group holds {channels} channels of one example, at every position."
+            ).format(groups=groups, channels=6 // groups)
         return note

@@ -18,6 +18,8 @@ from torch import nn
 
 from lnlib.functional import standardize
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 
 EPS = 1e-5
 
@@ -33,8 +35,8 @@ def batch_of_one(channels: int = 3, height: int = 4, width: int = 4, seed: int =
     mean and variance per channel and the gradient's size after one backward pass)."""
     results = {}
     for name, layer, shape in (
-        ("BatchNorm1d on (1, C)", nn.BatchNorm1d(channels), (1, channels)),
-        ("BatchNorm2d on (1, C, H, W)", nn.BatchNorm2d(channels), (1, channels, height, width)),
+        (N_("BatchNorm1d on (1, C)"), nn.BatchNorm1d(channels), (1, channels)),
+        (N_("BatchNorm2d on (1, C, H, W)"), nn.BatchNorm2d(channels), (1, channels, height, width)),
     ):
         x = _seeded(shape, seed).requires_grad_(True)
         try:
@@ -66,12 +68,21 @@ def batch_of_one_report(**shape) -> str:
     lines = []
     for name, result in batch_of_one(**shape).items():
         if not result["trains"]:
-            lines.append(f"{name:28s} refuses to train: {result['message']}")
+            lines.append(
+                _("{name:28s} refuses to train: {message}").format(name=_(name), message=result["message"])
+            )
         else:
             lines.append(
-                f"{name:28s} trains: {result['values per channel']} values per channel; output mean per channel "
-                f"{np.array2string(np.round(result['output means'], 3) + 0.0, precision=3)}, variance "
-                f"{np.array2string(result['output variances'], precision=3)}; lnlib agrees: {result['lnlib agrees']}"
+                _(
+                    "{name:28s} trains: {values} values per channel; output mean per channel "
+                    "{means}, variance {variances}; lnlib agrees: {agrees}"
+                ).format(
+                    name=_(name),
+                    values=result["values per channel"],
+                    means=np.array2string(np.round(result["output means"], 3) + 0.0, precision=3),
+                    variances=np.array2string(result["output variances"], precision=3),
+                    agrees=result["lnlib agrees"],
+                )
             )
     return "\n".join(lines)
 
@@ -91,7 +102,7 @@ def two_values(trials: int = 1000, seed: int = 0) -> dict:
     ln = nn.functional.layer_norm(x, (2,), eps=EPS).numpy()  # each example's 2 features
     bn = torch.stack([nn.functional.batch_norm(b, None, None, training=True, eps=EPS) for b in x]).numpy()
     results = {}
-    for name, torch_out, axis in (("LN, D = 2 features", ln, 2), ("BN, B = 2 examples", bn, 1)):
+    for name, torch_out, axis in ((N_("LN, D = 2 features"), ln, 2), (N_("BN, B = 2 examples"), bn, 1)):
         gap = np.abs(np.diff(x.numpy(), axis=axis))
         predicted = gap / np.sqrt(gap**2 + 4 * EPS)
         results[name] = {
@@ -106,8 +117,16 @@ def two_values(trials: int = 1000, seed: int = 0) -> dict:
 def two_values_report(trials: int = 1000) -> str:
     """:func:`two_values` as lines to print."""
     return "\n".join(
-        f"{name}: {trials} random pairs; {100 * r['within 0.001 of ±1']:.1f}% of the outputs are ±1 to 3 decimals, "
-        f"all are ±|a − b|/√((a − b)² + 4ε) (to {r['formula gap']:.0e}); lnlib vs torch {r['lnlib vs torch']:.0e}"
+        _(
+            "{name}: {trials} random pairs; {percent:.1f}% of the outputs are ±1 to 3 decimals, "
+            "all are ±|a − b|/√((a − b)² + 4ε) (to {gap:.0e}); lnlib vs torch {agreement:.0e}"
+        ).format(
+            name=_(name),
+            trials=trials,
+            percent=100 * r["within 0.001 of ±1"],
+            gap=r["formula gap"],
+            agreement=r["lnlib vs torch"],
+        )
         for name, r in two_values(trials).items()
     )
 
@@ -123,7 +142,7 @@ def image_layer_norms(shape: tuple = (2, 4, 3, 3), seed: int = 0) -> dict:
     torch_group = nn.functional.group_norm(x, 1, eps=EPS).numpy()
     torch_pixel = nn.functional.layer_norm(x.permute(0, 2, 3, 1), (c,), eps=EPS).permute(0, 3, 1, 2).numpy()
     return {
-        "over (C, H, W)": {
+        N_("over (C, H, W)"): {
             "statistics": n,
             "values each": c * h * w,
             "torch": f"nn.LayerNorm([{c}, {h}, {w}]) or nn.GroupNorm(1, {c})",
@@ -131,7 +150,7 @@ def image_layer_norms(shape: tuple = (2, 4, 3, 3), seed: int = 0) -> dict:
                 max(np.abs(whole - torch_whole).max(), np.abs(whole - torch_group).max())
             ),
         },
-        "over C, at each pixel": {
+        N_("over C, at each pixel"): {
             "statistics": n * h * w,
             "values each": c,
             "torch": f"nn.LayerNorm({c}) on x.permute(0, 2, 3, 1)",
@@ -145,10 +164,22 @@ def image_layer_norms_report(shape: tuple = (2, 4, 3, 3)) -> str:
     """:func:`image_layer_norms` as lines to print."""
     result = image_layer_norms(shape)
     lines = [
-        f"LN {name:22s}: {r['statistics']:3d} means and variances of {r['values each']:2d} values each; "
-        f"torch: {r['torch']}; lnlib vs torch {r['lnlib vs torch']:.0e}"
+        _(
+            "LN {name:22s}: {count:3d} means and variances of {values:2d} values each; "
+            "torch: {torch}; lnlib vs torch {agreement:.0e}"
+        ).format(
+            name=_(name),
+            count=r["statistics"],
+            values=r["values each"],
+            torch=r["torch"],
+            agreement=r["lnlib vs torch"],
+        )
         for name, r in result.items()
         if isinstance(r, dict)
     ]
-    lines.append(f"The two outputs differ by up to {result['largest difference between the two']:.2f}.")
+    lines.append(
+        _("The two outputs differ by up to {difference:.2f}.").format(
+            difference=result["largest difference between the two"]
+        )
+    )
     return "\n".join(lines)

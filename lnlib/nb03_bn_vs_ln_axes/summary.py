@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import html
 
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
+
 # The axes each norm averages over, by layout (the axes of the input as written, N first).
 LAYOUT_AXES = {"(N, C)": "NC", "(N, L, D)": "NLD", "(N, C, H, W)": "NCHW"}
 AXES = {
@@ -19,7 +22,7 @@ AXES = {
 BUFFERS = {"batch": ("running_mean", "running_var", "num_batches_tracked"), "layer": ()}
 DEFAULT_MOMENTUM = 0.1
 
-TITLE = "BN and LN on one screen"
+TITLE = N_("BN and LN on one screen")
 
 
 def axes_text(norm: str) -> str:
@@ -27,8 +30,8 @@ def axes_text(norm: str) -> str:
     parts = []
     for layout, axes in AXES[norm].items():
         letters = ", ".join(LAYOUT_AXES[layout][axis] for axis in axes)
-        parts.append(f"{layout}: over {letters}")
-    return "; ".join(parts)
+        parts.append(_("{layout}: over {letters}").format(layout=layout, letters=letters))
+    return _("; ").join(parts)  # the separator of the layouts: a full-width ； in Chinese
 
 
 def rows() -> list:
@@ -36,37 +39,46 @@ def rows() -> list:
     buffers = ", ".join(f"<code>{name}</code>" for name in BUFFERS["batch"])
     return [
         (
-            "averages over",
-            axes_text("batch") + ": one μ, σ² per channel, shared by the batch",
-            axes_text("layer") + ": one μ, σ² per example (per token)",
+            _("averages over"),
+            _("{axes}: one μ, σ² per channel, shared by the batch").format(axes=axes_text("batch")),
+            _("{axes}: one μ, σ² per example (per token)").format(axes=axes_text("layer")),
         ),
         (
-            "train vs eval",
-            "training: the batch's μ and biased σ²; eval: the running estimates. Forget "
-            "<code>model.eval()</code> and outputs depend on the test batch",
-            "the same computation in both modes",
+            _("train vs eval"),
+            _(
+                "training: the batch's μ and biased σ²; eval: the running estimates. Forget "
+                "<code>model.eval()</code> and outputs depend on the test batch"
+            ),
+            _("the same computation in both modes"),
         ),
         (
-            "running statistics",
-            f"{buffers}; r ← (1 − m)·r + m·(batch value), m = {DEFAULT_MOMENTUM:g}, the variance unbiased",
-            "none: only γ and β",
+            _("running statistics"),
+            _("{buffers}; r ← (1 − m)·r + m·(batch value), m = {momentum:g}, the variance unbiased").format(
+                buffers=buffers, momentum=DEFAULT_MOMENTUM
+            ),
+            _("none: only γ and β"),
         ),
         (
-            "at inference",
-            "a fixed scale and shift per channel: folds into the Linear or Conv before it, at no cost",
-            "μ and σ² of every example, computed at run time: it cannot fold (RMSNorm drops μ to save some of the cost)",
+            _("at inference"),
+            _("a fixed scale and shift per channel: folds into the Linear or Conv before it, at no cost"),
+            _(
+                "μ and σ² of every example, computed at run time: it cannot fold (RMSNorm drops μ to save some of "
+                "the cost)"
+            ),
         ),
         (
-            "batch size",
-            "μ, σ² are estimates (the mean's spread shrinks like σ/√B); in training an output moves with its "
-            "batch-mates and with padding; <code>BatchNorm1d</code> refuses a batch of one on (N, C); "
-            "across devices it must synchronise to see the whole batch",
-            "none: a batch of one, padding or any length give the same output per example",
+            _("batch size"),
+            _(
+                "μ, σ² are estimates (the mean's spread shrinks like σ/√B); in training an output moves with its "
+                "batch-mates and with padding; <code>BatchNorm1d</code> refuses a batch of one on (N, C); "
+                "across devices it must synchronise to see the whole batch"
+            ),
+            _("none: a batch of one, padding or any length give the same output per example"),
         ),
         (
-            "typical use",
-            "convolutional networks for images, trained with large batches (ResNet)",
-            "Transformers (Pre-LN in GPT-2; RMSNorm in LLaMA) and recurrent networks",
+            _("typical use"),
+            _("convolutional networks for images, trained with large batches (ResNet)"),
+            _("Transformers (Pre-LN in GPT-2; RMSNorm in LLaMA) and recurrent networks"),
         ),
     ]
 
@@ -76,7 +88,7 @@ def summary_html() -> str:
     literature."""
     head = "".join(
         f"<th style='text-align:left;padding:6px 10px;border-bottom:2px solid #444'>{h}</th>"
-        for h in ("", "BatchNorm (BN)", "LayerNorm (LN)")
+        for h in ("", _("BatchNorm (BN)"), _("LayerNorm (LN)"))
     )
     body = "".join(
         "<tr>"
@@ -87,13 +99,14 @@ def summary_html() -> str:
         + "</tr>"
         for aspect, *texts in rows()
     )
-    source = (
+    source = _(
         "<p style='font-size:14px;margin:4px 0'>Rows 1–5 are computed in notebook 03 (§1–§3; synchronising"
         " across devices in notebook 06, §3); the last row is the literature's practice (He et al. 2016;"
         " Vaswani et al. 2017; Radford et al. 2019; Touvron et al. 2023).</p>"
     )
+    title = _(TITLE)
     return (
-        f"<div class='lnlib-summary'><h3 style='margin:4px 0'>{TITLE}</h3>"
+        f"<div class='lnlib-summary'><h3 style='margin:4px 0'>{title}</h3>"
         f"<table style='font-size:16px;border-collapse:collapse;max-width:1200px'>"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{source}</div>"
     )
