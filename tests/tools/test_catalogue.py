@@ -71,12 +71,19 @@ def test_one_english_word_in_two_contexts_gets_two_translations(tmp_path, monkey
     (folder / "ui.po").write_text('msgid ""\nmsgstr ""\n', encoding="utf-8")
     monkeypatch.setattr(language, "catalogue_sources", lambda _language: folder)
     training = catalogue.InContext("training", "step")
-    messages = {"step": [("nb01_formulas_step_by_step/formulas.py", 1)], training: [("digits/training.py", 2)]}
+    messages = {
+        "step": [("nb01_formulas_step_by_step/formulas.py", 1)],
+        training: [("digits/training.py", 2)],
+    }
     assert sorted(catalogue.update("zh", messages)[0], key=str) == sorted(["step", training], key=str)
     for part in folder.glob("*.po"):
         text = part.read_text(encoding="utf-8")
-        text = text.replace('msgctxt "training"\nmsgid "step"\nmsgstr ""', 'msgctxt "training"\nmsgid "step"\nmsgstr "步"')
-        part.write_text(text.replace('msgid "step"\nmsgstr ""', 'msgid "step"\nmsgstr "步骤"'), encoding="utf-8")
+        text = text.replace(
+            'msgctxt "training"\nmsgid "step"\nmsgstr ""', 'msgctxt "training"\nmsgid "step"\nmsgstr "步"'
+        )
+        part.write_text(
+            text.replace('msgid "step"\nmsgstr ""', 'msgid "step"\nmsgstr "步骤"'), encoding="utf-8"
+        )
     assert not catalogue.check("zh", messages)
     merged = catalogue.read_catalogue("zh")
     assert merged.get("step").string == "步骤" and merged.get("step", context="training").string == "步"
