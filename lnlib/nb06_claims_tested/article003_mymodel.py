@@ -30,6 +30,8 @@ from torch import nn
 
 from lnlib import ui
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui.text import Markdown, markdown_table
 
 AS_PRINTED = """import torch.nn as nn
@@ -79,7 +81,9 @@ def fitting_sizes(max_side: int = 64) -> list:
 def fitting_sizes_text(max_side: int = 64) -> str:
     """'3×18, 4×10, 6×6, 10×4 and 18×3': the input sizes the article's model runs on, in words."""
     sizes = [f"{h}×{w}" for h, w in fitting_sizes(max_side)]
-    return ", ".join(sizes[:-1]) + f" and {sizes[-1]}" if len(sizes) > 1 else "".join(sizes)
+    if len(sizes) < 2:
+        return "".join(sizes)
+    return _("{sizes} and {last}").format(sizes=_(", ").join(sizes[:-1]), last=sizes[-1])
 
 
 def square_fitting_sizes(max_side: int = 64) -> list:
@@ -123,8 +127,10 @@ def try_model(model: nn.Module, batch: int, size: int, seed: int = 0, width: int
         with torch.no_grad(), torch_threads():
             output = model(x)
     except Exception as error:  # the point is to show what the article's code raises
-        return f"fails with a {_in_words(type(error).__name__)}: {str(error).splitlines()[0]}"
-    return f"runs: output {tuple(output.shape)}"
+        return _("fails with a {kind}: {message}").format(
+            kind=_in_words(type(error).__name__), message=str(error).splitlines()[0]
+        )
+    return _("runs: output {shape}").format(shape=tuple(output.shape))
 
 
 def _in_words(exception_name: str) -> str:
@@ -132,32 +138,44 @@ def _in_words(exception_name: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r" \1", exception_name).lower()
 
 
+VERSIONS = {"as printed": N_("as printed"), "with F imported": N_("with F imported"), "fixed": N_("fixed")}
+"""The versions of the model that :func:`outcomes` tries, as shown."""
+
+
+def _flattened(count: int, result: str) -> str:
+    return _("flattened {count} values; {result}").format(count=count, result=result)
+
+
 def outcomes(batch: int = 2, sizes=(6, 8, 32)) -> Markdown:
     """The article's model as printed, with the import added, and fixed, on inputs of several sizes."""
     rows = []
     for size in sizes:
-        rows.append(("as printed", f"{batch}×3×{size}×{size}", try_model(article_model(False), batch, size)))
+        rows.append(
+            (
+                _(VERSIONS["as printed"]),
+                f"{batch}×3×{size}×{size}",
+                try_model(article_model(False), batch, size),
+            )
+        )
     for size in sizes:
         rows.append(
             (
-                "with F imported",
+                _(VERSIONS["with F imported"]),
                 f"{batch}×3×{size}×{size}",
-                f"flattened {flattened_features(size)} values; "
-                + try_model(article_model(True), batch, size),
+                _flattened(flattened_features(size), try_model(article_model(True), batch, size)),
             )
         )
     h, w = next((h, w) for h, w in fitting_sizes() if h != w and h >= 4)
     rows.append(
         (
-            "with F imported",
+            _(VERSIONS["with F imported"]),
             f"{batch}×3×{h}×{w}",
-            f"flattened {flattened_features(h, w)} values; "
-            + try_model(article_model(True), batch, h, width=w),
+            _flattened(flattened_features(h, w), try_model(article_model(True), batch, h, width=w)),
         )
     )
     for size in sizes:
-        rows.append(("fixed", f"{batch}×3×{size}×{size}", try_model(FixedModel(), batch, size)))
-    return Markdown(markdown_table(["version", "input", "what happens"], rows))
+        rows.append((_(VERSIONS["fixed"]), f"{batch}×3×{size}×{size}", try_model(FixedModel(), batch, size)))
+    return Markdown(markdown_table([_("version"), _("input"), _("what happens")], rows))
 
 
 class MyModelApp(ui.App):
@@ -165,45 +183,51 @@ class MyModelApp(ui.App):
 
     def __init__(self, size: int = 6, batch: int = 2) -> None:
         controls = {
-            "size": ui.slider("H = W", "input size", size, 1, 48, integer=True),
-            "batch": ui.slider("N", "batch size", batch, 1, 4, integer=True),
+            "size": ui.slider("H = W", _("input size"), size, 1, 48, integer=True),
+            "batch": ui.slider("N", _("batch size"), batch, 1, 4, integer=True),
         }
         self.article, self.fixed = article_model(True), FixedModel()
         self.table = ui.html_table_view()
-        self.start(controls, [self.table], "Article 003's MyModel on an input of your size")
+        self.start(controls, [self.table], _("Article 003's MyModel on an input of your size"))
 
     def update(self) -> str:
         size, batch = self.value("size"), self.value("batch")
         if size < 3:
             raise ui.Explained(
-                f"A {size}×{size} input is smaller than the 3×3 convolution kernel (no padding): "
-                "there is no position to put the kernel, so neither model can run. Use 3 or more."
+                _(
+                    "A {size}×{size} input is smaller than the 3×3 convolution kernel (no padding): "
+                    "there is no position to put the kernel, so neither model can run. Use 3 or more."
+                ).format(size=size)
             )
         features = flattened_features(size)
         rows = [
-            ["article's MyModel, F imported", f"{features:,}", try_model(self.article, batch, size)],
-            ["fixed (pooled to 4×4)", "1,024", try_model(self.fixed, batch, size)],
+            [_("article's MyModel, F imported"), f"{features:,}", try_model(self.article, batch, size)],
+            [_("fixed (pooled to 4×4)"), "1,024", try_model(self.fixed, batch, size)],
         ]
         self.table.value = ui.html_table(
-            ["model", "values into Linear(1024, 512)", "result"],
+            [_("model"), _("values into Linear(1024, 512)"), _("result")],
             rows,
-            caption=f"input {batch}×3×{size}×{size}",
+            caption=_("input {batch}×3×{size}×{size}").format(batch=batch, size=size),
         )
         if batch == 1 and size == 3:
-            return (
+            return _(
                 "One example of 3×3 leaves one value per channel after the convolution: BatchNorm2d in training "
                 "mode has nothing to average over and refuses, in both models. That is batch norm's limit, "
                 "not the flattening's."
             )
         fits = fitting_sizes_text()
         if features == 1024:
-            return (
-                f"{size}×{size} is the one square size the article's Linear(1024, 512) fits: 64 · {size - 2} · "
-                f"{size - 2} = 1024. Every input that fits, square or not: {fits}."
-            )
-        return (
-            f"The article's model flattens 64 · {size - 2} · {size - 2} = {features:,} values, but its "
-            f"Linear layer takes 1024: of the square inputs only "
-            f"{' and '.join(f'{h}×{h}' for h in square_fitting_sizes())} fits (all that fit: {fits}). "
+            return _(
+                "{size}×{size} is the one square size the article's Linear(1024, 512) fits: 64 · {side} · "
+                "{side} = 1024. Every input that fits, square or not: {fits}."
+            ).format(size=size, side=size - 2, fits=fits)
+        return _(
+            "The article's model flattens 64 · {side} · {side} = {features:,} values, but its "
+            "Linear layer takes 1024: of the square inputs only {squares} fits (all that fit: {fits}). "
             "The fixed model pools to 4×4 first."
+        ).format(
+            side=size - 2,
+            features=features,
+            squares=_(" and ").join(f"{h}×{h}" for h in square_fitting_sizes()),
+            fits=fits,
         )

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from lnlib.functional import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
+from lnlib.support.language import gettext_noop as N_
 
 TRANSFORMATIONS = {
     "weight matrix re-scaling": "W → δ·W (every weight times one δ)",
@@ -59,6 +60,21 @@ DERIVED = {
     "group norm": PUBLISHED["layer norm"],
     "instance norm": PUBLISHED["layer norm"],
 }
+LABELS = {
+    "weight matrix re-scaling": N_("weight matrix re-scaling"),
+    "weight matrix re-centering": N_("weight matrix re-centering"),
+    "weight vector re-scaling": N_("weight vector re-scaling"),
+    "dataset re-scaling": N_("dataset re-scaling"),
+    "dataset re-centering": N_("dataset re-centering"),
+    "single training case re-scaling": N_("single training case re-scaling"),
+    "batch norm": N_("batch norm"),
+    "weight norm": N_("weight norm"),
+    "layer norm": N_("layer norm"),
+    "rms norm": N_("rms norm"),
+    "group norm": N_("group norm"),
+    "instance norm": N_("instance norm"),
+}
+"""The table's transformations and norms as shown (translated where shown; the keys stay program values)."""
 GROUPS = 2  # GroupNorm's groups of neighbouring neurons
 CHANNELS = 2  # InstanceNorm's channels: the neurons as positions of CHANNELS channels each
 

@@ -48,16 +48,22 @@ from lnlib.nb06_claims_tested.evidence import (
     evidence_train_eval,
     evidence_usage,
 )
+from lnlib.support import language
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui.text import Markdown, markdown_table
 
 CLAIM_VERDICTS = ("holds", "partly", "depends", "does not hold", "unsupported")
 CLAIM_VERDICT_MARKS = {
-    "holds": "✅ holds",
-    "partly": "🟡 partly",
-    "depends": "🔀 depends",
-    "does not hold": "❌ does not hold",
-    "unsupported": "❔ unsupported",
+    "holds": N_("✅ holds"),
+    "partly": N_("🟡 partly"),
+    "depends": N_("🔀 depends"),
+    "does not hold": N_("❌ does not hold"),
+    "unsupported": N_("❔ unsupported"),
 }
+"""Verdict → its mark as shown (translated where shown; the verdicts themselves stay program values)."""
+ARTICLE_LANGUAGE = "zh"
+"""The articles' language: a reader of it gets each claim in the article's own words first."""
 ARTICLES = {
     "000": "000_90a4afac3d34955c.txt (Layer Normalization 解析)",
     "001": "001_e0437899dff476c5.txt (老饼讲解: 层归一化是什么LN)",
@@ -107,32 +113,35 @@ class Claim:
     topic: str = ""  # the index topic this row covers, if any
 
 
-S = "notebook 06"
 LEDGER = (
     # ---- article 000 -------------------------------------------------------------------------
     Claim(
         "000-a",
         "000",
         "旨在解决神经网络训练中的梯度消失、梯度爆炸等问题",
-        "LN addresses vanishing and exploding gradients.",
+        N_("LN addresses vanishing and exploding gradients."),
         "partly",
-        "At initialization LN makes the gradients' size independent of the weights' scale (no norm: a factor "
-        "of about 7·10⁹ between weight scales 0.7 and 1.4 in a 30-layer MLP; LN: about 1.6), and its input "
-        "gradient scales as 1/scale. It does not fix every training problem: deep Post-LN Transformers still need "
-        "warm-up (Xiong et al. 2020; notebook 04's toy shows it), for reasons the literature debates (large "
-        "output-side gradients in Xiong et al.; the residual branches amplifying updates in Liu et al. 2020).",
-        f"{S} § 5 (gradient flow); notebook 05 § 4; notebook 04 (warm-up)",
+        N_(
+            "At initialization LN makes the gradients' size independent of the weights' scale (no norm: a factor "
+            "of about 7·10⁹ between weight scales 0.7 and 1.4 in a 30-layer MLP; LN: about 1.6), and its input "
+            "gradient scales as 1/scale. It does not fix every training problem: deep Post-LN Transformers still need "
+            "warm-up (Xiong et al. 2020; notebook 04's toy shows it), for reasons the literature debates (large "
+            "output-side gradients in Xiong et al.; the residual branches amplifying updates in Liu et al. 2020)."
+        ),
+        N_("notebook 06 § 5 (gradient flow); notebook 05 § 4; notebook 04 (warm-up)"),
         evidence_gradients,
     ),
     Claim(
         "000-b",
         "000",
         "它不依赖于batch的样本数量 … 更适合用于小批量数据训练",
-        "LN does not depend on the batch, so it suits small batches.",
+        N_("LN does not depend on the batch, so it suits small batches."),
         "holds",
-        "An example's LN output is the same in every batch (even a batch of one); its BN output moves with its "
-        "batchmates by about 1/√N, and BN cannot train on one example.",
-        f"{S} § 2; notebook 03",
+        N_(
+            "An example's LN output is the same in every batch (even a batch of one); its BN output moves with its "
+            "batchmates by about 1/√N, and BN cannot train on one example."
+        ),
+        N_("notebook 06 § 2; notebook 03"),
         evidence_batch_independence,
         "small batches",
     ),
@@ -140,14 +149,16 @@ LEDGER = (
         "000-c",
         "000",
         "Layer Normalization在循环神经网络(RNN)等需要处理序列数据的模型中表现更加出色",
-        "LN performs better in RNNs and other sequence models.",
+        N_("LN performs better in RNNs and other sequence models."),
         "depends",
-        "Literature: LN was designed for RNNs, and Ba et al. (2016) report faster training of LSTMs and GRUs "
-        "with it; Transformers, sequence models too, are built on it. Our toy disagrees: on our memory task a "
-        "plain tanh RNN with LN stays at chance over 30 tokens (it learns over 10), while the same RNN without a "
-        "norm, or with batch norm over 8 or more examples per statistic, learns it perfectly. A toy that "
-        "disagrees does not refute the paper; it shows the gain is not universal.",
-        f"{S} § 2 (RNN); Ba et al. 2016 § 6; Cooijmans et al. 2016",
+        N_(
+            "Literature: LN was designed for RNNs, and Ba et al. (2016) report faster training of LSTMs and GRUs "
+            "with it; Transformers, sequence models too, are built on it. Our toy disagrees: on our memory task a "
+            "plain tanh RNN with LN stays at chance over 30 tokens (it learns over 10), while the same RNN without a "
+            "norm, or with batch norm over 8 or more examples per statistic, learns it perfectly. A toy that "
+            "disagrees does not refute the paper; it shows the gain is not universal."
+        ),
+        N_("notebook 06 § 2 (RNN); Ba et al. 2016 § 6; Cooijmans et al. 2016"),
         evidence_rnn,
         "RNNs",
     ),
@@ -155,43 +166,49 @@ LEDGER = (
         "000-d",
         "000",
         "具有更好的泛化能力",
-        "LN generalizes better (than BN).",
+        N_("LN generalizes better (than BN)."),
         "partly",
-        "The article cites no study, and we know of none that finds it in general. Our toy: on our held-out test "
-        "LN generalizes better than BN (0.58 vs 0.54 accuracy) but no better than no norm "
-        "at all (−0.4 ± 0.2 points): what is better is BN's worse, not LN's better.",
-        f"{S} § 8",
+        N_(
+            "The article cites no study, and we know of none that finds it in general. Our toy: on our held-out test "
+            "LN generalizes better than BN (0.58 vs 0.54 accuracy) but no better than no norm "
+            "at all (−0.4 ± 0.2 points): what is better is BN's worse, not LN's better."
+        ),
+        N_("notebook 06 § 8"),
         evidence_generalization,
     ),
     Claim(
         "000-e",
         "000",
         "它能够加速模型训练过程,使得模型更容易收敛",
-        "LN speeds up training and makes convergence easier.",
+        N_("LN speeds up training and makes convergence easier."),
         "depends",
-        "Literature: Ba et al. (2016) report faster convergence with LN in RNNs, and Transformers need a norm to "
-        "train deep (Xiong et al. 2020; notebook 04's toy Transformer agrees). Our other toys disagree: in our "
-        "10-layer MLP LN trains slower than no norm at the same learning rate, and in our RNN memory task it "
-        "stops learning altogether. On real data, notebook 07's 5-block tanh MLP on scikit-learn's digits, LN "
-        "makes convergence easier: it trains at 20 of 35 (initial scale, learning rate) settings, no norm at 7. "
-        "Where the speed-up comes depends on the model.",
-        f"{S} § 6–7; notebook 04; notebook 07 § 3",
+        N_(
+            "Literature: Ba et al. (2016) report faster convergence with LN in RNNs, and Transformers need a norm to "
+            "train deep (Xiong et al. 2020; notebook 04's toy Transformer agrees). Our other toys disagree: in our "
+            "10-layer MLP LN trains slower than no norm at the same learning rate, and in our RNN memory task it "
+            "stops learning altogether. On real data, notebook 07's 5-block tanh MLP on scikit-learn's digits, LN "
+            "makes convergence easier: it trains at 20 of 35 (initial scale, learning rate) settings, no norm at 7. "
+            "Where the speed-up comes depends on the model."
+        ),
+        N_("notebook 06 § 6–7; notebook 04; notebook 07 § 3"),
         evidence_learning_rates,
     ),
     Claim(
         "000-f",
         "000",
         "在计算上的复杂度相对较高,同时在特征维度较高时会带来一定的训练速度问题",
-        "LN costs more compute than BN, and slows training at high feature dimension.",
+        N_("LN costs more compute than BN, and slows training at high feature dimension."),
         "partly",
-        "At inference it does: BN's running statistics are constants, so BN folds into the layer before it and "
-        "costs nothing, while LN must compute each token's statistics at run time; that cost is why RMSNorm "
-        "drops the mean (Zhang and Sennrich 2019 report 7 %–64 % less running time than LN, at comparable "
-        "quality). In training both do the same O(N·D) arithmetic and nothing in LN's grows with D: measured "
-        "here (forward + backward, the same number of values at every D, one CPU micro-benchmark), LN is slower "
-        "only at the smallest feature dimensions and no slower at the largest, so 'slows training at high "
-        "feature dimension' does not hold on this CPU; GPU kernels are another measurement.",
-        f"{S} § 4 (live measurement, BN folded at inference); Zhang and Sennrich 2019",
+        N_(
+            "At inference it does: BN's running statistics are constants, so BN folds into the layer before it and "
+            "costs nothing, while LN must compute each token's statistics at run time; that cost is why RMSNorm "
+            "drops the mean (Zhang and Sennrich 2019 report 7 %–64 % less running time than LN, at comparable "
+            "quality). In training both do the same O(N·D) arithmetic and nothing in LN's grows with D: measured "
+            "here (forward + backward, the same number of values at every D, one CPU micro-benchmark), LN is slower "
+            "only at the smallest feature dimensions and no slower at the largest, so 'slows training at high "
+            "feature dimension' does not hold on this CPU; GPU kernels are another measurement."
+        ),
+        N_("notebook 06 § 4 (live measurement, BN folded at inference); Zhang and Sennrich 2019"),
         evidence_compute,
         "compute at high dimension",
     ),
@@ -199,11 +216,13 @@ LEDGER = (
         "000-g",
         "000",
         "mean = np.mean(features, axis=-1, keepdims=True) … np.sqrt(variance + epsilon)",
-        "The NumPy snippet computes layer norm.",
+        N_("The NumPy snippet computes layer norm."),
         "holds",
-        "np.var is the biased variance, as in LN, and ε sits inside the square root: the snippet agrees with "
-        "torch to rounding. Its γ, β drawn at random are unusual (torch starts from γ = 1, β = 0) but not wrong.",
-        "notebook 01",
+        N_(
+            "np.var is the biased variance, as in LN, and ε sits inside the square root: the snippet agrees with "
+            "torch to rounding. Its γ, β drawn at random are unusual (torch starts from γ = 1, β = 0) but not wrong."
+        ),
+        N_("notebook 01"),
         evidence_numpy_snippet,
         "numpy snippet",
     ),
@@ -212,10 +231,12 @@ LEDGER = (
         "001-a",
         "001",
         "公式(1)就是对当层所有节点进行标准(归一)化 … 每个神经元对应的 是独立的",
-        "LN standardizes the n neurons of a layer (1), then scales and shifts each with its own γ, β (2).",
+        N_(
+            "LN standardizes the n neurons of a layer (1), then scales and shifts each with its own γ, β (2)."
+        ),
         "holds",
-        "The formula is torch's LayerNorm to rounding, with one (γ, β) pair per neuron.",
-        "notebooks 01 and 02",
+        N_("The formula is torch's LayerNorm to rounding, with one (γ, β) pair per neuron."),
+        N_("notebooks 01 and 02"),
         evidence_formulas,
         "formulas",
     ),
@@ -223,11 +244,13 @@ LEDGER = (
         "001-b",
         "001",
         "一个较小的数,通常取为0.00005",
-        "ε is usually 0.00005.",
+        N_("ε is usually 0.00005."),
         "does not hold",
-        "No common library uses 0.00005 by default: PyTorch 1e-5, Keras 1e-3, BERT 1e-12. Any small ε works; "
-        "its size matters only when the variance is tiny (notebook 01).",
-        "notebook 01; library defaults",
+        N_(
+            "No common library uses 0.00005 by default: PyTorch 1e-5, Keras 1e-3, BERT 1e-12. Any small ε works; "
+            "its size matters only when the variance is tiny (notebook 01)."
+        ),
+        N_("notebook 01; library defaults"),
         evidence_eps_default,
         "eps 0.00005",
     ),
@@ -235,11 +258,13 @@ LEDGER = (
         "001-c",
         "001",
         "可见,pytorch中的LayerNorm实际就是按层归一化公式进行计算",
-        "PyTorch's LayerNorm computes exactly the LN formula (checked with a hand formula without ε).",
+        N_("PyTorch's LayerNorm computes exactly the LN formula (checked with a hand formula without ε)."),
         "holds",
-        "It does, but the article's check leaves ε out, so the two differ by about 1.8e-5, hidden by printing "
-        "four decimals.",
-        "notebook 01",
+        N_(
+            "It does, but the article's check leaves ε out, so the two differ by about 1.8e-5, hidden by printing "
+            "four decimals."
+        ),
+        N_("notebook 01"),
         evidence_torch_check,
         "torch check without eps",
     ),
@@ -247,41 +272,49 @@ LEDGER = (
         "001-d",
         "001",
         "层归一化一般用于激活函数之前",
-        "LN is normally placed before the activation function.",
+        N_("LN is normally placed before the activation function."),
         "depends",
-        "So in Ba et al.'s RNNs and in article 001's Linear → LN → Tanh. Transformers put it around whole "
-        "sub-layers instead: after the residual sum (Post-LN) or before attention and the feed-forward block "
-        "(Pre-LN), not before an activation.",
-        "notebook 04; Ba et al. 2016; Vaswani et al. 2017",
+        N_(
+            "So in Ba et al.'s RNNs and in article 001's Linear → LN → Tanh. Transformers put it around whole "
+            "sub-layers instead: after the residual sum (Post-LN) or before attention and the feed-forward block "
+            "(Pre-LN), not before an activation."
+        ),
+        N_("notebook 04; Ba et al. 2016; Vaswani et al. 2017"),
         evidence_post_ln,
     ),
     Claim(
         "001-e",
         "001",
         "批归一化BN一般作为CNN的归一化方法,而层归一化LN则是作为RNN的归一化方法",
-        "BN is the norm of CNNs, LN the norm of RNNs.",
+        N_("BN is the norm of CNNs, LN the norm of RNNs."),
         "partly",
-        "True of the 2016 landscape. Since then LN is above all the norm of Transformers, and modern CNNs use it "
-        "too (ConvNeXt, Liu et al. 2022); BN has been made to work in RNNs (Cooijmans et al. 2016).",
-        "Ba et al. 2016; Liu et al. 2022; Cooijmans et al. 2016",
+        N_(
+            "True of the 2016 landscape. Since then LN is above all the norm of Transformers, and modern CNNs use it "
+            "too (ConvNeXt, Liu et al. 2022); BN has been made to work in RNNs (Cooijmans et al. 2016)."
+        ),
+        N_("Ba et al. 2016; Liu et al. 2022; Cooijmans et al. 2016"),
     ),
     Claim(
         "001-f",
         "001",
         "LN的提出主要是因为批归一化BN难以应用于RNN等应用于时间序列的神经网络模型",
-        "LN was proposed because BN is hard to apply to RNNs.",
+        N_("LN was proposed because BN is hard to apply to RNNs."),
         "holds",
-        "That is Ba et al.'s own motivation: BN needs statistics per time step and a batch; LN needs neither.",
-        "Ba, Kiros and Hinton 2016, abstract and § 1",
+        N_(
+            "That is Ba et al.'s own motivation: BN needs statistics per time step and a batch; LN needs neither."
+        ),
+        N_("Ba, Kiros and Hinton 2016, abstract and § 1"),
     ),
     Claim(
         "001-g",
         "001",
         "nn.Linear(3, 5) … nn.LayerNorm(5,eps=0.00005) … nn.Tanh()",
-        "Linear → LayerNorm → Tanh: the usage example runs.",
+        N_("Linear → LayerNorm → Tanh: the usage example runs."),
         "holds",
-        "It runs on the article's input, including the un-batched x of shape (3,), since LN works on the last axis.",
-        "notebook 01",
+        N_(
+            "It runs on the article's input, including the un-batched x of shape (3,), since LN works on the last axis."
+        ),
+        N_("notebook 01"),
         evidence_usage,
         "Linear-LayerNorm-Tanh",
     ),
@@ -290,13 +323,15 @@ LEDGER = (
         "002-a",
         "002",
         "BN依赖于整个mini-batch的数据,这与Transformer并行处理机制的需求相悖",
-        "BN's dependence on the whole mini-batch conflicts with the Transformer's parallel processing.",
+        N_("BN's dependence on the whole mini-batch conflicts with the Transformer's parallel processing."),
         "partly",
-        "BN's statistics are a parallel reduction, no obstacle to parallel hardware. What is true: BN couples the "
-        "examples of a batch (every example moves every other's gradient), needs synchronising across devices, and "
-        "over batch × time it mixes positions, which lets later tokens leak into earlier ones in a causal model "
-        "(notebook 04).",
-        f"notebook 05 § 4; {S} § 3; notebook 04",
+        N_(
+            "BN's statistics are a parallel reduction, no obstacle to parallel hardware. What is true: BN couples the "
+            "examples of a batch (every example moves every other's gradient), needs synchronising across devices, and "
+            "over batch × time it mixes positions, which lets later tokens leak into earlier ones in a causal model "
+            "(notebook 04)."
+        ),
+        N_("notebook 05 § 4; notebook 06 § 3; notebook 04"),
         evidence_coupling,
         "parallel processing",
     ),
@@ -304,12 +339,14 @@ LEDGER = (
         "002-b",
         "002",
         "Transformer通常处理不同长度的序列,BN难以适应这种变化,而Layer Norm则无此问题",
-        "With sequences of varying length BN struggles and LN does not.",
+        N_("With sequences of varying length BN struggles and LN does not."),
         "holds",
-        "Padded positions enter BN's statistics, so a token's output depends on how much padding its batch has; "
-        "LN normalizes each token alone. (BN can mask the padding, at the cost of more code; Shen et al. 2020 "
-        "find BN in Transformers still trails LN.)",
-        f"{S} § 2; notebook 03; notebook 04",
+        N_(
+            "Padded positions enter BN's statistics, so a token's output depends on how much padding its batch has; "
+            "LN normalizes each token alone. (BN can mask the padding, at the cost of more code; Shen et al. 2020 "
+            "find BN in Transformers still trails LN.)"
+        ),
+        N_("notebook 06 § 2; notebook 03; notebook 04"),
         evidence_padding,
         "variable lengths",
     ),
@@ -317,11 +354,13 @@ LEDGER = (
         "002-c",
         "002",
         "Layer Norm在处理变长输入时显示出更好的稳定性,这对于提高模型的泛化能力至关重要",
-        "LN is more stable with variable-length input, which is crucial for generalization.",
+        N_("LN is more stable with variable-length input, which is crucial for generalization."),
         "partly",
-        "The first half holds (per-token statistics; notebook 04 measures the gap with padding). The link to "
-        "generalization is asserted, not shown, and our held-out test finds no generalization benefit of LN.",
-        f"notebook 04; {S} § 8",
+        N_(
+            "The first half holds (per-token statistics; notebook 04 measures the gap with padding). The link to "
+            "generalization is asserted, not shown, and our held-out test finds no generalization benefit of LN."
+        ),
+        N_("notebook 04; notebook 06 § 8"),
         evidence_padding,
         "training stability",
     ),
@@ -329,12 +368,14 @@ LEDGER = (
         "002-d",
         "002",
         "处理大规模数据时,Layer Norm的内存效率优于BN",
-        "LN is more memory-efficient than BN on large data.",
+        N_("LN is more memory-efficient than BN on large data."),
         "does not hold",
-        "Both keep the input for the backward pass; beyond it LN keeps 2 numbers per example or token, BN 4 per "
-        "feature. Both extras are a fraction of a percent of the input at real sizes, and LN's is the larger one "
-        "whenever there are more tokens than twice the features.",
-        f"{S} § 4 (autograd's saved tensors, measured)",
+        N_(
+            "Both keep the input for the backward pass; beyond it LN keeps 2 numbers per example or token, BN 4 per "
+            "feature. Both extras are a fraction of a percent of the input at real sizes, and LN's is the larger one "
+            "whenever there are more tokens than twice the features."
+        ),
+        N_("notebook 06 § 4 (autograd's saved tensors, measured)"),
         evidence_memory,
         "memory efficiency",
     ),
@@ -342,11 +383,13 @@ LEDGER = (
         "002-e",
         "002",
         "BN的有效性依赖于较大的batch大小,这在处理小批量数据或单个数据样本时成为一个限制",
-        "BN needs large batches; LN works even for a single example.",
+        N_("BN needs large batches; LN works even for a single example."),
         "holds",
-        "BN's output noise grows as the batch shrinks (about 1/√N) and BN cannot train on a batch of one; "
-        "Wu and He (2018) measure BN's error rising sharply below about 8 images per batch.",
-        f"{S} § 2; notebook 03; Wu and He 2018",
+        N_(
+            "BN's output noise grows as the batch shrinks (about 1/√N) and BN cannot train on a batch of one; "
+            "Wu and He (2018) measure BN's error rising sharply below about 8 images per batch."
+        ),
+        N_("notebook 06 § 2; notebook 03; Wu and He 2018"),
         evidence_batch_independence,
     ),
     # ---- article 003 -------------------------------------------------------------------------
@@ -354,49 +397,57 @@ LEDGER = (
         "003-a",
         "003",
         "都是用于神经网络中的正则化技术,旨在提高模型的训练效果和泛化能力",
-        "BN and LN are regularization techniques that improve generalization.",
+        N_("BN and LN are regularization techniques that improve generalization."),
         "partly",
-        "They are normalization techniques. BN's batch noise can regularize (Ioffe and Szegedy 2015 could drop "
-        "dropout; Luo et al. 2019), LN has no such noise; in our held-out test neither improved generalization "
-        "(BN was 4.6 points worse than no norm).",
-        f"{S} § 8; Luo et al. 2019",
+        N_(
+            "They are normalization techniques. BN's batch noise can regularize (Ioffe and Szegedy 2015 could drop "
+            "dropout; Luo et al. 2019), LN has no such noise; in our held-out test neither improved generalization "
+            "(BN was 4.6 points worse than no norm)."
+        ),
+        N_("notebook 06 § 8; Luo et al. 2019"),
         evidence_generalization,
     ),
     Claim(
         "003-b",
         "003",
         "它们的目标都是通过减少内部协变量转移(Internal Covariate Shift)来加速训练过程",
-        "BN and LN speed up training by reducing internal covariate shift.",
+        N_("BN and LN speed up training by reducing internal covariate shift."),
         "does not hold",
-        "Santurkar et al. (2018): BN with noise that makes layer inputs shift more than without any norm still "
-        "trains well, BN does not reduce ICS measured by gradients, and what it does is smooth the loss landscape. "
-        "Our small repeat agrees on all three (the noisy BN: 2.4× the shift of no norm, yet loss 0.41 vs 0.61).",
-        f"{S} § 6; Santurkar et al. 2018",
+        N_(
+            "Santurkar et al. (2018): BN with noise that makes layer inputs shift more than without any norm still "
+            "trains well, BN does not reduce ICS measured by gradients, and what it does is smooth the loss landscape. "
+            "Our small repeat agrees on all three (the noisy BN: 2.4× the shift of no norm, yet loss 0.41 vs 0.61)."
+        ),
+        N_("notebook 06 § 6; Santurkar et al. 2018"),
         evidence_ics,
     ),
     Claim(
         "003-c",
         "003",
         "它不依赖于batch的大小,因此在训练和推理时具有更好的鲁棒性",
-        "LN does not depend on the batch, so it behaves the same in training and inference.",
+        N_("LN does not depend on the batch, so it behaves the same in training and inference."),
         "holds",
-        "BN switches from batch statistics to running averages at inference, so the same batch gives two outputs; "
-        "LN has no modes.",
-        f"{S} § 2; notebook 03",
+        N_(
+            "BN switches from batch statistics to running averages at inference, so the same batch gives two outputs; "
+            "LN has no modes."
+        ),
+        N_("notebook 06 § 2; notebook 03"),
         evidence_train_eval,
     ),
     Claim(
         "003-d",
         "003",
         "对于序列型任务如RNN/LSTM等可能会引入额外噪声干扰长期依赖关系的学习效率",
-        "BN's cross-example noise harms learning long-range dependencies in RNNs.",
+        N_("BN's cross-example noise harms learning long-range dependencies in RNNs."),
         "partly",
-        "Literature: Cooijmans et al. (2016) train recurrent BN well with statistics per time step over ordinary "
-        "batches. Our toy agrees and adds where it breaks: the noise is real and the recurrence carries it; it "
-        "harms when statistics come from few examples (BN over 4 or 2 examples stays near chance on our memory "
-        "task) but not with 8 or more (≥ 99 %). LN, free of that noise, failed our task for a reason we have "
-        "not tested.",
-        f"{S} § 2; Cooijmans et al. 2016; Ba et al. 2016",
+        N_(
+            "Literature: Cooijmans et al. (2016) train recurrent BN well with statistics per time step over ordinary "
+            "batches. Our toy agrees and adds where it breaks: the noise is real and the recurrence carries it; it "
+            "harms when statistics come from few examples (BN over 4 or 2 examples stays near chance on our memory "
+            "task) but not with 8 or more (≥ 99 %). LN, free of that noise, failed our task for a reason we have "
+            "not tested."
+        ),
+        N_("notebook 06 § 2; Cooijmans et al. 2016; Ba et al. 2016"),
         evidence_rnn,
         "BN noise harms RNNs",
     ),
@@ -404,12 +455,16 @@ LEDGER = (
         "003-e",
         "003",
         "BN需要同步各设备间产生的统计数据以维持一致性,增加了通信开销。然而,LN仅需关注局部区域内的数值变化",
-        "In distributed training BN must synchronise its statistics across devices; LN needs no communication.",
+        N_(
+            "In distributed training BN must synchronise its statistics across devices; LN needs no communication."
+        ),
         "holds",
-        "Shown with torch.distributed (gloo) on 2 local processes: each process's BN statistics differ from the "
-        "whole batch's unless all-reduced (then they agree to 1e-16); LN's outputs are identical however the batch "
-        "is split. Without synchronisation BN still trains, on per-device statistics.",
-        f"{S} § 3 (live, 2 processes)",
+        N_(
+            "Shown with torch.distributed (gloo) on 2 local processes: each process's BN statistics differ from the "
+            "whole batch's unless all-reduced (then they agree to 1e-16); LN's outputs are identical however the batch "
+            "is split. Without synchronisation BN still trains, on per-device statistics."
+        ),
+        N_("notebook 06 § 3 (live, 2 processes)"),
         evidence_distributed,
         "cross-device synchronisation",
     ),
@@ -417,36 +472,42 @@ LEDGER = (
         "003-f",
         "003",
         "利用全局信息有助于提升表征质量",
-        "For CNNs BN is recommended, because pixels are spatially correlated.",
+        N_("For CNNs BN is recommended, because pixels are spatially correlated."),
         "partly",
-        "BN is the standard norm of classic CNNs (ResNet) and Ba et al. found LN behind BN in ConvNets; the reason "
-        "given (spatial correlation) is not the one the literature gives, and BN fails CNNs with small batches "
-        "(Wu and He 2018).",
-        "He et al. 2016; Ba et al. 2016 § 6.7; Wu and He 2018",
+        N_(
+            "BN is the standard norm of classic CNNs (ResNet) and Ba et al. found LN behind BN in ConvNets; the reason "
+            "given (spatial correlation) is not the one the literature gives, and BN fails CNNs with small batches "
+            "(Wu and He 2018)."
+        ),
+        N_("He et al. 2016; Ba et al. 2016 § 6.7; Wu and He 2018"),
     ),
     Claim(
         "003-g",
         "003",
         "LN能有效缓解梯度消失问题的同时还不会破坏原有语义结构完整性",
-        "In Transformers LN relieves vanishing gradients without harming the semantic structure.",
+        N_("In Transformers LN relieves vanishing gradients without harming the semantic structure."),
         "partly",
-        "Literature: Xiong et al. (2020) prove Pre-LN's gradients well-behaved at initialization and Post-LN's "
-        "large near the output, and deep Post-LN needs warm-up. Notebook 04's toy shows the warm-up effect, but "
-        "Post-LN's gradient growing towards the output only under Xavier init (×1.52 from the first to the last "
-        "of 12 layers), not under PyTorch's default (×1.02). 'Semantic structure' is not defined, so not testable.",
-        "notebook 04; Xiong et al. 2020",
+        N_(
+            "Literature: Xiong et al. (2020) prove Pre-LN's gradients well-behaved at initialization and Post-LN's "
+            "large near the output, and deep Post-LN needs warm-up. Notebook 04's toy shows the warm-up effect, but "
+            "Post-LN's gradient growing towards the output only under Xavier init (×1.52 from the first to the last "
+            "of 12 layers), not under PyTorch's default (×1.02). 'Semantic structure' is not defined, so not testable."
+        ),
+        N_("notebook 04; Xiong et al. 2020"),
         evidence_gradients,
     ),
     Claim(
         "003-h",
         "003",
         "self.fc = nn.Linear(1024, 512) … F.relu(self.bn(self.conv(x)))",
-        "The MyModel example (Conv2d + BatchNorm2d, Linear + LayerNorm) runs.",
+        N_("The MyModel example (Conv2d + BatchNorm2d, Linear + LayerNorm) runs."),
         "does not hold",
-        "As printed its first call fails with a name error: F is never imported. With F imported it runs only on "
-        "inputs with 64·(H − 2)·(W − 2) = 1024, which Linear(1024, 512) needs: 3×18, 4×10, 6×6, 10×4 and 18×3, "
-        "of which 6×6 is the only square one. Pooling to 4×4 before flattening fixes it.",
-        f"{S} § 1 (live)",
+        N_(
+            "As printed its first call fails with a name error: F is never imported. With F imported it runs only on "
+            "inputs with 64·(H − 2)·(W − 2) = 1024, which Linear(1024, 512) needs: 3×18, 4×10, 6×6, 10×4 and 18×3, "
+            "of which 6×6 is the only square one. Pooling to 4×4 before flattening fixes it."
+        ),
+        N_("notebook 06 § 1 (live)"),
         evidence_mymodel,
         "MyModel",
     ),
@@ -454,18 +515,24 @@ LEDGER = (
         "003-i",
         "003",
         "有正则化的效果,可以减少过拟合",
-        "BN has a regularizing effect and reduces overfitting (through the noise of its batch statistics, as d2l "
-        "and Karpathy teach).",
+        N_(
+            "BN has a regularizing effect and reduces overfitting (through the noise of its batch statistics, as d2l "
+            "and Karpathy teach)."
+        ),
         "depends",
-        "Literature: Ioffe and Szegedy (2015) could drop dropout once BN was in, Luo et al. (2019) derive the noise "
-        "of BN's batch statistics as a regularizer, and Hoffer et al. (2017) use small 'ghost' batches to get it "
-        "back in large-batch training. Our toy disagrees: with the batch fixed at 128, taking BN's statistics over "
-        "4 examples instead of 128 (far more noise) fits the noisy training labels just as completely and does "
-        "worse on held-out data, and BN at every noise level trails no norm. Part of that loss may be the "
-        "mismatch between small groups' statistics in training and the running ones at evaluation; the toy does "
-        "not separate the two. On real data (notebook 07's digits) small batches help BN no more than they help no "
-        "norm: no regularizing effect shows there either, where every network fits its training digits.",
-        f"{S} § 8 (batch noise); notebook 07 § 5; Ioffe and Szegedy 2015; Luo et al. 2019; Hoffer et al. 2017",
+        N_(
+            "Literature: Ioffe and Szegedy (2015) could drop dropout once BN was in, Luo et al. (2019) derive the noise "
+            "of BN's batch statistics as a regularizer, and Hoffer et al. (2017) use small 'ghost' batches to get it "
+            "back in large-batch training. Our toy disagrees: with the batch fixed at 128, taking BN's statistics over "
+            "4 examples instead of 128 (far more noise) fits the noisy training labels just as completely and does "
+            "worse on held-out data, and BN at every noise level trails no norm. Part of that loss may be the "
+            "mismatch between small groups' statistics in training and the running ones at evaluation; the toy does "
+            "not separate the two. On real data (notebook 07's digits) small batches help BN no more than they help no "
+            "norm: no regularizing effect shows there either, where every network fits its training digits."
+        ),
+        N_(
+            "notebook 06 § 8 (batch noise); notebook 07 § 5; Ioffe and Szegedy 2015; Luo et al. 2019; Hoffer et al. 2017"
+        ),
         evidence_batch_noise,
     ),
     # ---- article 004 -------------------------------------------------------------------------
@@ -473,33 +540,37 @@ LEDGER = (
         "004-a",
         "004",
         "层归一化计算每个神经元激活的均值",
-        "LN takes the mean and variance over the features of one input vector.",
+        N_("LN takes the mean and variance over the features of one input vector."),
         "holds",
-        "Yes, with the biased variance and ε inside the square root.",
-        "notebooks 01 and 03",
+        N_("Yes, with the biased variance and ε inside the square root."),
+        N_("notebooks 01 and 03"),
         evidence_formulas,
     ),
     Claim(
         "004-b",
         "004",
         "层归一化帮助在反向传播过程中保持梯度在合理范围内",
-        "LN keeps gradients in a reasonable range during backpropagation.",
+        N_("LN keeps gradients in a reasonable range during backpropagation."),
         "partly",
-        "It makes them independent of the weights' scale and shrinks them as 1/scale of its input (notebook 05), "
-        "but LN alone does not make a deep Transformer easy to train: deep Post-LN needs warm-up (Xiong et al. "
-        "2020; notebook 04's toy shows it).",
-        "notebook 05 § 4; notebook 04; " + S + " § 5",
+        N_(
+            "It makes them independent of the weights' scale and shrinks them as 1/scale of its input (notebook 05), "
+            "but LN alone does not make a deep Transformer easy to train: deep Post-LN needs warm-up (Xiong et al. "
+            "2020; notebook 04's toy shows it)."
+        ),
+        N_("notebook 05 § 4; notebook 04; notebook 06 § 5"),
         evidence_gradients,
     ),
     Claim(
         "004-c",
         "004",
         r"\text{Output} = \text{LayerNorm}(\text{Input} + \text{SubLayer}(\text{Input})) … 如BERT、GPT",
-        "Transformers such as BERT and GPT use Post-LN, LayerNorm(x + SubLayer(x)).",
+        N_("Transformers such as BERT and GPT use Post-LN, LayerNorm(x + SubLayer(x))."),
         "partly",
-        "The original Transformer and BERT do; GPT-2, GPT-3 and most later models use Pre-LN, "
-        "x + SubLayer(LayerNorm(x)), which trains without warm-up (Xiong et al. 2020).",
-        "notebook 04; Radford et al. 2019; Xiong et al. 2020",
+        N_(
+            "The original Transformer and BERT do; GPT-2, GPT-3 and most later models use Pre-LN, "
+            "x + SubLayer(LayerNorm(x)), which trains without warm-up (Xiong et al. 2020)."
+        ),
+        N_("notebook 04; Radford et al. 2019; Xiong et al. 2020"),
         evidence_post_ln,
         "Post-LN formula",
     ),
@@ -507,11 +578,13 @@ LEDGER = (
         "004-d",
         "004",
         "层归一化解决了内部协变量偏移的问题",
-        "LN solves internal covariate shift, which is why learning is faster.",
+        N_("LN solves internal covariate shift, which is why learning is faster."),
         "does not hold",
-        "Reducing ICS is not how normalization helps (Santurkar et al. 2018). In our repeat LN barely reduced the "
-        "shift of layer inputs (0.10 vs 0.16 without a norm) and trained worse than no norm.",
-        f"{S} § 6; Santurkar et al. 2018",
+        N_(
+            "Reducing ICS is not how normalization helps (Santurkar et al. 2018). In our repeat LN barely reduced the "
+            "shift of layer inputs (0.10 vs 0.16 without a norm) and trained worse than no norm."
+        ),
+        N_("notebook 06 § 6; Santurkar et al. 2018"),
         evidence_ics,
         "internal covariate shift",
     ),
@@ -519,38 +592,44 @@ LEDGER = (
         "004-e",
         "004",
         "层归一化通过稳定每个时间步的输出,确保模型在处理复杂输入序列时保持稳定的学习率",
-        "In RNNs LN stabilizes each time step's output and so the learning.",
+        N_("In RNNs LN stabilizes each time step's output and so the learning."),
         "depends",
-        "Literature: Ba et al. (2016) report that LN stabilizes the hidden state's dynamics and speeds up LSTMs "
-        "and GRUs on their tasks. Our toy disagrees: on our memory task the LN-RNN forgets the first of 30 "
-        "tokens (chance) though it recalls the first of 10, while the plain RNN recalls it over 30. Why it "
-        "fails we have not tested.",
-        f"{S} § 2 (RNN); Ba et al. 2016",
+        N_(
+            "Literature: Ba et al. (2016) report that LN stabilizes the hidden state's dynamics and speeds up LSTMs "
+            "and GRUs on their tasks. Our toy disagrees: on our memory task the LN-RNN forgets the first of 30 "
+            "tokens (chance) though it recalls the first of 10, while the plain RNN recalls it over 30. Why it "
+            "fails we have not tested."
+        ),
+        N_("notebook 06 § 2 (RNN); Ba et al. 2016"),
         evidence_rnn,
     ),
     Claim(
         "004-f",
         "004",
         "层归一化通过保持各层激活的一致性,减少了错误积累的可能性",
-        "LN reduces error accumulation in deep CNNs.",
+        N_("LN reduces error accumulation in deep CNNs."),
         "unsupported",
-        "No evidence is given and 'error accumulation' is not defined. Ba et al. found LN behind BN in ConvNets; "
-        "ConvNeXt (Liu et al. 2022) shows LN can work in a CNN, for other reasons.",
-        "Ba et al. 2016 § 6.7; Liu et al. 2022",
+        N_(
+            "No evidence is given and 'error accumulation' is not defined. Ba et al. found LN behind BN in ConvNets; "
+            "ConvNeXt (Liu et al. 2022) shows LN can work in a CNN, for other reasons."
+        ),
+        N_("Ba et al. 2016 § 6.7; Liu et al. 2022"),
     ),
     Claim(
         "004-g",
         "004",
         "层归一化还减少了对学习率、权重初始化和批量大小等超参数的敏感性",
-        "LN reduces sensitivity to learning rate, weight initialization and batch size.",
+        N_("LN reduces sensitivity to learning rate, weight initialization and batch size."),
         "partly",
-        "Batch size: yes, by construction. Initialization: yes, LN is invariant to re-scaling the weights (Ba et "
-        "al. 2016, recomputed) and our toy MLP trains over a wider range of initial scales with it than without "
-        "a norm, as notebook 07's tanh MLP on real digits does with every norm (at η = 0.1, initial scales 0.1 to 3 "
-        "against only 1 without a norm). Learning rate: the literature has no general result for LN; our toy MLP "
-        "trains over a narrower range with LN than without a norm (BN over the widest); on notebook 07's digits "
-        "every norm trains over more learning rates than no norm.",
-        f"{S} § 5 and § 7; notebook 07 § 3",
+        N_(
+            "Batch size: yes, by construction. Initialization: yes, LN is invariant to re-scaling the weights (Ba et "
+            "al. 2016, recomputed) and our toy MLP trains over a wider range of initial scales with it than without "
+            "a norm, as notebook 07's tanh MLP on real digits does with every norm (at η = 0.1, initial scales 0.1 to 3 "
+            "against only 1 without a norm). Learning rate: the literature has no general result for LN; our toy MLP "
+            "trains over a narrower range with LN than without a norm (BN over the widest); on notebook 07's digits "
+            "every norm trains over more learning rates than no norm."
+        ),
+        N_("notebook 06 § 5 and § 7; notebook 07 § 3"),
         evidence_sensitivity,
         "hyper-parameter sensitivity",
     ),
@@ -558,18 +637,20 @@ LEDGER = (
         "004-h",
         "004",
         "层归一化使得训练可以在更广泛的学习率范围内顺利进行",
-        "LN lets training succeed over a wider range of learning rates.",
+        N_("LN lets training succeed over a wider range of learning rates."),
         "depends",
-        "Literature: in Transformers Pre-LN trains without warm-up at rates where Post-LN fails (Xiong et al. "
-        "2020); for BN, Ioffe and Szegedy (2015) and Bjorck et al. (2018) report larger usable learning rates. "
-        "Our toys: notebook 04's 4-block Transformer, in 150 steps, learns at a higher largest rate with "
-        "Pre-LN than without a norm but not at the lowest, so the range shifts rather than widens; given 600 "
-        "steps Pre-LN's range becomes wider than no norm's and Post-LN's as wide. In our 10-layer MLP (200 steps) "
-        "LN's range is narrower than no norm's and BN's the widest. On real digits (notebook 07, a 5-block tanh "
-        "MLP, 400 steps) every norm trains over more learning rates than no norm at each initial scale; BN's "
-        "largest rate is higher at 4 of 5 scales, LN's never above no norm's where no norm trains: LN widens the "
-        "range downwards.",
-        f"{S} § 7; notebook 04; notebook 07 § 3",
+        N_(
+            "Literature: in Transformers Pre-LN trains without warm-up at rates where Post-LN fails (Xiong et al. "
+            "2020); for BN, Ioffe and Szegedy (2015) and Bjorck et al. (2018) report larger usable learning rates. "
+            "Our toys: notebook 04's 4-block Transformer, in 150 steps, learns at a higher largest rate with "
+            "Pre-LN than without a norm but not at the lowest, so the range shifts rather than widens; given 600 "
+            "steps Pre-LN's range becomes wider than no norm's and Post-LN's as wide. In our 10-layer MLP (200 steps) "
+            "LN's range is narrower than no norm's and BN's the widest. On real digits (notebook 07, a 5-block tanh "
+            "MLP, 400 steps) every norm trains over more learning rates than no norm at each initial scale; BN's "
+            "largest rate is higher at 4 of 5 scales, LN's never above no norm's where no norm trains: LN widens the "
+            "range downwards."
+        ),
+        N_("notebook 06 § 7; notebook 04; notebook 07 § 3"),
         evidence_learning_rates,
         "learning-rate range",
     ),
@@ -577,12 +658,14 @@ LEDGER = (
         "004-i",
         "004",
         "层归一化具有隐式的正则化效果,可以增强神经网络的泛化能力",
-        "LN has an implicit regularizing effect and improves generalization.",
+        N_("LN has an implicit regularizing effect and improves generalization."),
         "unsupported",
-        "The article cites 'empirical studies' without naming one. On our held-out test LN fits the noisy labels "
-        "as completely as no norm and does no better on unseen data (−0.4 ± 0.2 points); Xu et al. (2019) even "
-        "find LN's γ and β raise the risk of over-fitting.",
-        f"{S} § 8; Xu et al. 2019",
+        N_(
+            "The article cites 'empirical studies' without naming one. On our held-out test LN fits the noisy labels "
+            "as completely as no norm and does no better on unseen data (−0.4 ± 0.2 points); Xu et al. (2019) even "
+            "find LN's γ and β raise the risk of over-fitting."
+        ),
+        N_("notebook 06 § 8; Xu et al. 2019"),
         evidence_generalization,
         "implicit regularization",
     ),
@@ -590,34 +673,42 @@ LEDGER = (
         "004-j",
         "004",
         "在处理可变长度序列的RNN中,批归一化可能会干扰时间依赖关系",
-        "In RNNs over variable-length sequences BN may disturb the temporal dependencies.",
+        N_("In RNNs over variable-length sequences BN may disturb the temporal dependencies."),
         "holds",
-        "BN needs statistics per time step (Cooijmans et al. 2016) and has none for steps longer than any training "
-        "sequence (Ba et al. 2016); with padding its statistics mix padding in.",
-        f"{S} § 2; Ba et al. 2016",
+        N_(
+            "BN needs statistics per time step (Cooijmans et al. 2016) and has none for steps longer than any training "
+            "sequence (Ba et al. 2016); with padding its statistics mix padding in."
+        ),
+        N_("notebook 06 § 2; Ba et al. 2016"),
         evidence_padding,
     ),
     Claim(
         "004-k",
         "004",
         "AlbertAGPT在每个变换器块的前馈和自注意力机制之后应用层归一化",
-        "Claims about a model called AlbertAGPT (LN placement, learning-rate range, stability).",
+        N_("Claims about a model called AlbertAGPT (LN placement, learning-rate range, stability)."),
         "unsupported",
-        "The article gives no reference for AlbertAGPT, and we know of no published model of that name: its "
-        "claims cannot be checked.",
-        "no source given",
+        N_(
+            "The article gives no reference for AlbertAGPT, and we know of no published model of that name: its "
+            "claims cannot be checked."
+        ),
+        N_("no source given"),
     ),
     # ---- Ba et al. Table 1, which claims 004-g and 000-a lean on -----------------------------------
     Claim(
         "ba-table-1",
         "004",
         "减少了对学习率、权重初始化和批量大小等超参数的敏感性",
-        "(Behind the initialization claims) LN is invariant to re-scaling and re-centering the weight matrix and "
-        "to re-scaling a single example (Ba et al. 2016, Table 1).",
+        N_(
+            "(Behind the initialization claims) LN is invariant to re-scaling and re-centering the weight matrix and "
+            "to re-scaling a single example (Ba et al. 2016, Table 1)."
+        ),
         "holds",
-        "Recomputed numerically for BN, weight norm and LN, every cell agrees with the paper; RMSNorm keeps LN's "
-        "invariances except re-centering.",
-        f"{S} § 5",
+        N_(
+            "Recomputed numerically for BN, weight norm and LN, every cell agrees with the paper; RMSNorm keeps LN's "
+            "invariances except re-centering."
+        ),
+        N_("notebook 06 § 5"),
         evidence_invariances,
     ),
 )
@@ -638,7 +729,22 @@ def by_id(claim_id: str) -> Claim:
 def evidence(claim_id: str) -> str:
     """The evidence of one claim, computed now (or the cited sources when it cannot be computed)."""
     claim = by_id(claim_id)
-    return claim.check() if claim.check is not None else f"Cited, not computed: {claim.evidence}."
+    if claim.check is not None:
+        return claim.check()
+    return _("Cited, not computed: {sources}.").format(sources=_(claim.evidence))
+
+
+def mark(verdict: str) -> str:
+    """A verdict as shown: its mark and its name in the current language."""
+    return _(CLAIM_VERDICT_MARKS[verdict])
+
+
+def shown_claim(claim: Claim, with_quote: bool = False) -> str:
+    """The claim as shown. In the articles' language it leads with the article's own words; in English the
+    quote follows the claim, when asked for."""
+    if language.current() == ARTICLE_LANGUAGE:
+        return _("「{quote}」 {claim}").format(quote=claim.quote, claim=_(claim.claim))
+    return claim.claim + (f" 「{claim.quote}」" if with_quote else "")
 
 
 def verdicts(*claim_ids: str) -> Markdown:
@@ -648,10 +754,13 @@ def verdicts(*claim_ids: str) -> Markdown:
     blocks = []
     for claim_id in claim_ids:
         claim = by_id(claim_id)
+        headline = _("**{id}** (article {article}) *{claim}* → **{verdict}**").format(
+            id=claim.id, article=claim.article, claim=shown_claim(claim), verdict=mark(claim.verdict)
+        )
+        why = _("why, and the evidence computed now")
+        computed = _("Evidence, computed now: {evidence}").format(evidence=evidence(claim_id))
         blocks.append(
-            f"**{claim.id}** (article {claim.article}) *{claim.claim}* → "
-            f"**{CLAIM_VERDICT_MARKS[claim.verdict]}**\n\n<details><summary>why, and the evidence computed "
-            f"now</summary>\n\n{claim.reason}\n\n> Evidence, computed now: {evidence(claim_id)}\n\n</details>"
+            f"{headline}\n\n<details><summary>{why}</summary>\n\n{_(claim.reason)}\n\n> {computed}\n\n</details>"
         )
     return Markdown("\n\n".join(blocks))
 
@@ -663,20 +772,27 @@ def verdict_counts() -> dict:
     return counts
 
 
+def _header(with_reasons: bool) -> list:
+    if with_reasons:
+        return ["#", _("claim"), _("verdict"), _("why"), _("evidence")]
+    return ["#", _("claim"), _("verdict"), _("evidence")]
+
+
+def _row(claim: Claim, with_quotes: bool, with_reasons: bool = True) -> tuple:
+    cells = (claim.id, shown_claim(claim, with_quotes), mark(claim.verdict))
+    return cells + ((_(claim.reason),) if with_reasons else ()) + (_(claim.evidence),)
+
+
 def table(article: str | None = None, with_quotes: bool = False) -> Markdown:
     """The ledger as a Markdown table (one article's rows, or all)."""
-    rows = [
-        (
-            c.id,
-            c.claim + (f" 「{c.quote}」" if with_quotes else ""),
-            CLAIM_VERDICT_MARKS[c.verdict],
-            c.reason,
-            c.evidence,
-        )
-        for c in LEDGER
-        if article is None or c.article == article
-    ]
-    return Markdown(markdown_table(["#", "claim", "verdict", "why", "evidence"], rows))
+    rows = [_row(c, with_quotes) for c in LEDGER if article is None or c.article == article]
+    return Markdown(markdown_table(_header(True), rows))
+
+
+def _counts_text(counts: dict) -> str:
+    return _(", ").join(
+        _("{verdict}: {count}").format(verdict=mark(v), count=n) for v, n in counts.items() if n
+    )
 
 
 def article_headline(article: str) -> str:
@@ -685,8 +801,10 @@ def article_headline(article: str) -> str:
     for claim in LEDGER:
         if claim.article == article:
             counts[claim.verdict] += 1
-    shown = ", ".join(f"{CLAIM_VERDICT_MARKS[v]}: {n}" for v, n in counts.items() if n)
-    return f"<b>{html.escape(ARTICLES[article])}</b>: {shown}"  # HTML: it heads a <details> fold
+    # HTML: it heads a <details> fold
+    return _("<b>{title}</b>: {counts}").format(
+        title=html.escape(ARTICLES[article]), counts=_counts_text(counts)
+    )
 
 
 def folded_by_article(with_quotes: bool = False) -> Markdown:
@@ -696,18 +814,10 @@ def folded_by_article(with_quotes: bool = False) -> Markdown:
     evidence is; the reasons are in each section's verdicts and in the article-by-article ledger."""
     folds = []
     for article in ARTICLES:
-        claims = [c for c in LEDGER if c.article == article]
-        if with_quotes:
-            rows = [
-                (c.id, f"{c.claim} 「{c.quote}」", CLAIM_VERDICT_MARKS[c.verdict], c.reason, c.evidence)
-                for c in claims
-            ]
-            header = ["#", "claim", "verdict", "why", "evidence"]
-        else:
-            rows = [(c.id, c.claim, CLAIM_VERDICT_MARKS[c.verdict], c.evidence) for c in claims]
-            header = ["#", "claim", "verdict", "evidence"]
+        rows = [_row(c, with_quotes, with_reasons=with_quotes) for c in LEDGER if c.article == article]
         folds.append(
-            f"<details><summary>{article_headline(article)}</summary>\n\n{markdown_table(header, rows)}\n\n</details>"
+            f"<details><summary>{article_headline(article)}</summary>\n\n"
+            f"{markdown_table(_header(with_quotes), rows)}\n\n</details>"
         )
     return Markdown("\n\n".join(folds))
 
@@ -715,12 +825,17 @@ def folded_by_article(with_quotes: bool = False) -> Markdown:
 def counts_line() -> Markdown:
     counts = verdict_counts()
     return Markdown(
-        f"**{len(LEDGER)} claims:** " + ", ".join(f"{CLAIM_VERDICT_MARKS[v]}: {n}" for v, n in counts.items())
+        _("**{count} claims:** {counts}").format(
+            count=len(LEDGER),
+            counts=_(", ").join(
+                _("{verdict}: {count}").format(verdict=mark(v), count=n) for v, n in counts.items()
+            ),
+        )
     )
 
 
 def readme_list() -> str:
-    """The claims with their verdicts as a Markdown list, for the README."""
+    """The claims with their verdicts as a Markdown list, for the README (in English, as the README)."""
     lines = []
     for article, title in ARTICLES.items():
         lines.append(f"- **{title}**")

@@ -42,6 +42,8 @@ from lnlib.nb06_claims_tested.shards import (
     no_communication,
     shards_of,
 )
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.support.ports import free_port
 from lnlib.ui import style
 from lnlib.ui.text import Markdown, markdown_table
@@ -93,6 +95,15 @@ def simulate(devices: int, batch: int = 16, features: int = 4, seed: int = 0) ->
 # ---------------------------------------------------------------------------
 
 
+ALONE, SYNCED, LN_ALONE = (
+    N_("BN, statistics of its own shard"),
+    N_("BN, statistics all-reduced"),
+    N_("LN, no communication"),
+)
+DIFFERS, ROUNDING, EXACTLY_ZERO = N_("differs"), N_("0 to rounding"), N_("exactly 0")
+"""The checks of :meth:`DistributedResult.rows` and what each expects (English data, translated where shown)."""
+
+
 @dataclass
 class DistributedResult:
     """What each of the real processes computed, next to one norm over the whole batch."""
@@ -111,8 +122,8 @@ class DistributedResult:
         for answer, rows_of_rank in zip(self.answers, x_shards):
             rank = answer["rank"]
             for label, result, expected in (
-                ("BN, statistics of its own shard", answer["alone"], "differs"),
-                ("BN, statistics all-reduced", answer["synced"], "0 to rounding"),
+                (ALONE, answer["alone"], DIFFERS),
+                (SYNCED, answer["synced"], ROUNDING),
             ):
                 rows.append((f"{label}: μ", rank, float(np.max(np.abs(result.mean - full.mean))), expected))
                 rows.append(
@@ -133,27 +144,35 @@ class DistributedResult:
                 )
             rows.append(
                 (
-                    "LN, no communication: y",
+                    f"{LN_ALONE}: y",
                     rank,
                     float(np.max(np.abs(answer["ln_output"] - full_ln[0][rows_of_rank]))),
-                    "exactly 0",
+                    EXACTLY_ZERO,
                 )
             )
             rows.append(
                 (
-                    "LN, no communication: ∂L/∂x",
+                    f"{LN_ALONE}: ∂L/∂x",
                     rank,
                     float(np.max(np.abs(answer["ln_grad"] - full_ln[1][rows_of_rank]))),
-                    "exactly 0",
+                    EXACTLY_ZERO,
                 )
             )
         return rows
 
     def table(self) -> Markdown:
-        header = ["what the process computed", "rank", "max |process − whole batch|", "expected"]
+        header = [_("what the process computed"), _("rank"), _("max |process − whole batch|"), _("expected")]
+        rows = []
+        for what, rank, gap, expected in self.rows():
+            check, quantity = what.rsplit(": ", 1)
+            shown = _("{check}: {quantity}").format(check=_(check), quantity=quantity)
+            rows.append((shown, rank, gap, _(expected)))
         return Markdown(
-            f"{self.world_size} processes (torch.distributed, gloo, 127.0.0.1), a batch of "
-            f"{len(self.data['x'])} split between them:\n\n" + markdown_table(header, self.rows())
+            _(
+                "{processes} processes (torch.distributed, gloo, 127.0.0.1), a batch of {batch} split between them:"
+            ).format(processes=self.world_size, batch=len(self.data["x"]))
+            + "\n\n"
+            + markdown_table(header, rows)
         )
 
 
@@ -221,28 +240,28 @@ class ShardStatisticsApp(ui.App):
 
     def __init__(self, devices: int = 2, synchronised: bool = False) -> None:
         controls = {
-            "devices": ui.slider("k", "number of devices", devices, 1, self.MAX_DEVICES, integer=True),
+            "devices": ui.slider("k", _("number of devices"), devices, 1, self.MAX_DEVICES, integer=True),
             "synchronised": ui.choice(
-                "BN statistics",
+                _("BN statistics"),
                 "",
-                [("each device alone", False), ("all-reduced (SyncBatchNorm)", True)],
+                [(_("each device alone"), False), (_("all-reduced (SyncBatchNorm)"), True)],
                 synchronised,
             ),
         }
         self.figure, (self.left, self.right) = style.new_figure(11, 4.2, ncols=2)
         (self.device_points,) = self.left.plot(
-            [], [], "o", color=style.NORM_COLORS["batch"], label="device's μ"
+            [], [], "o", color=style.NORM_COLORS["batch"], label=_("device's μ")
         )
-        self.full_line = self.left.axhline(0, color="black", linestyle="--", label="whole batch's μ")
+        self.full_line = self.left.axhline(0, color="black", linestyle="--", label=_("whole batch's μ"))
         self.left.set(
             xlim=(-0.5, self.MAX_DEVICES - 0.5),
             ylim=(-2, 4),
-            xlabel="device",
-            ylabel="μ of feature 0",
-            title="Batch norm's mean, per device",
+            xlabel=_("device"),
+            ylabel=_("μ of feature 0"),
+            title=_("Batch norm's mean, per device"),
         )
         self.left.legend(loc="upper right")
-        labels = ["BN\nalone", "BN\nall-reduced", "LN"]
+        labels = [_("BN\nalone"), _("BN\nall-reduced"), "LN"]
         self.bars = self.right.bar(
             range(3),
             np.ones(3),
@@ -253,8 +272,8 @@ class ShardStatisticsApp(ui.App):
             ylim=(self.FLOOR, 1e3),
             xticks=range(3),
             xticklabels=labels,
-            ylabel="max |y − y(whole batch)|",
-            title="Outputs against the whole batch's",
+            ylabel=_("max |y − y(whole batch)|"),
+            title=_("Outputs against the whole batch's"),
         )
         self.labels = [self.right.text(i, 1, "", ha="center", va="bottom") for i in range(3)]
         self.view = ui.FigureView(
@@ -264,8 +283,8 @@ class ShardStatisticsApp(ui.App):
         self.start(
             controls,
             [self.view, self.table],
-            "Batch norm on k devices: statistics per shard",
-            tabs={"the shards": [self.view], "the numbers": [self.table]},
+            _("Batch norm on k devices: statistics per shard"),
+            tabs={_("the shards"): [self.view], _("the numbers"): [self.table]},
         )
 
     def update(self) -> str:
@@ -286,35 +305,43 @@ class ShardStatisticsApp(ui.App):
         self.bars[1].set_alpha(1.0 if synchronised else 0.25)
         self.view.draw()
         rows = [
-            ("BN, each device alone", result["bn_alone_output_gap"], result["bn_alone_grad_gap"]),
-            ("BN, all-reduced", result["bn_synced_output_gap"], result["bn_synced_grad_gap"]),
-            ("LN, no communication", result["ln_output_gap"], result["ln_grad_gap"]),
+            (_("BN, each device alone"), result["bn_alone_output_gap"], result["bn_alone_grad_gap"]),
+            (_("BN, all-reduced"), result["bn_synced_output_gap"], result["bn_synced_grad_gap"]),
+            (_(LN_ALONE), result["ln_output_gap"], result["ln_grad_gap"]),
         ]
         self.table.value = ui.html_table(
-            ["norm", "max |Δy|", "max |Δ∂L/∂x|"],
+            [_("norm"), "max |Δy|", "max |Δ∂L/∂x|"],
             rows,
-            caption=f"{devices} device(s) × about {shard} examples, against the whole batch",
+            caption=_("{devices} device(s) × about {shard} examples, against the whole batch").format(
+                devices=devices, shard=shard
+            ),
         )
         if shard == 2:
-            return (
-                f"{devices} devices with 2 examples each: on two examples batch norm gives x̂ = ±1 whatever their "
-                "values, so each device's outputs say almost nothing about the batch. "
-                + (
-                    "All-reduced, the statistics are the whole batch's again."
-                    if synchronised
-                    else f"Alone, the outputs differ from the whole batch's by up to "
-                    f"{ui.format_number(result['bn_alone_output_gap'])}."
+            if synchronised:
+                after = _("All-reduced, the statistics are the whole batch's again.")
+            else:
+                after = _("Alone, the outputs differ from the whole batch's by up to {gap}.").format(
+                    gap=ui.format_number(result["bn_alone_output_gap"])
                 )
-            )
+            return _(
+                "{devices} devices with 2 examples each: on two examples batch norm gives x̂ = ±1 whatever their "
+                "values, so each device's outputs say almost nothing about the batch. {after}"
+            ).format(devices=devices, after=after)
         if devices == 1:
-            return "One device holds the whole batch: every norm computes exactly the whole batch's result."
+            return _(
+                "One device holds the whole batch: every norm computes exactly the whole batch's result."
+            )
         spread = float(np.ptp(result["device_means"][:, 0]))
-        which = (
-            "all-reduced: every device uses the whole batch's μ and σ², so the outputs agree to rounding"
-            if synchronised
-            else f"alone: the devices' means of feature 0 spread over {ui.format_number(spread)}"
-        )
-        return (
-            f"{devices} devices with about {shard} examples each. BN {which}. "
-            f"LN's outputs differ by {ui.format_number(result['ln_output_gap'])}: each example is normalized alone."
-        )
+        ln_gap = ui.format_number(result["ln_output_gap"])
+        if synchronised:
+            message = _(
+                "{devices} devices with about {shard} examples each. BN all-reduced: every device uses the whole "
+                "batch's μ and σ², so the outputs agree to rounding. LN's outputs differ by {ln_gap}: each example "
+                "is normalized alone."
+            )
+        else:
+            message = _(
+                "{devices} devices with about {shard} examples each. BN alone: the devices' means of feature 0 "
+                "spread over {spread}. LN's outputs differ by {ln_gap}: each example is normalized alone."
+            )
+        return message.format(devices=devices, shard=shard, spread=ui.format_number(spread), ln_gap=ln_gap)

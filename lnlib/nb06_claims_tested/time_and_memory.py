@@ -30,6 +30,8 @@ import numpy as np
 
 from lnlib import functional, ui
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui import style
 from lnlib.ui.text import Markdown
 
@@ -38,6 +40,13 @@ FEATURE_DIMS = (16, 64, 256, 1024, 4096, 16384)
 ROUNDS = 9  # the fastest of 9 rounds: notebook 06's measurement
 KINDS = ("layer", "batch")
 FLOAT32_BYTES = 4
+NORM_NAMES = {"layer": N_("layer norm"), "batch": N_("batch norm")}
+CATEGORY_NAMES = {
+    "input": N_("input"),
+    "statistics": N_("statistics"),
+    "running buffers": N_("running buffers"),
+}
+"""The norms and the kinds of memory, as shown (translated where shown)."""
 
 
 def _norm(kind: str, x, weight, bias, running=None):
@@ -101,12 +110,14 @@ def _time_forward_backward(feature_dims: tuple, total_values: int, rounds: int) 
 def time_ratios(time_rows) -> Markdown:
     """LN time / BN time at each feature dimension of a measurement (below 1: LN is the faster)."""
     return Markdown(
-        "LN time / BN time: "
-        + ", ".join(
-            f"{ui.format_number(layer / batch, 2)} at D = {features}"
-            for features, _, layer, batch in time_rows
+        _("LN time / BN time: {ratios}.").format(
+            ratios=_(", ").join(
+                _("{ratio} at D = {features}").format(
+                    ratio=ui.format_number(layer / batch, 2), features=features
+                )
+                for features, _count, layer, batch in time_rows
+            )
         )
-        + "."
     )
 
 
@@ -193,17 +204,19 @@ def cost_figure(time_rows: list, memory: list):
     dims = np.array([row[0] for row in time_rows])
     for index, kind in ((2, "layer"), (3, "batch")):
         nanoseconds = np.array([row[index] / (row[0] * row[1]) * 1e9 for row in time_rows])
-        left.semilogx(dims, nanoseconds, "o-", base=2, color=style.NORM_COLORS[kind], label=f"{kind} norm")
+        left.semilogx(
+            dims, nanoseconds, "o-", base=2, color=style.NORM_COLORS[kind], label=_(NORM_NAMES[kind])
+        )
     left.set(
-        xlabel="feature dimension D (N·D fixed)",
-        ylabel="ns per value",
+        xlabel=_("feature dimension D (N·D fixed)"),
+        ylabel=_("ns per value"),
         ylim=(0, None),
-        title="Forward + backward time, this CPU, 1 thread",
+        title=_("Forward + backward time, this CPU, 1 thread"),
     )
     left.legend()
     labels = {
-        "layer": "layer norm: μ, 1/σ per example (2N)",
-        "batch": "batch norm: μ, 1/σ, running stats (4D)",
+        "layer": _("layer norm: μ, 1/σ per example (2N)"),
+        "batch": _("batch norm: μ, 1/σ, running stats (4D)"),
     }
     for kind in KINDS:
         rows = [row for row in memory if row[2] == kind]
@@ -221,13 +234,13 @@ def cost_figure(time_rows: list, memory: list):
         "--",
         base=2,
         color=style.NORM_COLORS["none"],
-        label="the input both keep (N·D floats)",
+        label=_("the input both keep (N·D floats)"),
     )
     right.set(
-        xlabel="feature dimension D (N·D fixed)",
-        ylabel="bytes",
+        xlabel=_("feature dimension D (N·D fixed)"),
+        ylabel=_("bytes"),
         ylim=(2**6, 2**27),
-        title="Memory kept for backward",
+        title=_("Memory kept for backward"),
     )
     right.legend(loc="upper left")
     return figure
@@ -241,10 +254,10 @@ class MemoryApp(ui.App):
     def __init__(self, features: int = 512, batch: int = 64) -> None:
         controls = {
             "features": ui.slider(
-                "D", "feature dimension", features, 8, 65536, 0.301, log=True, readout_format=".0f"
+                "D", _("feature dimension"), features, 8, 65536, 0.301, log=True, readout_format=".0f"
             ),
             "batch": ui.slider(
-                "N", "batch size × tokens", batch, 1, 65536, 0.301, log=True, readout_format=".0f"
+                "N", _("batch size × tokens"), batch, 1, 65536, 0.301, log=True, readout_format=".0f"
             ),
         }
         self.figure, self.axes = style.new_figure(10, 3.8)
@@ -253,28 +266,30 @@ class MemoryApp(ui.App):
         for position, kind in enumerate(KINDS):
             for category, color in zip(self.CATEGORIES, colors):
                 self.bars[kind, category] = self.axes.barh(
-                    position, 1.0, color=color, label=category if position == 0 else None
+                    position, 1.0, color=color, label=_(CATEGORY_NAMES[category]) if position == 0 else None
                 )[0]
         self.axes.set(
             yticks=[0, 1],
-            yticklabels=["layer norm", "batch norm"],
+            yticklabels=[_(NORM_NAMES[kind]) for kind in KINDS],
             xscale="log",
             xlim=(1e1, 1e11),
-            xlabel="bytes (float32), log scale: each bar stacks input, statistics, buffers",
-            title="Memory kept for the backward pass",
+            xlabel=_("bytes (float32), log scale: each bar stacks input, statistics, buffers"),
+            title=_("Memory kept for the backward pass"),
         )
         self.axes.legend(loc="lower right")
         self.view = ui.FigureView(self.figure, dynamic=list(self.bars.values()))
         self.table = ui.html_table_view()
-        self.start(controls, [self.view, self.table], "Which norm keeps more memory?")
+        self.start(controls, [self.view, self.table], _("Which norm keeps more memory?"))
 
     def update(self) -> str:
         features, batch = int(round(self.value("features"))), int(round(self.value("batch")))
         if batch == 1:
             raise ui.Explained(
-                "With N = 1, batch norm cannot train at all (one value per feature: its variance is 0 "
-                "and x̂ = 0), so there is nothing to compare. Layer norm would keep the input plus 2 "
-                "numbers. Move N up."
+                _(
+                    "With N = 1, batch norm cannot train at all (one value per feature: its variance is 0 "
+                    "and x̂ = 0), so there is nothing to compare. Layer norm would keep the input plus 2 "
+                    "numbers. Move N up."
+                )
             )
         sizes = {kind: saved_for_backward(kind, batch, features) for kind in KINDS}
         for kind in KINDS:
@@ -287,7 +302,7 @@ class MemoryApp(ui.App):
         self.view.draw()
         rows = [
             (
-                f"{kind} norm",
+                _(NORM_NAMES[kind]),
                 sizes[kind]["input"],
                 sizes[kind]["statistics"],
                 sizes[kind]["running buffers"],
@@ -296,22 +311,26 @@ class MemoryApp(ui.App):
             for kind in KINDS
         ]
         self.table.value = ui.html_table(
-            ["norm", "input (bytes)", "statistics", "running buffers", "total"],
+            [_("norm"), _("input (bytes)"), _("statistics"), _("running buffers"), _("total")],
             [[r[0]] + [f"{v:,}" for v in r[1:]] for r in rows],
             caption=f"N = {batch:,}, D = {features:,}",
         )
         totals = {kind: rows[i][4] for i, kind in enumerate(KINDS)}
         extra = {kind: totals[kind] - sizes[kind]["input"] for kind in KINDS}
         smaller = min(KINDS, key=lambda k: totals[k])
+        percent = ui.format_number(abs(totals["layer"] - totals["batch"]) / max(totals.values()) * 100, 3)
         if totals["layer"] == totals["batch"]:
-            verdict = "Both keep exactly the same number of bytes here."
+            verdict = _("Both keep exactly the same number of bytes here.")
+        elif smaller == "layer":
+            verdict = _("Layer norm keeps less, by {percent} % of the total.").format(percent=percent)
         else:
-            verdict = (
-                f"{smaller.capitalize()} norm keeps less, by {ui.format_number(abs(totals['layer'] - totals['batch']) / max(totals.values()) * 100, 3)} % "
-                "of the total."
-            )
-        return (
-            f"Both keep the input: {sizes['layer']['input']:,} bytes. Beyond it, layer norm keeps 2N = "
-            f"{extra['layer'] // FLOAT32_BYTES:,} numbers (μ and 1/σ per example), batch norm 4D = "
-            f"{extra['batch'] // FLOAT32_BYTES:,} (μ, 1/σ, running mean and variance per feature). {verdict}"
+            verdict = _("Batch norm keeps less, by {percent} % of the total.").format(percent=percent)
+        return _(
+            "Both keep the input: {input:,} bytes. Beyond it, layer norm keeps 2N = {layer:,} numbers (μ and 1/σ "
+            "per example), batch norm 4D = {batch:,} (μ, 1/σ, running mean and variance per feature). {verdict}"
+        ).format(
+            input=sizes["layer"]["input"],
+            layer=extra["layer"] // FLOAT32_BYTES,
+            batch=extra["batch"] // FLOAT32_BYTES,
+            verdict=verdict,
         )

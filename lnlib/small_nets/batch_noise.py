@@ -23,7 +23,9 @@ from torch import nn
 
 from lnlib.small_nets import generalization, networks
 from lnlib.small_nets.experiments import Experiment
+from lnlib.small_nets.labels import arm_label
 from lnlib.small_nets.rnn_noise import GhostBatchNorm
+from lnlib.support.language import gettext as _
 from lnlib.ui import style
 from lnlib.ui.text import Markdown, markdown_table
 
@@ -107,15 +109,15 @@ def summary_table(results: dict) -> Markdown:
     rows = []
     for arm, row in summary(results).items():
         versus = "—" if arm == "none" else "{:+.1f} ± {:.1f}".format(*effect["vs_none"][arm])
-        rows.append((arm, row["train"], row["test"], row["gap"], versus))
+        rows.append((arm_label(arm), row["train"], row["test"], row["gap"], versus))
     return Markdown(
         markdown_table(
             [
-                "arm (batch of 128)",
-                "training accuracy (noisy labels)",
-                "held-out accuracy",
-                "gap",
-                "held-out vs no norm (points, paired ± s.e.)",
+                _("arm (batch of 128)"),
+                _("training accuracy (noisy labels)"),
+                _("held-out accuracy"),
+                _("gap"),
+                _("held-out vs no norm (points, paired ± s.e.)"),
             ],
             rows,
         )
@@ -127,20 +129,31 @@ def findings(results: dict) -> Markdown:
     effect = noise_effect(results)
     regularizes = effect["train_change"] < -1 and effect["test_change"] > 1
     verdict = (
-        "the noise acts as a regularizer here: it fits fewer noisy labels and does better on clean ones."
+        _("the noise acts as a regularizer here: it fits fewer noisy labels and does better on clean ones.")
         if regularizes
-        else "no regularizing effect of the noise shows here."
+        else _("no regularizing effect of the noise shows here.")
         if effect["test_change"] <= 1
-        else "the held-out accuracy rises, but not by fitting fewer noisy labels."
+        else _("the held-out accuracy rises, but not by fitting fewer noisy labels.")
     )
     best = max(effect["vs_none"], key=lambda arm: effect["vs_none"][arm][0])
     return Markdown(
-        f"From ordinary batch norm (statistics over all {GROUPS[0]} examples) to statistics over {GROUPS[-1]}, "
-        f"training accuracy on the noisy labels changes by {effect['train_change']:+.1f} points and held-out "
-        f"accuracy by {effect['test_change']:+.1f} (train − held-out gap {effect['gap_change']:+.1f}): "
-        + verdict
-        + f" Against no norm, the best arm on held-out data is {best} "
-        f"({effect['vs_none'][best][0]:+.1f} ± {effect['vs_none'][best][1]:.1f} points, {len(SEEDS)} paired seeds)."
+        _(
+            "From ordinary batch norm (statistics over all {largest} examples) to statistics over {smallest}, "
+            "training accuracy on the noisy labels changes by {train_change:+.1f} points and held-out accuracy by "
+            "{test_change:+.1f} (train − held-out gap {gap_change:+.1f}): {verdict} Against no norm, the best arm on "
+            "held-out data is {best} ({mean:+.1f} ± {error:.1f} points, {seeds} paired seeds)."
+        ).format(
+            largest=GROUPS[0],
+            smallest=GROUPS[-1],
+            train_change=effect["train_change"],
+            test_change=effect["test_change"],
+            gap_change=effect["gap_change"],
+            verdict=verdict,
+            best=arm_label(best),
+            mean=effect["vs_none"][best][0],
+            error=effect["vs_none"][best][1],
+            seeds=len(SEEDS),
+        )
     )
 
 
@@ -149,12 +162,17 @@ def figure(results: dict):
     fig, axes = style.new_figure(12, 4.4, ncols=2)
     colors = dict(zip(ARMS, ("#777777", style.NORM_COLORS["layer"], "#E69F00", "#D55E00", "#8B2500")))
     for ax, key, title in (
-        (axes[0], "train_accuracy", "Training accuracy (20 % noisy labels)"),
-        (axes[1], "test_accuracy", "Held-out accuracy (clean labels)"),
+        (axes[0], "train_accuracy", _("Training accuracy (20 % noisy labels)")),
+        (axes[1], "test_accuracy", _("Held-out accuracy (clean labels)")),
     ):
         for arm in ARMS:
             runs = [results[EXPERIMENT.key({"arm": arm, "seed": s})] for s in SEEDS]
-            ax.plot(runs[0]["step"], np.mean([r[key] for r in runs], axis=0), color=colors[arm], label=arm)
-        ax.set(xlabel="training step", ylabel="accuracy", title=title, ylim=(0, 1.02))
+            ax.plot(
+                runs[0]["step"],
+                np.mean([r[key] for r in runs], axis=0),
+                color=colors[arm],
+                label=arm_label(arm),
+            )
+        ax.set(xlabel=_("training step"), ylabel=_("accuracy"), title=title, ylim=(0, 1.02))
     axes[0].legend(loc="lower right")
     return fig

@@ -35,6 +35,8 @@ import torch.nn.functional as F
 from lnlib import ui
 from lnlib.small_nets import networks
 from lnlib.small_nets.experiments import Experiment
+from lnlib.small_nets.labels import arm_label
+from lnlib.support.language import gettext as _
 from lnlib.ui import style
 from lnlib.ui.text import Markdown, markdown_table
 
@@ -209,7 +211,7 @@ def summary_table(results: dict) -> Markdown:
     """The summary as a table, one row per arm."""
     rows = [
         (
-            arm,
+            arm_label(arm),
             row["train_loss"],
             row["test_accuracy"],
             row["input_shift"],
@@ -222,13 +224,13 @@ def summary_table(results: dict) -> Markdown:
     return Markdown(
         markdown_table(
             [
-                "arm",
-                "final training loss",
-                "held-out accuracy",
-                "input shift per 10 steps",
-                "gradient ICS ‖G−G′‖/‖G‖",
-                "loss range along −g",
-                "β-smoothness",
+                _("arm"),
+                _("final training loss"),
+                _("held-out accuracy"),
+                _("input shift per 10 steps"),
+                _("gradient ICS ‖G−G′‖/‖G‖"),
+                _("loss range along −g"),
+                _("β-smoothness"),
             ],
             rows,
         )
@@ -247,18 +249,32 @@ def findings(results: dict) -> Markdown:
         return ui.format_number(float(f"{value:.2g}"))
 
     return Markdown(
-        f"Santurkar et al.'s three findings, in small. BN does steady its layers' input (shift "
-        f"{number(batch['input_shift'])} against {number(none['input_shift'])} without a norm), but (1) the noisy BN, "
-        f"whose inputs shift {times(noisy['input_shift'] / none['input_shift'])} times *more* than without a norm, "
-        f"still trains far better than no norm (loss {number(noisy['train_loss'])} against "
-        f"{number(none['train_loss'])}), and at {times(very_noisy['input_shift'] / none['input_shift'])} times the "
-        f"shift it still trains no worse (loss {number(very_noisy['train_loss'])}); (2) BN does not reduce ICS "
-        f"measured by gradients ({number(batch['gradient_ics'])} against {number(none['gradient_ics'])}); (3) what BN "
-        f"does change is the landscape: the loss varies {times(none['loss_range'] / batch['loss_range'])} times less "
-        f"along the gradient ({number(batch['loss_range'])} against {number(none['loss_range'])}). LN, in this MLP, "
-        f"barely steadies the inputs (shift {number(layer['input_shift'])} against "
-        f"{number(none['input_shift'])}) and trains worse than no norm (loss "
-        f"{number(layer['train_loss'])}). Stabilizing distributions is not how these norms help."
+        _(
+            "Santurkar et al.'s three findings, in small. BN does steady its layers' input (shift {bn_shift} "
+            "against {none_shift} without a norm), but (1) the noisy BN, whose inputs shift {noisy_times} times "
+            "*more* than without a norm, still trains far better than no norm (loss {noisy_loss} against "
+            "{none_loss}), and at {very_noisy_times} times the shift it still trains no worse (loss "
+            "{very_noisy_loss}); (2) BN does not reduce ICS measured by gradients ({bn_ics} against {none_ics}); "
+            "(3) what BN does change is the landscape: the loss varies {smoother} times less along the gradient "
+            "({bn_range} against {none_range}). LN, in this MLP, barely steadies the inputs (shift {ln_shift} "
+            "against {none_shift}) and trains worse than no norm (loss {ln_loss}). Stabilizing distributions is "
+            "not how these norms help."
+        ).format(
+            bn_shift=number(batch["input_shift"]),
+            none_shift=number(none["input_shift"]),
+            noisy_times=times(noisy["input_shift"] / none["input_shift"]),
+            noisy_loss=number(noisy["train_loss"]),
+            none_loss=number(none["train_loss"]),
+            very_noisy_times=times(very_noisy["input_shift"] / none["input_shift"]),
+            very_noisy_loss=number(very_noisy["train_loss"]),
+            bn_ics=number(batch["gradient_ics"]),
+            none_ics=number(none["gradient_ics"]),
+            smoother=times(none["loss_range"] / batch["loss_range"]),
+            bn_range=number(batch["loss_range"]),
+            none_range=number(none["loss_range"]),
+            ln_shift=number(layer["input_shift"]),
+            ln_loss=number(layer["train_loss"]),
+        )
     )
 
 
@@ -273,10 +289,10 @@ def figure(results: dict):
         "layer": style.NORM_COLORS["layer"],
     }
     panels = [
-        ("losses", "training loss", "Training loss (mean of 3 seeds)"),
-        ("input_shift", "mean |Δμ| + mean |Δσ| per 10 steps", "Shift of layer 4's input distribution"),
-        ("gradient_ics", "‖G − G′‖ / ‖G‖", "ICS by gradients (Santurkar Def. 2.1)"),
-        ("beta_smoothness", "max ‖∇L(W) − ∇L(W − ηg)‖ / ‖ηg‖", "Effective β-smoothness"),
+        ("losses", _("training loss"), _("Training loss (mean of 3 seeds)")),
+        ("input_shift", _("mean |Δμ| + mean |Δσ| per 10 steps"), _("Shift of layer 4's input distribution")),
+        ("gradient_ics", "‖G − G′‖ / ‖G‖", _("ICS by gradients (Santurkar Def. 2.1)")),
+        ("beta_smoothness", "max ‖∇L(W) − ∇L(W − ηg)‖ / ‖ηg‖", _("Effective β-smoothness")),
     ]
     for ax, (key, ylabel, title) in zip(axes.flat, panels):
         for arm in ARMS:
@@ -288,8 +304,8 @@ def figure(results: dict):
                 curve = style.smooth_curve(curve, 10)
             if key == "input_shift":
                 steps, curve = steps[1:], curve[1:]
-            ax.plot(steps, curve, color=colors[arm], label=arm)
-        ax.set(xlabel="training step", ylabel=ylabel, title=title)
+            ax.plot(steps, curve, color=colors[arm], label=arm_label(arm))
+        ax.set(xlabel=_("training step"), ylabel=ylabel, title=title)
         if key in ("input_shift", "beta_smoothness", "gradient_ics"):
             ax.set_yscale("log")
     axes[0, 0].legend()

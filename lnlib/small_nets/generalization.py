@@ -21,6 +21,8 @@ import numpy as np
 
 from lnlib.small_nets import networks
 from lnlib.small_nets.experiments import Experiment
+from lnlib.small_nets.labels import arm_label
+from lnlib.support.language import gettext as _
 from lnlib.ui import style
 from lnlib.ui.text import Markdown, markdown_table
 
@@ -112,16 +114,16 @@ def summary_table(results: dict) -> Markdown:
             if norm == "none"
             else "{:+.2f} ± {:.2f}".format(*(100 * v for v in difference_from_none(results, norm)))
         )
-        rows.append((norm, row["train"], row["test"], row["gap"], row["best_test"], difference))
+        rows.append((arm_label(norm), row["train"], row["test"], row["gap"], row["best_test"], difference))
     return Markdown(
         markdown_table(
             [
-                "norm",
-                "training accuracy",
-                "held-out accuracy",
-                "gap",
-                "best held-out accuracy",
-                "vs no norm (points, paired ± s.e.)",
+                _("norm"),
+                _("training accuracy"),
+                _("held-out accuracy"),
+                _("gap"),
+                _("best held-out accuracy"),
+                _("vs no norm (points, paired ± s.e.)"),
             ],
             rows,
         )
@@ -138,12 +140,19 @@ def findings(results: dict) -> Markdown:
     """What the held-out test shows, with its numbers."""
     table = summary(results)
     return Markdown(
-        f"Every network fits the noisy training labels (training accuracy at least "
-        f"{min(row['train'] for row in table.values()):.3f}); none is held back. Against no norm, seed by seed "
-        f"(mean ± standard error of {len(SEEDS)} seeds), held-out accuracy moves by "
-        f"{points_from_none(results, 'layer')} points with LN, {points_from_none(results, 'rms')} with RMSNorm and "
-        f"{points_from_none(results, 'batch')} with BN: LN and RMSNorm end slightly below no norm, BN clearly below "
-        "(its running statistics and batch noise do not help here). No implicit regularization shows."
+        _(
+            "Every network fits the noisy training labels (training accuracy at least {train:.3f}); none is held "
+            "back. Against no norm, seed by seed (mean ± standard error of {seeds} seeds), held-out accuracy moves "
+            "by {layer} points with LN, {rms} with RMSNorm and {batch} with BN: LN and RMSNorm end slightly below "
+            "no norm, BN clearly below (its running statistics and batch noise do not help here). No implicit "
+            "regularization shows."
+        ).format(
+            train=min(row["train"] for row in table.values()),
+            seeds=len(SEEDS),
+            layer=points_from_none(results, "layer"),
+            rms=points_from_none(results, "rms"),
+            batch=points_from_none(results, "batch"),
+        )
     )
 
 
@@ -151,8 +160,8 @@ def figure(results: dict):
     """Training and held-out accuracy during training, per norm (mean of the seeds)."""
     fig, axes = style.new_figure(12, 4.4, ncols=2)
     for ax, key, title in (
-        (axes[0], "train_accuracy", "Training accuracy (20 % noisy labels)"),
-        (axes[1], "test_accuracy", "Held-out accuracy (clean labels)"),
+        (axes[0], "train_accuracy", _("Training accuracy (20 % noisy labels)")),
+        (axes[1], "test_accuracy", _("Held-out accuracy (clean labels)")),
     ):
         for norm in COMPARED_NORMS:
             runs = [results[EXPERIMENT.key({"norm": norm, "seed": s})] for s in SEEDS]
@@ -160,9 +169,9 @@ def figure(results: dict):
                 runs[0]["step"],
                 np.mean([r[key] for r in runs], axis=0),
                 color=style.NORM_COLORS[norm],
-                label=norm,
+                label=arm_label(norm),
             )
-        ax.set(xlabel="training step", ylabel="accuracy", title=title, ylim=(0, 1.02))
-    axes[0].axhline(1 - LABEL_NOISE * 0.8, color="black", linestyle=":", label="clean-label fraction")
+        ax.set(xlabel=_("training step"), ylabel=_("accuracy"), title=title, ylim=(0, 1.02))
+    axes[0].axhline(1 - LABEL_NOISE * 0.8, color="black", linestyle=":", label=_("clean-label fraction"))
     axes[0].legend(loc="lower right")
     return fig

@@ -26,12 +26,15 @@ import torch.nn.functional as F
 from lnlib import ui
 from lnlib.small_nets import networks
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui import style
 from lnlib.ui.text import Markdown
 
 DEPTH, WIDTH, BATCH = 30, 64, 128
 GAINS = (0.7, 1.0, 1.4)
 COMPARED_NORMS = ("none", "batch", "layer")
+GRADIENT_TITLES = {"none": N_("none"), "batch": N_("batch norm"), "layer": N_("layer norm")}
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -80,14 +83,26 @@ def findings() -> Markdown:
     none = table["none"]["relative_to_gain_one"]
     depth = str(DEPTH).translate(_SUPERSCRIPTS)
     return Markdown(
-        f"Measured: without a norm, the mean weight gradient at gain {smallest} is {power_of_ten(none[smallest])} "
-        f"times the one at gain 1, and at gain {largest} {power_of_ten(none[largest])} times (g{depth} alone: "
-        f"{power_of_ten(smallest**DEPTH)} and {power_of_ten(largest**DEPTH)}; the rest comes from the loss, whose "
-        "gradient at the output depends on the logits' scale). With a norm the three gains' "
-        f"gradients differ by a factor of at most {ui.format_number(table['layer']['scale_spread'], 2)} (LN) and "
-        f"{ui.format_number(table['batch']['scale_spread'], 2)} (BN). With BN the gradient grows "
-        f"{ui.format_number(table['batch']['growth_to_input'], 0)}-fold from the last layer to the first; with LN "
-        f"it does not grow (a factor {ui.format_number(table['layer']['growth_to_input'], 2)})."
+        _(
+            "Measured: without a norm, the mean weight gradient at gain {smallest} is {small_factor} times the one "
+            "at gain 1, and at gain {largest} {large_factor} times (g{depth} alone: {small_power} and {large_power}; "
+            "the rest comes from the loss, whose gradient at the output depends on the logits' scale). With a norm "
+            "the three gains' gradients differ by a factor of at most {ln_spread} (LN) and {bn_spread} (BN). With "
+            "BN the gradient grows {bn_growth}-fold from the last layer to the first; with LN it does not grow (a "
+            "factor {ln_growth})."
+        ).format(
+            smallest=smallest,
+            small_factor=power_of_ten(none[smallest]),
+            largest=largest,
+            large_factor=power_of_ten(none[largest]),
+            depth=depth,
+            small_power=power_of_ten(smallest**DEPTH),
+            large_power=power_of_ten(largest**DEPTH),
+            ln_spread=ui.format_number(table["layer"]["scale_spread"], 2),
+            bn_spread=ui.format_number(table["batch"]["scale_spread"], 2),
+            bn_growth=ui.format_number(table["batch"]["growth_to_input"], 0),
+            ln_growth=ui.format_number(table["layer"]["growth_to_input"], 2),
+        )
     )
 
 
@@ -101,9 +116,9 @@ def figure():
                 gradient_norms(norm, gain),
                 style_,
                 color=style.NORM_COLORS[norm],
-                label=f"gain {gain}",
+                label=_("gain {gain}").format(gain=gain),
             )
-        ax.set(xlabel="layer", title=f"{norm}" if norm == "none" else f"{norm} norm")
-    axes[0].set_ylabel("‖∂L/∂W‖ at initialization")
+        ax.set(xlabel=_("layer"), title=_(GRADIENT_TITLES[norm]))
+    axes[0].set_ylabel(_("‖∂L/∂W‖ at initialization"))
     axes[0].legend(loc="lower left")
     return fig

@@ -23,6 +23,8 @@ import numpy as np
 from lnlib import ui
 from lnlib.small_nets import networks
 from lnlib.small_nets.experiments import Experiment
+from lnlib.small_nets.labels import arm_label
+from lnlib.support.language import gettext as _
 from lnlib.ui import style
 from lnlib.ui.text import Markdown
 
@@ -122,13 +124,13 @@ def describe_range(values: list, sweep: str = "lr") -> str:
         return ui.format_number(float(f"{value:.1g}")) if sweep == "lr" else ui.format_number(value)
 
     if not values:
-        return "none"
+        return _("none")
     if len(values) == 1:
-        return f"only {label(values[0])}"
+        return _("only {value}").format(value=label(values[0]))
     first, last = grid.index(values[0]), grid.index(values[-1])
     if grid[first : last + 1] == list(values):
-        return f"{label(values[0])} to {label(values[-1])}"
-    return ", ".join(label(value) for value in values)
+        return _("{first} to {last}").format(first=label(values[0]), last=label(values[-1]))
+    return _(", ").join(label(value) for value in values)
 
 
 def findings(results: dict) -> Markdown:
@@ -139,10 +141,20 @@ def findings(results: dict) -> Markdown:
         for norm in COMPARED_NORMS
     }
     return Markdown(
-        f"BN widens the range of learning rates that train ({rates['batch']}, against {rates['none']} without a "
-        f"norm); LN narrows it in this MLP ({rates['layer']}). Initial scales (× Kaiming's, at learning rate "
-        f"{INIT_SWEEP_LR:g}): no norm trains at {scales['none']}, LN at {scales['layer']}, BN at {scales['batch']}: "
-        "both norms over a wider range than no norm, as their invariance to re-scaling the weights predicts."
+        _(
+            "BN widens the range of learning rates that train ({bn_rates}, against {none_rates} without a norm); "
+            "LN narrows it in this MLP ({ln_rates}). Initial scales (× Kaiming's, at learning rate {lr:g}): no norm "
+            "trains at {none_scales}, LN at {ln_scales}, BN at {bn_scales}: both norms over a wider range than no "
+            "norm, as their invariance to re-scaling the weights predicts."
+        ).format(
+            bn_rates=rates["batch"],
+            none_rates=rates["none"],
+            ln_rates=rates["layer"],
+            lr=INIT_SWEEP_LR,
+            none_scales=scales["none"],
+            ln_scales=scales["layer"],
+            bn_scales=scales["batch"],
+        )
     )
 
 
@@ -151,17 +163,24 @@ def figure(results: dict):
     fig, (left, right) = style.new_figure(12, 4.4, ncols=2)
     for norm in COMPARED_NORMS:
         color = style.NORM_COLORS[norm]
-        left.semilogx(LEARNING_RATES, final_losses(results, norm, "lr"), "o-", color=color, label=norm)
+        left.semilogx(
+            LEARNING_RATES, final_losses(results, norm, "lr"), "o-", color=color, label=arm_label(norm)
+        )
         right.semilogx(
-            INIT_GAINS, final_losses(results, norm, "init_gain"), "o-", base=2, color=color, label=norm
+            INIT_GAINS,
+            final_losses(results, norm, "init_gain"),
+            "o-",
+            base=2,
+            color=color,
+            label=arm_label(norm),
         )
     for ax, xlabel, title in (
-        (left, "learning rate (SGD)", "Final loss vs learning rate"),
-        (right, "initial weight scale × Kaiming (lr 0.1)", "Final loss vs initial scale"),
+        (left, _("learning rate (SGD)"), _("Final loss vs learning rate")),
+        (right, _("initial weight scale × Kaiming (lr 0.1)"), _("Final loss vs initial scale")),
     ):
-        ax.axhline(TRAINS_BELOW, color="black", linestyle=":", label="trains below this")
-        ax.axhline(math.log(5), color=style.NORM_COLORS["none"], linestyle="--", label="chance (ln 5)")
-        ax.set(xlabel=xlabel, ylabel="final training loss", ylim=(0, 3.0), title=title)
+        ax.axhline(TRAINS_BELOW, color="black", linestyle=":", label=_("trains below this"))
+        ax.axhline(math.log(5), color=style.NORM_COLORS["none"], linestyle="--", label=_("chance (ln 5)"))
+        ax.set(xlabel=xlabel, ylabel=_("final training loss"), ylim=(0, 3.0), title=title)
     left.legend(loc="upper center", ncols=3)
     return fig
 
@@ -172,7 +191,7 @@ class LearningRateApp(ui.App):
     def __init__(self, lr: float = 0.1) -> None:
         self.results = EXPERIMENT.load()
         controls = {
-            "lr": ui.slider("η", "learning rate", lr, LEARNING_RATES[0], LEARNING_RATES[-1], 0.5, log=True)
+            "lr": ui.slider("η", _("learning rate"), lr, LEARNING_RATES[0], LEARNING_RATES[-1], 0.5, log=True)
         }
         self.figure, (self.left, self.right) = style.new_figure(12, 4.2, ncols=2)
         for norm in COMPARED_NORMS:
@@ -181,33 +200,33 @@ class LearningRateApp(ui.App):
                 final_losses(self.results, norm, "lr"),
                 "o-",
                 color=style.NORM_COLORS[norm],
-                label=norm,
+                label=arm_label(norm),
             )
         self.left.axhline(math.log(5), color=style.NORM_COLORS["none"], linestyle="--")
         self.marker = self.left.axvline(lr, color="black", linestyle=":")
         self.left.set(
-            xlabel="learning rate",
-            ylabel="final training loss",
+            xlabel=_("learning rate"),
+            ylabel=_("final training loss"),
             ylim=(0, 2.5),
-            title="Final loss (mean of 2 seeds)",
+            title=_("Final loss (mean of 2 seeds)"),
         )
         self.left.legend(loc="upper left")
         steps = np.arange(0, STEPS, CURVE_EVERY)
         self.curves = {
             norm: self.right.plot(
-                steps, np.full(len(steps), np.nan), color=style.NORM_COLORS[norm], label=norm
+                steps, np.full(len(steps), np.nan), color=style.NORM_COLORS[norm], label=arm_label(norm)
             )[0]
             for norm in COMPARED_NORMS
         }
         self.right.set(
-            xlabel="training step",
-            ylabel="training loss (seed 0)",
+            xlabel=_("training step"),
+            ylabel=_("training loss (seed 0)"),
             ylim=(0, 3),
             xlim=(0, STEPS),
-            title="Training at this learning rate",
+            title=_("Training at this learning rate"),
         )
         self.view = ui.FigureView(self.figure, dynamic=[self.marker, *self.curves.values()])
-        self.start(controls, [self.view], "Which learning rates train?")
+        self.start(controls, [self.view], _("Which learning rates train?"))
 
     def update(self) -> str:
         lr = min(LEARNING_RATES, key=lambda v: abs(math.log10(v) - math.log10(self.value("lr"))))
@@ -225,10 +244,14 @@ class LearningRateApp(ui.App):
                 ]
                 for s in SEEDS
             ]
+            shown, final = arm_label(norm), ui.format_number(float(np.mean(losses)), 3)
             if any(not np.isfinite(loss) for loss in losses):
-                verdicts.append(f"{norm}: diverged")
+                verdicts.append(_("{norm}: diverged").format(norm=shown))
+            elif np.mean(losses) < TRAINS_BELOW:
+                verdicts.append(_("{norm}: trains (final loss {loss})").format(norm=shown, loss=final))
             else:
-                word = "trains" if np.mean(losses) < TRAINS_BELOW else "does not train"
-                verdicts.append(f"{norm}: {word} (final loss {ui.format_number(float(np.mean(losses)), 3)})")
+                verdicts.append(
+                    _("{norm}: does not train (final loss {loss})").format(norm=shown, loss=final)
+                )
         self.view.draw()
-        return f"η = {ui.format_number(lr)}: " + "; ".join(verdicts) + "."
+        return _("η = {lr}: {verdicts}.").format(lr=ui.format_number(lr), verdicts=_("; ").join(verdicts))

@@ -36,7 +36,9 @@ from lnlib import ui
 from lnlib.nn import BatchNorm1d, standardize
 from lnlib.small_nets import networks
 from lnlib.small_nets.experiments import Experiment
+from lnlib.small_nets.labels import arm_label
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
 from lnlib.ui import style
 from lnlib.ui.text import Markdown, markdown_table
 
@@ -135,31 +137,31 @@ class RecurrentNoiseApp(ui.App):
 
     def __init__(self, batch: int = 8, kind: str = "batch") -> None:
         controls = {
-            "batch": ui.slider("N", "batch size", batch, 1, 256, 0.1505, log=True, readout_format=".0f"),
-            "kind": ui.choice("norm", "", [("batch norm", "batch"), ("layer norm", "layer")], kind),
+            "batch": ui.slider("N", _("batch size"), batch, 1, 256, 0.1505, log=True, readout_format=".0f"),
+            "kind": ui.choice(_("norm"), "", [(_("batch norm"), "batch"), (_("layer norm"), "layer")], kind),
         }
         self.figure, (self.left, self.right) = style.new_figure(12, 4.2, ncols=2)
         steps = np.arange(1, LENGTH + 1)
         (self.curve,) = self.left.plot(steps, np.zeros(LENGTH), "o-", color=style.NORM_COLORS["batch"])
         self.left.set(
-            xlabel="time step t",
-            ylabel="spread of h_t / size of h_t",
+            xlabel=_("time step t"),
+            ylabel=_("spread of h_t / size of h_t"),
             ylim=(0, 1.0),
-            title="Example 0's hidden state, batchmates redrawn",
+            title=_("Example 0's hidden state, batchmates redrawn"),
         )
         final = [batch_noise_through_time(n)[-1] for n in self.SIZES]
         self.right.loglog(
-            self.SIZES, final, "o-", color=style.NORM_COLORS["batch"], label="batch norm, t = 30"
+            self.SIZES, final, "o-", color=style.NORM_COLORS["batch"], label=_("batch norm, t = 30")
         )
         self.right.loglog(
-            self.SIZES, 1 / np.sqrt(self.SIZES), "--", color=style.NORM_COLORS["none"], label="1/√N"
+            self.SIZES, 1 / np.sqrt(self.SIZES), "--", color=style.NORM_COLORS["none"], label=_("1/√N")
         )
         (self.marker,) = self.right.loglog([batch], [1.0], "o", color="black")
         self.right.set(
-            xlabel="batch size N",
-            ylabel="spread at the last step",
+            xlabel=_("batch size N"),
+            ylabel=_("spread at the last step"),
             ylim=(1e-2, 1.5),
-            title="Noise vs batch size",
+            title=_("Noise vs batch size"),
         )
         self.right.set_xticks(
             [2, 4, 8, 16, 32, 64, 128, 256], labels=["2", "4", "8", "16", "32", "64", "128", "256"]
@@ -167,15 +169,17 @@ class RecurrentNoiseApp(ui.App):
         self.right.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         self.right.legend(loc="lower left")
         self.view = ui.FigureView(self.figure, dynamic=[self.curve, self.marker])
-        self.start(controls, [self.view], "Batch norm's noise, carried through time")
+        self.start(controls, [self.view], _("Batch norm's noise, carried through time"))
 
     def update(self) -> str:
         batch, kind = int(round(self.value("batch"))), self.value("kind")
         if batch == 1 and kind == "batch":
             raise ui.Explained(
-                "With one sequence per batch, batch norm's statistics at each step are that sequence's "
-                "own values: every pre-activation becomes 0, and the network forgets its input at "
-                "every step. Batch norm needs N ≥ 2 (and more to be useful)."
+                _(
+                    "With one sequence per batch, batch norm's statistics at each step are that sequence's "
+                    "own values: every pre-activation becomes 0, and the network forgets its input at "
+                    "every step. Batch norm needs N ≥ 2 (and more to be useful)."
+                )
             )
         spread = batch_noise_through_time(batch, kind)
         self.curve.set_ydata(spread)
@@ -184,14 +188,20 @@ class RecurrentNoiseApp(ui.App):
         self.marker.set_visible(kind == "batch")
         self.view.draw()
         if kind == "layer":
-            return (
-                f"Layer norm, N = {batch}: example 0's hidden state does not depend on its batchmates "
-                f"(spread at most {ui.format_number(float(spread.max()))}: rounding in the matrix products)."
-            )
-        return (
-            f"Batch norm, N = {batch}: redrawing the other {batch - 1} sequences moves example 0's h_t by "
-            f"{ui.format_number(float(spread[0]), 3)} of its size at t = 1 and {ui.format_number(float(spread[-1]), 3)} "
-            f"at t = {LENGTH}: the noise enters at every step and the recurrence carries it on."
+            return _(
+                "Layer norm, N = {batch}: example 0's hidden state does not depend on its batchmates "
+                "(spread at most {spread}: rounding in the matrix products)."
+            ).format(batch=batch, spread=ui.format_number(float(spread.max())))
+        return _(
+            "Batch norm, N = {batch}: redrawing the other {others} sequences moves example 0's h_t by "
+            "{first} of its size at t = 1 and {last} at t = {length}: the noise enters at every step and the "
+            "recurrence carries it on."
+        ).format(
+            batch=batch,
+            others=batch - 1,
+            first=ui.format_number(float(spread[0]), 3),
+            last=ui.format_number(float(spread[-1]), 3),
+            length=LENGTH,
         )
 
 
@@ -314,7 +324,7 @@ def summary_table(results: dict) -> Markdown:
     """Held-out accuracy per arm: each seed and the mean (chance is 1/TOKENS)."""
     rows = [
         (
-            arm,
+            arm_label(arm),
             ARMS[arm][2],
             ARMS[arm][1] if ARMS[arm][0] == "batch" else "—",
             ", ".join(f"{a:.3f}" for a in row["accuracies"]),
@@ -324,7 +334,14 @@ def summary_table(results: dict) -> Markdown:
     ]
     return Markdown(
         markdown_table(
-            ["arm", "tokens", "examples per BN statistic", "held-out accuracy (seeds)", "mean"], rows
+            [
+                _("arm"),
+                _("tokens"),
+                _("examples per BN statistic"),
+                _("held-out accuracy (seeds)"),
+                _("mean"),
+            ],
+            rows,
         )
     )
 
@@ -333,12 +350,25 @@ def findings(results: dict) -> Markdown:
     """What the memory task shows, with its numbers: BN by examples per statistic, then LN by sequence length."""
     table = {arm: ui.format_number(row["mean"], 3) for arm, row in summary(results).items()}
     return Markdown(
-        f"What it shows (held-out accuracy, mean of {len(SEEDS)} seeds; chance {1 / TOKENS:g}). BN's noise destroys the "
-        f"long-range memory when each statistic comes from 4 or 2 examples ({table['batch, m = 4']} and "
-        f"{table['batch, m = 2']}), and does no harm with 8 or more ({table['batch, m = 8']} and "
-        f"{table['batch, m = 64']}; no norm: {table['none']}), as Cooijmans et al. (2016) found for BN-LSTMs. The "
-        f"surprise is LN: at {LENGTH} tokens it never leaves chance ({table['layer']}), at "
-        f"{ARMS['layer, 10 tokens'][2]} tokens it learns the task ({table['layer, 10 tokens']})."
+        _(
+            "What it shows (held-out accuracy, mean of {seeds} seeds; chance {chance:g}). BN's noise destroys the "
+            "long-range memory when each statistic comes from 4 or 2 examples ({m4} and {m2}), and does no harm "
+            "with 8 or more ({m8} and {m64}; no norm: {none}), as Cooijmans et al. (2016) found for BN-LSTMs. The "
+            "surprise is LN: at {length} tokens it never leaves chance ({layer}), at {short} tokens it learns the "
+            "task ({layer_short})."
+        ).format(
+            seeds=len(SEEDS),
+            chance=1 / TOKENS,
+            m4=table["batch, m = 4"],
+            m2=table["batch, m = 2"],
+            m8=table["batch, m = 8"],
+            m64=table["batch, m = 64"],
+            none=table["none"],
+            length=LENGTH,
+            layer=table["layer"],
+            short=ARMS["layer, 10 tokens"][2],
+            layer_short=table["layer, 10 tokens"],
+        )
     )
 
 
@@ -362,18 +392,22 @@ def figure(results: dict):
         color = colors.get(arm, style.NORM_COLORS["batch"])
         alpha = shades.get(arm, 1.0)
         curve = np.mean([results[EXPERIMENT.key({"arm": arm, "seed": s})]["losses"] for s in SEEDS], axis=0)
-        left.plot(np.arange(len(curve)) * EVERY, curve, color=color, alpha=alpha, label=arm)
+        left.plot(np.arange(len(curve)) * EVERY, curve, color=color, alpha=alpha, label=arm_label(arm))
         right.bar(index, table[arm]["mean"], color=color, alpha=alpha)
         right.plot([index] * len(SEEDS), table[arm]["accuracies"], "o", color="black")
-    left.axhline(np.log(TOKENS), color="black", linestyle=":", label="chance")
-    left.set(xlabel="training step", ylabel="training loss", title=f"Recall the first of {LENGTH} tokens")
+    left.axhline(np.log(TOKENS), color="black", linestyle=":", label=_("chance"))
+    left.set(
+        xlabel=_("training step"),
+        ylabel=_("training loss"),
+        title=_("Recall the first of {length} tokens").format(length=LENGTH),
+    )
     left.legend(loc="lower left")
     right.axhline(1 / TOKENS, color="black", linestyle=":")
     right.set(
         xticks=range(len(ARMS)),
         ylim=(0, 1.05),
-        ylabel="held-out accuracy (dots: seeds)",
-        title="Held-out accuracy at the end",
+        ylabel=_("held-out accuracy (dots: seeds)"),
+        title=_("Held-out accuracy at the end"),
     )
-    right.set_xticklabels([arm.replace("batch, ", "BN ") for arm in ARMS], rotation=30, ha="right")
+    right.set_xticklabels([arm_label(arm).replace("batch, ", "BN ") for arm in ARMS], rotation=30, ha="right")
     return fig
