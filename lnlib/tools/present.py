@@ -38,10 +38,16 @@ EDITIONS = {"en": NOTEBOOKS, "zh": CHINESE_NOTEBOOKS}
 """Each language's folder of notebooks."""
 
 
+def edition(language: str) -> Path:
+    """The folder of ``language``'s notebooks; an unknown language is refused with the known ones."""
+    if language not in EDITIONS:
+        raise ValueError(f"unknown language {language!r}; the course speaks {', '.join(LANGUAGES)}")
+    return EDITIONS[language]
+
+
 def find_notebook(name: str, language: str = "en") -> Path:
     """The notebook of ``language``'s edition whose number (``3``, ``03``) or file name is ``name``."""
-    if language not in EDITIONS:
-        raise ValueError(f"unknown language {language!r}; the course speaks {', '.join(EDITIONS)}")
+    folder = edition(language)
     for path in notebooks(language):
         number = int(path.name.split("_")[0])
         if name in (path.name, path.stem) or (name.isdigit() and int(name) == number):
@@ -49,7 +55,7 @@ def find_notebook(name: str, language: str = "en") -> Path:
     names = ", ".join(path.name for path in notebooks(language))
     raise ValueError(
         _("no notebook {name} in {folder}; the notebooks are: {names}").format(
-            name=repr(name), folder=EDITIONS[language].relative_to(ROOT).as_posix() + "/", names=names
+            name=repr(name), folder=folder.relative_to(ROOT).as_posix() + "/", names=names
         )
     )
 
@@ -72,8 +78,8 @@ def start_voila(
     """
     if preheat < 0:
         raise ValueError(f"preheat must be 0 (no kernel pool) or a number of kernels, not {preheat}")
-    if language is not None and language not in LANGUAGES:
-        raise ValueError(f"unknown language {language!r}; the course speaks {', '.join(LANGUAGES)}")
+    if language is not None:
+        edition(language)  # refuses an unknown one
     port = port or free_port()
     command = [
         sys.executable,
@@ -227,13 +233,12 @@ def serve(name: str | None, preheat: int = 1, language: str = "en") -> int:
     ``preheat`` kernels wait heated for each notebook (0: none). The messages are in the language of this
     process (``python -m lnlib present --lang zh`` chooses Chinese for both).
     """
-    if language not in EDITIONS:
-        raise ValueError(f"unknown language {language!r}; the course speaks {', '.join(EDITIONS)}")
+    folder = edition(language)
     if not name:
         print(list_notebooks())
         return 0
     try:
-        target = EDITIONS[language] if name == "all" else find_notebook(name, language)
+        target = folder if name == "all" else find_notebook(name, language)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
@@ -246,7 +251,7 @@ def serve(name: str | None, preheat: int = 1, language: str = "en") -> int:
             flush=True,
         )
         if preheat:
-            served = len(notebooks(language)) if target == EDITIONS[language] else 1
+            served = len(notebooks(language)) if target == folder else 1
             print(
                 _("Heating {count} kernel(s): each runs its notebook before anyone asks ...").format(
                     count=served * preheat

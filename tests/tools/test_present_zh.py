@@ -34,8 +34,13 @@ def test_find_notebook_looks_in_the_chinese_edition():
     assert found == CHINESE_00 != present.find_notebook("00")
     with pytest.raises(ValueError, match="no notebook '99' in notebooks/zh/.*00_start_here"):
         present.find_notebook("99", "zh")
-    with pytest.raises(ValueError, match="unknown language 'fr'"):
-        present.find_notebook("00", "fr")
+    for refuses_french in (
+        lambda: present.find_notebook("00", "fr"),
+        lambda: present.serve("00", language="fr"),
+        lambda: present.start_voila(CHINESE_00, language="fr"),  # before any Voila starts
+    ):
+        with pytest.raises(ValueError, match="unknown language 'fr'; the course speaks en, zh"):
+            refuses_french()
 
 
 def test_the_command_line_takes_a_language_for_present():
