@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from lnlib.support import paths
+from lnlib.support.language import LANGUAGES
 from lnlib.tools.bench import SECTIONS as BENCH_SECTIONS
 
 # The grids of lnlib.transformer.experiments.GRIDS (a test keeps them equal; that module imports torch).
@@ -30,6 +31,13 @@ def parser() -> argparse.ArgumentParser:
     )
     present.add_argument(
         "notebook", nargs="?", help="its number (03), its file name, or 'all' (none: list them)"
+    )
+    present.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=None,
+        help="the edition: en (notebooks/) or zh (notebooks/zh/); its messages too "
+        "(default: LNLIB_LANG, else en)",
     )
 
     cache = commands.add_parser(
@@ -118,9 +126,12 @@ def parser() -> argparse.ArgumentParser:
 def run(arguments: argparse.Namespace) -> int:
     """Carry out one parsed command; the exit status."""
     if arguments.command == "present":
+        from lnlib.support.language import current, use
         from lnlib.tools import present
 
-        return present.serve(arguments.notebook)
+        chosen = arguments.lang or current()
+        use(chosen)  # this process's messages, in the edition's language
+        return present.serve(arguments.notebook, language=chosen)
     if arguments.command == "cache":
         if arguments.which in (None, "transformer"):
             from lnlib.transformer import experiments

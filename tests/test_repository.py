@@ -11,9 +11,9 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SETUP_COMMAND = "python -m pip install -r requirements.txt"
 
 
-def readme_commands() -> list:
-    """The shell commands of the README's first code block."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def readme_commands(readme: str = "README.md") -> list:
+    """The shell commands of a README's first code block (README.md's, or README.zh-CN.md's)."""
+    text = (ROOT / readme).read_text(encoding="utf-8")
     block = re.search(r"```(?:bash|sh)?\n(.*?)```", text, re.S).group(1)
     return [line for line in block.splitlines() if line and not line.startswith("#")]
 
@@ -82,8 +82,8 @@ LNLIB_NAME = re.compile(r"(?<![\w/])lnlib(?:\.\w+)+")
 
 
 def _texts_that_name_the_package() -> dict:
-    """The README and every cell of every notebook: where a reader meets commands and paths."""
-    texts = {"README.md": (ROOT / "README.md").read_text(encoding="utf-8")}
+    """The READMEs and every cell of every notebook: where a reader meets commands and paths."""
+    texts = {name: (ROOT / name).read_text(encoding="utf-8") for name in ("README.md", "README.zh-CN.md")}
     for notebook in NOTEBOOKS:
         cells = nbformat.read(notebook, as_version=4).cells
         texts[notebook.name] = "\n".join(cell.source for cell in cells)

@@ -13,29 +13,58 @@ import numpy as np
 
 from lnlib import ui
 from lnlib.functional import layer_norm
+from lnlib.support import language
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.support.paths import GLOSSARY
 from lnlib.ui import style
+from lnlib.ui.text import join_list
 
 TOUR_SHAPE = np.array([1.0, 2.0, 4.0, 7.0])  # the input's shape: its values before stretching
 
 
 def glossary() -> list:
-    """Rows of the glossary: dicts with 'chinese', 'pinyin', 'english', 'symbol', 'meaning' and 'source'
-    (where the term comes from: ``articles``, ``d2l-zh``, or ``notebooks 04–05``)."""
+    """Rows of the glossary: dicts with 'chinese', 'pinyin', 'english', 'symbol', 'meaning' (in English),
+    'meaning_zh' (the same in Chinese) and 'source' (where the term comes from: ``articles``, ``d2l-zh``,
+    or ``notebooks 04–05``)."""
     with GLOSSARY.open(encoding="utf-8") as file:
         return list(csv.DictReader(file))
 
 
 # The glossary's topics, in the file's order: each runs from its first term to the next topic's first term.
 GLOSSARY_TOPICS = (
-    ("the norms", "层归一化"),
-    ("the arithmetic", "均值"),
-    ("layers, batches and sequences", "神经元"),
-    ("training and its troubles", "内部协变量偏移"),
-    ("networks, devices and other norms", "循环神经网络"),
-    ("d2l-zh's names, and BN's two modes", "规范化"),
-    ("notebooks 04 and 05", "残差连接"),
+    (N_("the norms"), "层归一化"),
+    (N_("the arithmetic"), "均值"),
+    (N_("layers, batches and sequences"), "神经元"),
+    (N_("training and its troubles"), "内部协变量偏移"),
+    (N_("networks, devices and other norms"), "循环神经网络"),
+    (N_("d2l-zh's names, and BN's two modes"), "规范化"),
+    (N_("notebooks 04 and 05"), "残差连接"),
 )
+GLOSSARY_SOURCES = {
+    "articles": N_("articles"),
+    "d2l-zh": N_("d2l-zh"),
+    "notebooks 04–05": N_("notebooks 04–05"),
+}
+"""Where a term comes from: the value in the file → the words the reader sees."""
+GLOSSARY_COLUMNS = {
+    "en": (
+        (N_("中文"), "chinese"),
+        (N_("pinyin"), "pinyin"),
+        (N_("English"), "english"),
+        (N_("symbol"), "symbol"),
+        (N_("what it means here"), "meaning"),
+        (N_("from"), "source"),
+    ),
+    "zh": (
+        (N_("中文"), "chinese"),
+        (N_("English"), "english"),
+        (N_("symbol"), "symbol"),
+        (N_("what it means here"), "meaning_zh"),
+        (N_("from"), "source"),
+    ),
+}
+"""The glossary's columns in each language: (heading, the file's column). A Chinese reader needs no pinyin."""
 
 
 def glossary_topics() -> list:
@@ -52,24 +81,35 @@ def glossary_topics() -> list:
 
 
 def glossary_html() -> str:
-    """The glossary for the notebook: one fold per topic (its terms in the headline), one screen when open."""
+    """The glossary for the notebook: one fold per topic (its terms in the headline), one screen when open.
+
+    In Chinese the terms' explanations are the Chinese ones (``meaning_zh``), and so are the headings."""
     return "".join(
-        f"<details style='font-size:16px;margin:4px 0'><summary><b>{html.escape(topic)}</b>: "
-        f"{html.escape(', '.join(row['chinese'] for row in rows))}</summary>{_glossary_table(rows)}</details>"
+        "<details style='font-size:16px;margin:4px 0'><summary>"
+        + _("{topic}: {terms}").format(
+            topic=f"<b>{html.escape(_(topic))}</b>",
+            terms=html.escape(join_list(row["chinese"] for row in rows)),
+        )
+        + f"</summary>{_glossary_table(rows)}</details>"
         for topic, rows in glossary_topics()
     )
 
 
+def _glossary_cell(row: dict, key: str) -> str:
+    return _(GLOSSARY_SOURCES[row[key]]) if key == "source" else row[key]
+
+
 def _glossary_table(rows: list) -> str:
+    columns = GLOSSARY_COLUMNS[language.current()]
     head = "".join(
-        f"<th style='text-align:left;padding:4px 10px'>{h}</th>"
-        for h in ("中文", "pinyin", "English", "symbol", "what it means here", "from")
+        f"<th style='text-align:left;padding:4px 10px'>{html.escape(_(title))}</th>"
+        for title, _key in columns
     )
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td style='text-align:left;padding:4px 10px'>{html.escape(row[key])}</td>"
-            for key in ("chinese", "pinyin", "english", "symbol", "meaning", "source")
+            f"<td style='text-align:left;padding:4px 10px'>{html.escape(_glossary_cell(row, key))}</td>"
+            for _title, key in columns
         )
         + "</tr>"
         for row in rows
@@ -86,11 +126,11 @@ class FirstSlider(ui.App):
         self.bars_in = self.axes_in.bar(positions, TOUR_SHAPE, color=style.NORM_COLORS["none"])
         self.bars_out = self.axes_out.bar(positions, TOUR_SHAPE, color=style.NORM_COLORS["layer"])
         for axes, title, ylabel in (
-            (self.axes_in, "input x = s · (1, 2, 4, 7)", "value"),
-            (self.axes_out, "layer norm of x", "normalized value"),
+            (self.axes_in, _("input x = s · (1, 2, 4, 7)"), _("value")),
+            (self.axes_out, _("layer norm of x"), _("normalized value")),
         ):
             axes.set_title(title)
-            axes.set_xlabel("neuron")
+            axes.set_xlabel(_("neuron"))
             axes.set_ylabel(ylabel)
             axes.set_xticks(positions, [f"x{i + 1}" for i in positions])
         self.axes_in.set_ylim(0, 7 * 10)
@@ -98,10 +138,10 @@ class FirstSlider(ui.App):
         self.axes_out.axhline(0, color="black", linewidth=1)
         self.view = ui.FigureView(figure, dynamic=[*self.bars_in, *self.bars_out])
         controls = {
-            "scale": ui.slider("s", "stretch of the input", 1.0, 0.0, 10.0, 0.1),
+            "scale": ui.slider("s", _("stretch of the input"), 1.0, 0.0, 10.0, 0.1),
             "eps": ui.slider("ε", "eps", 1e-5, 1e-8, 1.0, log=True),
         }
-        self.start(controls, [self.view], "Your first slider: stretch the input")
+        self.start(controls, [self.view], _("Your first slider: stretch the input"))
 
     def update(self) -> str:
         scale, eps = self.value("scale"), self.value("eps")
@@ -114,14 +154,16 @@ class FirstSlider(ui.App):
         self.view.draw()
         outputs = ", ".join(ui.format_number(v, 3) for v in y)
         if scale == 0:
-            return (
-                f"All four values are 0, so the mean is 0 and the variance σ² is 0: the output is "
-                f"0 / √(0 + ε) = 0 for every neuron. Without ε this would be 0/0, undefined. Output: ({outputs})."
-            )
+            return _(
+                "All four values are 0, so the mean is 0 and the variance σ² is 0: the output is "
+                "0 / √(0 + ε) = 0 for every neuron. Without ε this would be 0/0, undefined. Output: ({outputs})."
+            ).format(outputs=outputs)
         variance = float(np.var(x))
         if eps > 0.01 * variance:
-            return (
-                f"ε = {eps:.1e} is no longer small next to the variance σ² = {variance:.3g}: it shrinks the "
-                f"output towards 0. Output: ({outputs})."
-            )
-        return f"Output: ({outputs}), whatever the stretch s: layer norm removes the input's scale."
+            return _(
+                "ε = {eps:.1e} is no longer small next to the variance σ² = {variance:.3g}: it shrinks the "
+                "output towards 0. Output: ({outputs})."
+            ).format(eps=eps, variance=variance, outputs=outputs)
+        return _("Output: ({outputs}), whatever the stretch s: layer norm removes the input's scale.").format(
+            outputs=outputs
+        )

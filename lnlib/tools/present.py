@@ -4,9 +4,10 @@ Starts Voila on 127.0.0.1 and a free port with preheated kernels (Voila's own ke
 that has already run the notebook waits for the first visitor, and a new one is heated a second after
 it is taken), prints the address to open in a browser and says when the notebook is ready, and serves
 until Ctrl-C, when it stops Voila and every kernel it started, by PID. ``python -m lnlib present``
-lists the notebooks; ``python -m lnlib present all`` serves the whole folder, one preheated kernel
-per notebook. The browser tests start and stop Voila with the same functions, cold (no pool) unless
-they ask for the pool.
+lists the notebooks of both editions; ``python -m lnlib present all`` serves the whole folder, one
+preheated kernel per notebook. ``--lang zh`` serves the Chinese edition (``notebooks/zh/``), with the
+kernels told the language (``LNLIB_LANG``), and speaks Chinese on the terminal. The browser tests start
+and stop Voila with the same functions, cold (no pool) unless they ask for the pool.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lnlib.support.paths import NOTEBOOKS, notebooks
+from lnlib.support.language import ENVIRONMENT_VARIABLE, LANGUAGES
+from lnlib.support.language import gettext as _
+from lnlib.support.paths import CHINESE_NOTEBOOKS, NOTEBOOKS, ROOT, notebooks
 from lnlib.support.ports import free_port
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -31,27 +34,52 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 lab template without RISE's speaker notes."""
 
 
-def find_notebook(name: str) -> Path:
-    """The notebook whose number (``3``, ``03``) or file name is ``name``."""
-    for path in notebooks():
+EDITIONS = {"en": NOTEBOOKS, "zh": CHINESE_NOTEBOOKS}
+"""Each language's folder of notebooks."""
+
+
+def edition(language: str) -> Path:
+    """The folder of ``language``'s notebooks; an unknown language is refused with the known ones."""
+    if language not in EDITIONS:
+        raise ValueError(f"unknown language {language!r}; the course speaks {', '.join(LANGUAGES)}")
+    return EDITIONS[language]
+
+
+def find_notebook(name: str, language: str = "en") -> Path:
+    """The notebook of ``language``'s edition whose number (``3``, ``03``) or file name is ``name``."""
+    folder = edition(language)
+    for path in notebooks(language):
         number = int(path.name.split("_")[0])
         if name in (path.name, path.stem) or (name.isdigit() and int(name) == number):
             return path
-    names = ", ".join(path.name for path in notebooks())
-    raise ValueError(f"no notebook {name!r}; the notebooks are: {names}")
+    names = ", ".join(path.name for path in notebooks(language))
+    raise ValueError(
+        _("no notebook {name} in {folder}; the notebooks are: {names}").format(
+            name=repr(name), folder=folder.relative_to(ROOT).as_posix() + "/", names=names
+        )
+    )
 
 
 def start_voila(
-    target: Path, port: int | None = None, log=None, timeout: float = 60.0, preheat: int = 0
+    target: Path,
+    port: int | None = None,
+    log=None,
+    timeout: float = 60.0,
+    preheat: int = 0,
+    language: str | None = None,
 ) -> tuple:
     """Start Voila serving ``target`` (a notebook, or the notebooks folder); ``(process, url)`` once it answers.
 
     ``preheat``: how many kernels Voila keeps heated for each notebook it serves (0, the default: none,
-    a kernel starts and runs the notebook when a page asks for it). The course's template leaves out
-    speaker notes. Voila's own messages go to ``log`` (an open file), or to this terminal when it is None.
+    a kernel starts and runs the notebook when a page asks for it). ``language``: the language its
+    kernels speak (``LNLIB_LANG``; None: as this process's environment and each notebook's folder say).
+    The course's template leaves out speaker notes. Voila's own messages go to ``log`` (an open file), or
+    to this terminal when it is None.
     """
     if preheat < 0:
         raise ValueError(f"preheat must be 0 (no kernel pool) or a number of kernels, not {preheat}")
+    if language is not None:
+        edition(language)  # refuses an unknown one
     port = port or free_port()
     command = [
         sys.executable,
@@ -66,10 +94,13 @@ def start_voila(
     if preheat:
         command += ["--preheat_kernel=True", f"--pool_size={preheat}"]
     data_folders = [str(TEMPLATES), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    environment = {**os.environ, "JUPYTER_PATH": os.pathsep.join(data_folders)}
+    if language is not None:
+        environment[ENVIRONMENT_VARIABLE] = language
     process = subprocess.Popen(
         command,
         cwd=NOTEBOOKS,
-        env={**os.environ, "JUPYTER_PATH": os.pathsep.join(data_folders)},
+        env=environment,
         stdout=log,
         stderr=subprocess.STDOUT if log else None,
         start_new_session=True,
@@ -184,36 +215,60 @@ def stop_voila(process: subprocess.Popen, timeout: float = 20.0) -> None:
     psutil.wait_procs(alive, timeout=timeout)
 
 
-def serve(name: str | None, preheat: int = 1) -> int:
-    """Serve notebook ``name`` (a number, a file name, or "all") until Ctrl-C; no name: list the notebooks.
+def list_notebooks() -> str:
+    """What ``python -m lnlib present`` prints: how to choose, and the notebooks of both editions."""
+    lines = [_("Which notebook? python -m lnlib present NN [--lang zh]   (or 'all' for the whole folder)")]
+    for language, folder in EDITIONS.items():
+        option = "" if language == "en" else f"   (--lang {language})"
+        lines.append(f"\n{LANGUAGES[language]}: {folder.relative_to(ROOT).as_posix()}/{option}")
+        found = notebooks(language)
+        lines += [f"  {path.name.split('_')[0]}  {path.name}" for path in found] or [_("  (none yet)")]
+    return "\n".join(lines)
 
-    ``preheat`` kernels wait heated for each notebook (0: none).
+
+def serve(name: str | None, preheat: int = 1, language: str = "en") -> int:
+    """Serve notebook ``name`` (a number, a file name, or "all") of ``language``'s edition until Ctrl-C;
+    no name: list the notebooks of both editions.
+
+    ``preheat`` kernels wait heated for each notebook (0: none). The messages are in the language of this
+    process (``python -m lnlib present --lang zh`` chooses Chinese for both).
     """
+    folder = edition(language)
     if not name:
-        print("Which notebook? python -m lnlib present NN   (or 'all' for the whole folder)\n")
-        for path in notebooks():
-            print(f"  {path.name.split('_')[0]}  {path.name}")
+        print(list_notebooks())
         return 0
     try:
-        target = NOTEBOOKS if name == "all" else find_notebook(name)
+        target = folder if name == "all" else find_notebook(name, language)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    process, url = start_voila(target, preheat=preheat)
+    process, url = start_voila(target, preheat=preheat, language=language)
     try:
-        print(f"Presenting {target.name}: open {url} in a browser. Ctrl-C stops it.", flush=True)
+        print(
+            _("Presenting {name}: open {url} in a browser. Ctrl-C stops it.").format(
+                name=target.name, url=url
+            ),
+            flush=True,
+        )
         if preheat:
-            served = len(notebooks()) if target == NOTEBOOKS else 1
+            served = len(notebooks(language)) if target == folder else 1
             print(
-                f"Heating {served * preheat} kernel(s): each runs its notebook before anyone asks ...",
+                _("Heating {count} kernel(s): each runs its notebook before anyone asks ...").format(
+                    count=served * preheat
+                ),
                 flush=True,
             )
             seconds = wait_until_preheated(process, url, served * preheat)
-            print(f"Ready after {seconds:.0f} s: a page opened now is interactive at once.", flush=True)
+            print(
+                _("Ready after {seconds:.0f} s: a page opened now is interactive at once.").format(
+                    seconds=seconds
+                ),
+                flush=True,
+            )
         while process.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
-        print("\nStopping Voila and its kernels ...")
+        print("\n" + _("Stopping Voila and its kernels ..."))
     finally:
         stop_voila(process)
     return 0

@@ -34,6 +34,7 @@ _HOMES = {
     "parse_number": "exercises",
     "format_number": "text",
     "html_table": "text",
+    "join_list": "text",
     "Markdown": "text",
     "ToyVerdict": "text",
     "markdown_table": "text",

@@ -185,8 +185,10 @@ class App:
             self.status, self.error = "explained", None
         except Exception as error:  # shown to the learner as one line; kept for the tests
             note = html.escape(
-                f"Something went wrong that the course did not expect ({type(error).__name__}: "
-                f"{error}). Move the control back, and please report it."
+                _(
+                    "Something went wrong that the course did not expect ({kind}: {error}). "
+                    "Move the control back, and please report it."
+                ).format(kind=type(error).__name__, error=error)
             )
             self.status, self.error = "error", error
         self.note.value = (

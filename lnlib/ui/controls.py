@@ -7,6 +7,7 @@ import math
 import ipywidgets as widgets
 import numpy as np
 
+from lnlib.support.language import gettext as _
 from lnlib.ui.text import format_number
 
 CONTROL_WIDTH = "520px"  # two sliders and the Reset button fit one row at 1280 px
@@ -14,7 +15,7 @@ LABEL_WIDTH = "210px"
 
 
 def _label(symbol: str, meaning: str) -> str:
-    return f"{symbol} ({meaning})" if meaning else symbol
+    return _("{symbol} ({meaning})").format(symbol=symbol, meaning=meaning) if meaning else symbol
 
 
 def _layout(control: widgets.Widget) -> widgets.Widget:

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui.app import NOTE_STYLES
 
 # The exercises' type size, as the apps' (an exercise is not an .lnlib-app: the browser tests drive apps' sliders)
@@ -26,6 +29,14 @@ EXERCISE_CSS = (
     "<style>.lnlib-exercise .widget-label, .lnlib-exercise .widget-radio-box label, .lnlib-exercise input,"
     " .lnlib-exercise .widget-button {font-size: 16px;}</style>"
 )
+
+
+CHECK_LABEL = N_("Check")
+COMMIT_LABEL = N_("Commit")
+"""The Check button's label on a :class:`Prediction`: the learner commits to an answer."""
+EXERCISE_TITLE = N_("Exercise")
+QUESTION_TITLE = N_("Question")
+PREDICTION_TITLE = N_("Predict before you drag")
 
 
 @dataclass(frozen=True)
@@ -36,11 +47,11 @@ class Verdict:
     messages: tuple
 
     def __str__(self) -> str:
-        return ("Right. " if self.correct else "Not yet. ") + " ".join(self.messages)
+        return (_("Right. ") if self.correct else _("Not yet. ")) + " ".join(self.messages)
 
     def _repr_html_(self) -> str:
         style = NOTE_STYLES["ok" if self.correct else "explained"]
-        mark = "✓ Right." if self.correct else "✗ Not yet."
+        mark = _("✓ Right.") if self.correct else _("✗ Not yet.")
         items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
         return (
             f"<div class='lnlib-feedback' style='{style} padding:6px 12px;font-size:16px'>"
@@ -49,10 +60,11 @@ class Verdict:
 
 
 def parse_number(text) -> float | None:
-    """What a learner typed, as a float: ``0.5``, ``-1,4`` (a decimal comma), ``1/3``, ``5e-2``; None if empty or not a number."""
+    """What a learner typed, as a float: ``0.5``, ``-1,4`` (a decimal comma), ``1/3``, ``5e-2``, full-width
+    ``０．５`` or ``－１／３`` (a Chinese input method's); None if empty or not a number."""
     if text is None:
         return None
-    text = str(text).strip().replace("−", "-").replace(",", ".")
+    text = unicodedata.normalize("NFKC", str(text)).strip().replace("−", "-").replace(",", ".")
     if not text:
         return None
     try:
@@ -72,19 +84,19 @@ class _Checked:
     def _build(self, title: str, question_html: str, body: list, solution: Callable[[], str] | None) -> None:
         self.attempts = 0
         self.solution = solution
-        self.check_button = widgets.Button(description="Check", button_style="primary")
+        self.check_button = widgets.Button(description=_(CHECK_LABEL), button_style="primary")
         self.check_button.add_class("lnlib-check")
         self.check_button.on_click(lambda _: self.check())
         self.feedback = widgets.HTML()
         self.feedback.add_class("lnlib-feedback-view")
-        self.solution_button = widgets.Button(description="Show a worked solution", disabled=True)
+        self.solution_button = widgets.Button(description=_("Show a worked solution"), disabled=True)
         self.solution_button.add_class("lnlib-solution-button")
         self.solution_button.layout.display = "none"
         self.solution_button.on_click(lambda _: self.show_solution())
         self.solution_view = widgets.HTMLMath()
         self.solution_view.add_class("lnlib-solution")
         header = widgets.HTML(
-            EXERCISE_CSS + (f"<h3>{html.escape(title)}</h3>" if title else "") + question_html
+            EXERCISE_CSS + (f"<h3>{html.escape(_(title))}</h3>" if title else "") + question_html
         )
         buttons = [self.check_button] + ([self.solution_button] if solution else [])
         self.widget = widgets.VBox([header, *body, widgets.HBox(buttons), self.feedback, self.solution_view])
@@ -126,11 +138,11 @@ class NumberExercise(_Checked):
         fields: dict,
         judge: Callable[[dict], Verdict],
         solution: Callable[[], str] | None = None,
-        title: str = "Exercise",
+        title: str = EXERCISE_TITLE,
     ) -> None:
         self.inputs = {}
         for name, label in fields.items():
-            box = widgets.Text(description=label, placeholder="your number, e.g. 0.123")
+            box = widgets.Text(description=label, placeholder=_("your number, e.g. 0.123"))
             box.style.description_width = "220px"
             box.layout.width = "480px"
             box.add_class("lnlib-answer")
@@ -147,7 +159,9 @@ class NumberExercise(_Checked):
 
     def verdict(self) -> Verdict:
         unreadable = [
-            f"{box.description}: “{box.value.strip()}” is not a number I can read; write e.g. 0.123 or -1/3."
+            _("{label}: “{typed}” is not a number I can read; write e.g. 0.123 or -1/3.").format(
+                label=box.description, typed=box.value.strip()
+            )
             for box in self.inputs.values()
             if box.value.strip() and parse_number(box.value) is None
         ]
@@ -167,7 +181,7 @@ class ChoiceQuestion(_Checked):
         answer,
         slips: dict,
         explanation: str,
-        title: str = "Question",
+        title: str = QUESTION_TITLE,
     ):
         keys = [key for _, key in options]
         if answer not in keys or set(slips) - set(keys):
@@ -182,10 +196,10 @@ class ChoiceQuestion(_Checked):
 
     def verdict(self) -> Verdict:
         if self.choice.value is None:
-            return Verdict(False, ("Pick one answer first.",))
+            return Verdict(False, (_("Pick one answer first."),))
         if self.choice.value == self.answer:
             return Verdict(True, (self.explanation,))
-        return Verdict(False, (self.slips.get(self.choice.value, "Not this one; think again."),))
+        return Verdict(False, (self.slips.get(self.choice.value, _("Not this one; think again.")),))
 
 
 class Prediction(ChoiceQuestion):
@@ -198,8 +212,8 @@ class Prediction(ChoiceQuestion):
     """
 
     def __init__(self, question_html: str, options: list, answer, slips: dict, explanation: str, app) -> None:
-        super().__init__(question_html, options, answer, slips, explanation, title="Predict before you drag")
-        self.check_button.description = "Commit"
+        super().__init__(question_html, options, answer, slips, explanation, title=PREDICTION_TITLE)
+        self.check_button.description = _(COMMIT_LABEL)
         self.widget.add_class("lnlib-prediction")
         self.app = app
         self.lock(True)
@@ -219,6 +233,8 @@ class Prediction(ChoiceQuestion):
             self.lock(False)
             if not verdict.correct:
                 self.feedback.value += (
-                    "<div style='font-size:16px'>The controls are unlocked: drag and see what happens.</div>"
+                    "<div style='font-size:16px'>"
+                    + html.escape(_("The controls are unlocked: drag and see what happens."))
+                    + "</div>"
                 )
         return verdict

@@ -2,6 +2,7 @@
 
 - :func:`format_number`: NaN and infinities by name, small and large numbers in e-notation;
 - :func:`html_table`: an HTML table in large type, for an app's outputs;
+- :func:`join_list`: words joined as a list is written in the reader's language;
 - :class:`ToyVerdict`: a published claim checked at toy scale, a one-line headline with its numbers folded beneath;
 - :class:`Markdown` and :func:`markdown_table`: results that a notebook cell renders as formatted
   text in JupyterLab and in Voila (a Markdown output, so ``$...$`` is typeset).
@@ -16,6 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
+
 
 def format_number(value, digits: int = 4) -> str:
     """A number as a learner reads it: NaN and infinities by name, small and large ones in e-notation."""
@@ -28,6 +32,11 @@ def format_number(value, digits: int = 4) -> str:
         return f"{value:.{digits - 1}e}"
     text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def join_list(items: Iterable[str]) -> str:
+    """Words as a list in the reader's language: ``a, b, c`` in English, ``a、b、c`` in Chinese."""
+    return _(", ").join(items)
 
 
 def html_table(header: Iterable[str], rows: Iterable[Iterable], caption: str = "") -> str:
@@ -58,23 +67,39 @@ def html_table(header: Iterable[str], rows: Iterable[Iterable], caption: str = "
     )
 
 
+TOY_OUTCOMES = {"shown": N_("shown"), "partly shown": N_("partly shown"), "not shown": N_("not shown")}
+"""A toy verdict's outcomes: the value code compares → the words a reader sees (translated where shown)."""
+OUTCOME_COLORS = {"shown": "#009E73", "partly shown": "#E69F00", "not shown": "#D55E00"}
+
+
 @dataclass
 class ToyVerdict:
     """One published claim checked at toy scale: 'shown', 'partly shown' or 'not shown', and the evidence.
 
-    Shown as a one-line headline (verdict and claim) with the numbers folded away beneath it."""
+    Shown as a one-line headline (verdict and claim) with the numbers folded away beneath it. ``outcome``
+    stays the English value (code compares it); :attr:`outcome_text` is it in the reader's language."""
 
     claim: str
     source: str
     outcome: str
     evidence: str
 
+    def __post_init__(self) -> None:
+        if self.outcome not in TOY_OUTCOMES:
+            raise ValueError(f"a toy verdict's outcome is one of {list(TOY_OUTCOMES)}, not {self.outcome!r}")
+
+    @property
+    def outcome_text(self) -> str:
+        """The outcome as the reader sees it, in the current language (for a table of verdicts too)."""
+        return _(TOY_OUTCOMES[self.outcome])
+
     def _repr_html_(self) -> str:
-        colors = {"shown": "#009E73", "partly shown": "#E69F00", "not shown": "#D55E00"}
+        headline = _("Verdict: {outcome}.").format(outcome=self.outcome_text)
+        fold = _("the numbers, and the source ({source})").format(source=self.source)
         return (
-            f"<div style='border-left:6px solid {colors[self.outcome]};padding:6px 12px;font-size:16px'>"
-            f"<b>Verdict: {self.outcome}.</b> {html.escape(self.claim)}"
-            f"<details><summary>the numbers, and the source ({html.escape(self.source)})</summary>"
+            f"<div style='border-left:6px solid {OUTCOME_COLORS[self.outcome]};padding:6px 12px;font-size:16px'>"
+            f"<b>{html.escape(headline)}</b> {html.escape(self.claim)}"
+            f"<details><summary>{html.escape(fold)}</summary>"
             f"{html.escape(self.evidence)}</details></div>"
         )
 
