@@ -82,17 +82,20 @@ def test_figures_are_drawn_in_chinese_without_a_missing_glyph(chinese):
     assert any("反向传播" in text.get_text() for text in axes.texts)
 
 
+def walkthrough_texts(walk) -> list:
+    """Every table of the walk-through, in the language in use: nodes, compare, differences, the six steps,
+    the compact formula for both norms and the forgotten γ."""
+    texts = [str(walk.nodes()), str(walk.compare()), str(walk.finite_differences())]
+    texts += [str(walk.step(step.name)) for step in graph.STEPS]
+    texts += [str(walkthrough.compact_formula_agrees(kind)) for kind in ("layer", "batch")]
+    return texts + [str(walkthrough.forgotten_gamma_goes_unnoticed())]
+
+
 def test_the_walkthrough_tables_are_chinese_and_carry_the_english_numbers(chinese):
     walk = walkthrough.Walkthrough()
-    chinese_texts = [str(walk.nodes()), str(walk.compare()), str(walk.finite_differences())]
-    chinese_texts += [str(walk.step(step.name)) for step in graph.STEPS]
-    chinese_texts += [str(walkthrough.compact_formula_agrees(k)) for k in ("layer", "batch")]
-    chinese_texts.append(str(walkthrough.forgotten_gamma_goes_unnoticed()))
+    chinese_texts = walkthrough_texts(walk)
     language.use("en")
-    english_texts = [str(walk.nodes()), str(walk.compare()), str(walk.finite_differences())]
-    english_texts += [str(walk.step(step.name)) for step in graph.STEPS]
-    english_texts += [str(walkthrough.compact_formula_agrees(k)) for k in ("layer", "batch")]
-    english_texts.append(str(walkthrough.forgotten_gamma_goes_unnoticed()))
+    english_texts = walkthrough_texts(walk)
     for zh, en in zip(chinese_texts, english_texts):
         assert speaks_chinese(zh.splitlines()[0]) and zh != en
         assert numbers(zh) == numbers(en), zh
