@@ -22,6 +22,8 @@ import numpy as np
 
 from lnlib import ui
 from lnlib.nb05_backward_by_hand.graph import backward, forward
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 
 # One example (N = 1) of n = 5 features, chosen so that every gradient is a short decimal.
 X = np.array([[1.0, 3.0, 4.0, 5.0, 7.0]])
@@ -36,22 +38,26 @@ TOLERANCE = 1e-3  # an answer is right within 0.001 (absolute) or 0.1 % (relativ
 class Question:
     node: str  # the node's name in graph.NODES
     symbol: str  # ∂L/∂… as the learner reads it
-    hint: str  # the rule to apply, without the answer
+    hint: str  # the rule to apply, without the answer (translated where it is shown)
 
 
 QUESTIONS = (
-    Question("beta", "∂L/∂β", "βⱼ is added to yⱼ: its local derivative is 1."),
-    Question("gamma", "∂L/∂γ", "γⱼ scales x̂ⱼ: multiply ∂L/∂y by ∂y/∂γ (and sum over examples; here N = 1)."),
-    Question("x_hat", "∂L/∂x̂", "y = γ ⊙ x̂ + β: multiply ∂L/∂y by the local derivative ∂y/∂x̂."),
-    Question("inverse_std", "∂L/∂r", "x̂ = d·r and one r scales all n values: sum ∂L/∂x̂ᵢ · dᵢ."),
-    Question("variance", "∂L/∂σ²", "r = (σ² + ε)^(−1/2): the power rule, then the chain rule."),
+    Question("beta", "∂L/∂β", N_("βⱼ is added to yⱼ: its local derivative is 1.")),
+    Question(
+        "gamma",
+        "∂L/∂γ",
+        N_("γⱼ scales x̂ⱼ: multiply ∂L/∂y by ∂y/∂γ (and sum over examples; here N = 1)."),
+    ),
+    Question("x_hat", "∂L/∂x̂", N_("y = γ ⊙ x̂ + β: multiply ∂L/∂y by the local derivative ∂y/∂x̂.")),
+    Question("inverse_std", "∂L/∂r", N_("x̂ = d·r and one r scales all n values: sum ∂L/∂x̂ᵢ · dᵢ.")),
+    Question("variance", "∂L/∂σ²", N_("r = (σ² + ε)^(−1/2): the power rule, then the chain rule.")),
     Question(
         "deviation",
         "∂L/∂d",
-        "d feeds x̂ and σ²: add ∂L/∂x̂ · r and ∂L/∂σ² · ∂σ²/∂dᵢ (σ² is the mean of d², over n).",
+        N_("d feeds x̂ and σ²: add ∂L/∂x̂ · r and ∂L/∂σ² · ∂σ²/∂dᵢ (σ² is the mean of d², over n)."),
     ),
-    Question("mean", "∂L/∂μ", "d = x − μ and one μ is subtracted from all n values."),
-    Question("x", "∂L/∂x", "x feeds d and μ: add ∂L/∂d and ∂L/∂μ · ∂μ/∂xᵢ."),
+    Question("mean", "∂L/∂μ", N_("d = x − μ and one μ is subtracted from all n values.")),
+    Question("x", "∂L/∂x", N_("x feeds d and μ: add ∂L/∂d and ∂L/∂μ · ∂μ/∂xᵢ.")),
 )
 QUESTION_BY_NODE = {q.node: q for q in QUESTIONS}
 
@@ -69,7 +75,7 @@ def answer(node: str) -> np.ndarray:
 
 def given_table() -> str:
     """The forward values and ∂L/∂y the learner computes from, as an HTML table."""
-    graph, _ = example()
+    graph = example()[0]
     n = X.shape[1]
 
     def row(values):
@@ -79,29 +85,33 @@ def given_table() -> str:
         ("x", row(graph.x)),
         ("γ", row(graph.gamma)),
         ("β", row(graph.beta)),
-        ("∂L/∂y (given)", row(GRAD_Y)),
+        (_("∂L/∂y (given)"), row(GRAD_Y)),
         ("μ", row(graph.mean)),
         ("d = x − μ", row(graph.deviation)),
-        (f"σ² (mean of d², n = {n})", row(graph.variance)),
-        ("r = (σ² + ε)^(−1/2), ε = 0 here", row(graph.inverse_std)),
+        (_("σ² (mean of d², n = {n})").format(n=n), row(graph.variance)),
+        (_("r = (σ² + ε)^(−1/2), ε = 0 here"), row(graph.inverse_std)),
         ("x̂ = d · r", row(graph.x_hat)),
     ]
-    return ui.html_table(["value", "numbers"], rows, "One example, five features: what you compute from")
+    return ui.html_table(
+        [_("value"), _("numbers")], rows, _("One example, five features: what you compute from")
+    )
 
 
 def parse(text: str) -> np.ndarray:
     """'1, -2.5, 3/8' → array([1., -2.5, 0.375]): numbers or fractions, separated by commas, spaces or semicolons."""
     tokens = [t for t in re.split(r"[,;\s]+", text.strip().strip("()[]")) if t]
     if not tokens:
-        raise ui.Explained("Type your answer first: numbers separated by commas, e.g. 0.5, -1, 3/8.")
+        raise ui.Explained(_("Type your answer first: numbers separated by commas, e.g. 0.5, -1, 3/8."))
     values = []
     for token in tokens:
         try:
             values.append(float(Fraction(token.replace("−", "-"))))
         except (ValueError, ZeroDivisionError):
             raise ui.Explained(
-                f"“{html.escape(token)}” is not a number. Type numbers or fractions separated by commas, "
-                "e.g. 0.5, -1, 3/8."
+                _(
+                    "“{token}” is not a number. Type numbers or fractions separated by commas, "
+                    "e.g. 0.5, -1, 3/8."
+                ).format(token=html.escape(token))
             ) from None
     return np.array(values)
 
@@ -119,43 +129,59 @@ def slips(node: str) -> list:
     x_hat_path = flat["x_hat"] * r
     sigma_path = flat["deviation"] - x_hat_path
     found = {
-        "x_hat": [(g, "you left out γ: ∂y/∂x̂ = γ, so ∂L/∂x̂ = ∂L/∂y ⊙ γ.")],
+        "x_hat": [(g, _("you left out γ: ∂y/∂x̂ = γ, so ∂L/∂x̂ = ∂L/∂y ⊙ γ."))],
         "gamma": [
-            (g * X.reshape(-1), "you used x, but γ multiplies x̂: ∂y/∂γ = x̂."),
-            (g * d, "you used d, but γ multiplies x̂ = d·r: ∂y/∂γ = x̂."),
-            (g * GAMMA, "that is ∂L/∂x̂; ∂L/∂γ multiplies ∂L/∂y by x̂."),
+            (g * X.reshape(-1), _("you used x, but γ multiplies x̂: ∂y/∂γ = x̂.")),
+            (g * d, _("you used d, but γ multiplies x̂ = d·r: ∂y/∂γ = x̂.")),
+            (g * GAMMA, _("that is ∂L/∂x̂; ∂L/∂γ multiplies ∂L/∂y by x̂.")),
         ],
-        "beta": [(g * GAMMA, "β is added after γ scales x̂, so it is not multiplied by γ: ∂L/∂β = ∂L/∂y.")],
+        "beta": [
+            (
+                g * GAMMA,
+                _("β is added after γ scales x̂, so it is not multiplied by γ: ∂L/∂β = ∂L/∂y."),
+            )
+        ],
         "inverse_std": [
-            (np.sum(flat["x_hat"] * X), "you used x, but x̂ = d·r: ∂x̂ᵢ/∂r = dᵢ, the deviation."),
-            (-flat["inverse_std"], "the sign is flipped: x̂ = d·r, so ∂x̂ᵢ/∂r = +dᵢ."),
+            (np.sum(flat["x_hat"] * X), _("you used x, but x̂ = d·r: ∂x̂ᵢ/∂r = dᵢ, the deviation.")),
+            (-flat["inverse_std"], _("the sign is flipped: x̂ = d·r, so ∂x̂ᵢ/∂r = +dᵢ.")),
         ],
         "variance": [
-            (-flat["variance"], "the sign is flipped: r falls as σ² grows, so ∂r/∂σ² = −½(σ²+ε)^(−3/2) < 0."),
+            (
+                -flat["variance"],
+                _("the sign is flipped: r falls as σ² grows, so ∂r/∂σ² = −½(σ²+ε)^(−3/2) < 0."),
+            ),
             (
                 2 * flat["variance"],
-                "the ½ is missing (or the power is −½ r² instead of −½ r³: with r = ½ the two slips give the "
-                "same number): the power rule gives −½ (σ² + ε)^(−3/2) = −½ r³.",
+                _(
+                    "the ½ is missing (or the power is −½ r² instead of −½ r³: with r = ½ the two slips give the "
+                    "same number): the power rule gives −½ (σ² + ε)^(−3/2) = −½ r³."
+                ),
             ),
-            (flat["variance"] / r**2, "the power is off: ∂r/∂σ² = −½ (σ² + ε)^(−3/2) = −½ r³, not −½ r."),
+            (
+                flat["variance"] / r**2,
+                _("the power is off: ∂r/∂σ² = −½ (σ² + ε)^(−3/2) = −½ r³, not −½ r."),
+            ),
         ],
         "deviation": [
-            (x_hat_path, "the σ² path is missing: d also feeds σ², and gradients from two paths add."),
-            (sigma_path, "the x̂ path is missing: d feeds x̂ = d·r, so add ∂L/∂x̂ · r."),
-            (x_hat_path + sigma_path / 2, "the factor 2 is missing: ∂(dᵢ²)/∂dᵢ = 2dᵢ."),
-            (x_hat_path + sigma_path * n, "the 1/n is missing: σ² is the mean of d², not the sum."),
-            (x_hat_path + sigma_path * n / (n - 1), "you divided by n − 1: a norm's variance divides by n."),
-            (x_hat_path - sigma_path, "the σ² path's sign is flipped."),
+            (x_hat_path, _("the σ² path is missing: d also feeds σ², and gradients from two paths add.")),
+            (sigma_path, _("the x̂ path is missing: d feeds x̂ = d·r, so add ∂L/∂x̂ · r.")),
+            (x_hat_path + sigma_path / 2, _("the factor 2 is missing: ∂(dᵢ²)/∂dᵢ = 2dᵢ.")),
+            (x_hat_path + sigma_path * n, _("the 1/n is missing: σ² is the mean of d², not the sum.")),
+            (
+                x_hat_path + sigma_path * n / (n - 1),
+                _("you divided by n − 1: a norm's variance divides by n."),
+            ),
+            (x_hat_path - sigma_path, _("the σ² path's sign is flipped.")),
         ],
         "mean": [
-            (-flat["mean"], "the sign is flipped: ∂dᵢ/∂μ = −1."),
+            (-flat["mean"], _("the sign is flipped: ∂dᵢ/∂μ = −1.")),
         ],
         "x": [
-            (flat["deviation"], "the μ path is missing: x feeds μ too, so add ∂L/∂μ · 1/n."),
-            (flat["deviation"] + flat["mean"][0], "the 1/n is missing: ∂μ/∂xᵢ = 1/n."),
+            (flat["deviation"], _("the μ path is missing: x feeds μ too, so add ∂L/∂μ · 1/n.")),
+            (flat["deviation"] + flat["mean"][0], _("the 1/n is missing: ∂μ/∂xᵢ = 1/n.")),
             (
                 flat["deviation"] - flat["mean"][0] / n,
-                "the μ path's sign is flipped: add ∂L/∂μ / n as it is.",
+                _("the μ path's sign is flipped: add ∂L/∂μ / n as it is."),
             ),
         ],
     }[node]
@@ -168,21 +194,28 @@ def check_answer(node: str, text: str) -> tuple:
     given = parse(text)
     expected = answer(node)
     if given.shape != expected.shape:
-        many = "one number" if expected.size == 1 else f"{expected.size} numbers, one per feature"
-        extra = (
-            " One r (one μ, one σ²) serves all n features, so its gradient is a single sum."
+        sentence = (
+            _(
+                "{symbol} has one number; you typed {typed}. "
+                "One r (one μ, one σ²) serves all n features, so its gradient is a single sum."
+            )
             if expected.size == 1
-            else ""
+            else _("{symbol} has {count} numbers, one per feature; you typed {typed}.")
         )
-        return False, f"{question.symbol} has {many}; you typed {given.size}.{extra}"
+        return False, sentence.format(symbol=question.symbol, count=expected.size, typed=given.size)
     if _close(given, expected):
-        return True, f"✅ Right: {question.symbol} = {', '.join(ui.format_number(v, 4) for v in expected)}."
+        return True, _("✅ Right: {symbol} = {values}.").format(
+            symbol=question.symbol, values=", ".join(ui.format_number(v, 4) for v in expected)
+        )
     for value, sentence in slips(node):
         if _close(given, value):
-            return False, f"❌ Not yet: {sentence}"
+            return False, _("❌ Not yet: {slip}").format(slip=sentence)
+    if expected.size == 1:
+        return False, _("❌ Not yet. Hint: {hint}").format(hint=_(question.hint))
     worst = int(np.argmax(np.abs(given - expected)))
-    where = f" (feature {worst + 1} is furthest off)" if expected.size > 1 else ""
-    return False, f"❌ Not yet{where}. Hint: {question.hint}"
+    return False, _("❌ Not yet (feature {feature} is furthest off). Hint: {hint}").format(
+        feature=worst + 1, hint=_(question.hint)
+    )
 
 
 class BackwardExerciseApp(ui.App):
@@ -190,17 +223,17 @@ class BackwardExerciseApp(ui.App):
 
     def __init__(self, node: str = "beta") -> None:
         controls = {
-            "node": ui.choice("node", "", [(q.symbol, q.node) for q in QUESTIONS], node),
+            "node": ui.choice(_("node"), "", [(q.symbol, q.node) for q in QUESTIONS], node),
         }
         self.solved: dict = {}
         self.entries: dict = {}
         self.given = ui.html_table_view()
         self.given.value = given_table()
         self.question = widgets.HTMLMath()
-        self.answer_box = widgets.Text(placeholder="numbers separated by commas, e.g. 0.5, -1, 3/8")
+        self.answer_box = widgets.Text(placeholder=_("numbers separated by commas, e.g. 0.5, -1, 3/8"))
         self.answer_box.layout.width = "420px"
         self.answer_box.add_class("lnlib-answer")
-        self.check_button = widgets.Button(description="Check", button_style="primary")
+        self.check_button = widgets.Button(description=_("Check"), button_style="primary")
         self.check_button.add_class("lnlib-check")
         self.check_button.on_click(lambda _: self.check())
         self.feedback = widgets.HTMLMath()
@@ -211,19 +244,22 @@ class BackwardExerciseApp(ui.App):
         self.start(
             controls,
             [self.given, self.question, entry, self.feedback, self.progress],
-            "Your turn: layer norm's whole backward pass, node by node",
+            _("Your turn: layer norm's whole backward pass, node by node"),
         )
 
     def update(self) -> str:
         question = QUESTION_BY_NODE[self.value("node")]
         self.question.value = (
-            f"<div style='font-size:17px'>Enter <b>{question.symbol}</b>, then press Check. "
-            f"<i>Rule: {html.escape(question.hint)}</i></div>"
+            "<div style='font-size:17px'>"
+            + _("Enter <b>{symbol}</b>, then press Check. <i>Rule: {hint}</i>").format(
+                symbol=question.symbol, hint=html.escape(_(question.hint))
+            )
+            + "</div>"
         )
         self.answer_box.value = self.entries.get(question.node, "")
         self.feedback.value = self.solved.get(question.node, (None, ""))[1]
         self.progress.value = self._progress()
-        return (
+        return _(
             "Work from ∂L/∂y back to ∂L/∂x, in the order of the buttons (∂L/∂β, ∂L/∂γ and ∂L/∂x̂ all come "
             "straight from ∂L/∂y); each later answer uses the ones before."
         )
@@ -232,8 +268,11 @@ class BackwardExerciseApp(ui.App):
         marks = " ".join(
             f"{q.symbol} {'✅' if self.solved.get(q.node, (False,))[0] else '·'}" for q in QUESTIONS
         )
-        count = sum(ok for ok, _ in self.solved.values())
-        return f"<div style='font-size:15px'>Solved {count} of {len(QUESTIONS)}: {marks}</div>"
+        count = sum(ok for ok, _feedback in self.solved.values())
+        solved = _("Solved {count} of {total}: {marks}").format(
+            count=count, total=len(QUESTIONS), marks=marks
+        )
+        return f"<div style='font-size:15px'>{solved}</div>"
 
     def check(self) -> None:
         """Check the typed answer for the chosen node; a bad entry is explained, never a traceback."""

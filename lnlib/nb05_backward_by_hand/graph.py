@@ -25,6 +25,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui import style
 
 AXIS = {"layer": 1, "batch": 0}  # the axis each norm takes its statistics over, for an (N, D) input
@@ -190,18 +192,23 @@ def backward(graph: Graph, grad_y) -> dict:
 
 @dataclass(frozen=True)
 class Step:
-    """One node of the backward walk: its forward line and local gradient in LaTeX, and its code."""
+    """One node of the backward walk: its forward line and local gradient in LaTeX, and its code.
+
+    ``name`` is the step's key (``Walkthrough.step(name)``) and, translated, its title; ``remark`` is a
+    word shown in brackets after the local gradient (translated where it is shown).
+    """
 
     name: str
     forward: str
     local_gradient: str
     function: Callable
     produces: tuple
+    remark: str = ""
 
 
 STEPS = (
     Step(
-        "affine",
+        N_("affine"),
         r"y = \gamma \odot \hat x + \beta",
         r"\frac{\partial y}{\partial \hat x} = \gamma,\quad \frac{\partial y}{\partial \gamma} = \hat x,\quad "
         r"\frac{\partial y}{\partial \beta} = 1",
@@ -209,35 +216,36 @@ STEPS = (
         ("x_hat", "gamma", "beta"),
     ),
     Step(
-        "normalized value",
+        N_("normalized value"),
         r"\hat x = d\, r",
         r"\frac{\partial \hat x_i}{\partial d_i} = r,\quad \frac{\partial \hat x_i}{\partial r} = d_i",
         normalized_backward,
         ("inverse_std",),
     ),
     Step(
-        "inverse std",
+        N_("inverse std"),
         r"r = (\sigma^2 + \epsilon)^{-1/2}",
         r"\frac{\partial r}{\partial \sigma^2} = -\tfrac12 (\sigma^2 + \epsilon)^{-3/2} = -\tfrac12 r^3",
         inverse_std_backward,
         ("variance",),
     ),
     Step(
-        "variance",
+        N_("variance"),
         r"\sigma^2 = \tfrac1n \sum_i d_i^2",
-        r"\frac{\partial \sigma^2}{\partial d_i} = \;?\quad\text{(the exercise)}",
+        r"\frac{\partial \sigma^2}{\partial d_i} = \;?",
         variance_backward,
         ("deviation",),
+        N_("the exercise"),
     ),
     Step(
-        "deviation",
+        N_("deviation"),
         r"d = x - \mu",
         r"\frac{\partial d_i}{\partial x_i} = 1,\quad \frac{\partial d_i}{\partial \mu} = -1",
         deviation_backward,
         ("mean",),
     ),
     Step(
-        "mean",
+        N_("mean"),
         r"\mu = \tfrac1n \sum_i x_i",
         r"\frac{\partial \mu}{\partial x_i} = \tfrac1n",
         mean_backward,
@@ -308,12 +316,14 @@ def graph_figure():
     axes.text(
         3.9,
         -1.35,
-        "backward: ∂L/∂y enters at y and flows back to x",
+        _("backward: ∂L/∂y enters at y and flows back to x"),
         ha="center",
         va="bottom",
         color=style.NORM_COLORS["batch"],
     )
-    axes.set(xlim=(-0.6, 8.4), ylim=(-1.8, 1.6), title="The computation graph of layer norm and batch norm")
+    axes.set(
+        xlim=(-0.6, 8.4), ylim=(-1.8, 1.6), title=_("The computation graph of layer norm and batch norm")
+    )
     axes.axis("off")
     return figure
 

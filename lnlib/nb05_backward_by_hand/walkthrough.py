@@ -31,7 +31,12 @@ from lnlib.nb05_backward_by_hand.graph import (
     relative_error,
     variance_backward,
 )
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui.text import Markdown, markdown_table
+
+NORM_NAMES = {"layer": N_("layer norm"), "batch": N_("batch norm")}
+"""A norm's kind → its name in the text (translated where it is shown)."""
 
 
 def example_inputs(batch: int = 4, features: int = 5, seed: int = 0) -> dict:
@@ -67,11 +72,12 @@ class Walkthrough:
         return [cmp(name, self.hand[name], self.autograd[name]) for name in names]
 
     def _comparison_table(self, names) -> str:
+        expected = _("close, below {bound:.0e}").format(bound=AUTOGRAD_BOUND)
         rows = [
-            (f"∂L/∂{c.name}", c.exact, c.close, c.max_difference, f"close, below {AUTOGRAD_BOUND:.0e}")
-            for c in self.comparisons(names)
+            (f"∂L/∂{c.name}", c.exact, c.close, c.max_difference, expected) for c in self.comparisons(names)
         ]
-        return markdown_table(["gradient", "exact", "close", "max difference", "expected"], rows)
+        header = [_("gradient"), _("exact"), _("close"), _("max difference"), _("expected")]
+        return markdown_table(header, rows)
 
     def nodes(self) -> Markdown:
         """The forward nodes' values for the first example (layer norm) or first feature (batch norm)."""
@@ -81,9 +87,15 @@ class Walkthrough:
             value = np.asarray(getattr(graph, name))
             value = value[index] if value.shape == graph.x.shape else value.reshape(-1)[0:1]
             rows.append((name, ", ".join(ui.format_number(v, 4) for v in np.atleast_1d(value))))
-        which = "example 0 (its D features)" if self.kind == "layer" else "feature 0 (its N examples)"
+        title = (
+            _("Forward nodes of {norm} for example 0 (its D features):")
+            if self.kind == "layer"
+            else _("Forward nodes of {norm} for feature 0 (its N examples):")
+        )
         return Markdown(
-            f"Forward nodes of {self.kind} norm for {which}:\n\n" + markdown_table(["node", "value"], rows)
+            title.format(norm=_(NORM_NAMES[self.kind]))
+            + "\n\n"
+            + markdown_table([_("node"), _("value")], rows)
         )
 
     def step(self, name: str) -> Markdown:
@@ -93,8 +105,12 @@ class Walkthrough:
         step = STEP_BY_NAME[name]
         source = inspect.getsource(step.function)
         body = textwrap.dedent(source[source.index('"""', source.index('"""') + 3) + 3 :]).strip("\n")
+        local_gradient = step.local_gradient + (rf"\quad\text{{({_(step.remark)})}}" if step.remark else "")
+        heading = _("**Step: {name}.** Forward ${forward}$, local gradient ${local_gradient}$").format(
+            name=_(step.name), forward=step.forward, local_gradient=local_gradient
+        )
         text = (
-            f"**Step: {step.name}.** Forward ${step.forward}$, local gradient ${step.local_gradient}$\n\n"
+            heading + "\n\n"
             f"```python\n# lnlib/nb05_backward_by_hand/graph.py: {step.function.__name__}\n{body}\n```\n\n"
             + self._comparison_table(step.produces)
         )
@@ -103,7 +119,10 @@ class Walkthrough:
     def compare(self) -> Markdown:
         """Every node's hand gradient against autograd's."""
         return Markdown(
-            f"Hand-derived gradients of {self.kind} norm against torch autograd (float64):\n\n"
+            _("Hand-derived gradients of {norm} against torch autograd (float64):").format(
+                norm=_(NORM_NAMES[self.kind])
+            )
+            + "\n\n"
             + self._comparison_table(NODES)
         )
 
@@ -115,15 +134,16 @@ class Walkthrough:
             (
                 f"∂L/∂{name}",
                 relative_error(self.hand[name], numeric[name]),
-                f"below {FINITE_DIFFERENCE_BOUND:.0e}",
+                _("below {bound:.0e}").format(bound=FINITE_DIFFERENCE_BOUND),
                 relative_error(self.hand[name], numeric[name]) < FINITE_DIFFERENCE_BOUND,
             )
             for name in numeric
         ]
-        return Markdown(
-            f"Central differences with h = {FINITE_DIFFERENCE_STEP:g} ({self.kind} norm):\n\n"
-            + markdown_table(["gradient", "relative error", "expected", "passes"], rows)
+        title = _("Central differences with h = {step:g} ({norm}):").format(
+            step=FINITE_DIFFERENCE_STEP, norm=_(NORM_NAMES[self.kind])
         )
+        header = [_("gradient"), _("relative error"), _("expected"), _("passes")]
+        return Markdown(title + "\n\n" + markdown_table(header, rows))
 
 
 def compact_formula_agrees(kind: str = "layer", seed: int = 0) -> Markdown:
@@ -134,22 +154,24 @@ def compact_formula_agrees(kind: str = "layer", seed: int = 0) -> Markdown:
         compact = functional.layer_norm_backward(grad_y, x, x.shape[1], gamma, walk.eps)
     else:
         compact = functional.batch_norm_backward(grad_y, x, gamma, walk.eps)
+    below = _("below {bound:.0e}").format(bound=1e-14)
     rows = [
-        (f"∂L/∂{name}", relative_error(walk.hand[name], value), "below 1e-14")
+        (f"∂L/∂{name}", relative_error(walk.hand[name], value), below)
         for name, value in zip(("x", "gamma", "beta"), compact)
     ]
-    return Markdown(
-        f"Step by step against `lnlib.functional.{kind}_norm_backward` ({kind} norm):\n\n"
-        + markdown_table(["gradient", "relative difference", "expected"], rows)
+    title = _("Step by step against `lnlib.functional.{function}` ({norm}):").format(
+        function=f"{kind}_norm_backward", norm=_(NORM_NAMES[kind])
     )
+    header = [_("gradient"), _("relative difference"), _("expected")]
+    return Markdown(title + "\n\n" + markdown_table(header, rows))
 
 
 def forgotten_gamma_goes_unnoticed() -> Markdown:
     """A backward pass that forgets γ, checked with torch's initial values (γ = 1, β = 0) and with non-trivial ones."""
     rows = []
     for label, trivial in (
-        ("γ = 1, β = 0 (torch's initial values)", True),
-        ("γ, β random (this notebook)", False),
+        (_("γ = 1, β = 0 (torch's initial values)"), True),
+        (_("γ, β random (this notebook)"), False),
     ):
         inputs = example_inputs(seed=1)
         if trivial:
@@ -159,10 +181,12 @@ def forgotten_gamma_goes_unnoticed() -> Markdown:
         graph.gamma = np.ones_like(graph.gamma)  # the bug: ∂L/∂x̂ = ∂L/∂y, γ forgotten
         buggy = backward(graph, inputs["grad_y"])["x"]
         error = relative_error(buggy, right)
-        rows.append((label, error, "caught" if error > FINITE_DIFFERENCE_BOUND else "missed"))
+        rows.append((label, error, _("caught") if error > FINITE_DIFFERENCE_BOUND else _("missed")))
+    header = [_("initial values"), _("relative error of ∂L/∂x"), _("bug")]
     return Markdown(
-        "A backward pass that forgets γ, checked against the right gradient:\n\n"
-        + markdown_table(["initial values", "relative error of ∂L/∂x", "bug"], rows)
+        _("A backward pass that forgets γ, checked against the right gradient:")
+        + "\n\n"
+        + markdown_table(header, rows)
     )
 
 
@@ -180,7 +204,7 @@ def projection_properties(x, grad_y, gamma, eps: float = 1e-5) -> dict:
     orthogonal when ε = 0, nearly so when :math:`\sigma^2 \gg \epsilon`.
     """
     grad_x = layer_norm_gradient(x, grad_y, gamma, eps)
-    x_hat, _, var = functional.standardize(x, -1, eps, return_moments=True)
+    x_hat, _mean, var = functional.standardize(x, -1, eps, return_moments=True)
     inverse_std = 1 / np.sqrt(var[..., 0] + eps)
     g = grad_y * gamma
     return {
@@ -253,15 +277,18 @@ def exercise_inputs(seed: int = 0, through_x_hat: bool = True, through_variance:
 
 # Common mistakes on the σ² path, as factors of the right term ∂L/∂σ² · 2d/n (n = 6 here).
 _VARIANCE_PATH_MISTAKES = (
-    (0.5, "the factor 2 is missing: the derivative of d² is 2d, not d."),
-    (6.0, "the 1/n is missing: σ² is a mean over the n features, not a sum."),
-    (3.0, "both the 2 and the 1/n are off: the derivative of (1/n) Σ d² with respect to one d_i is 2d_i/n."),
-    (6 / 5, "you divided by n − 1: the variance in a norm is the biased one, so the mean divides by n."),
-    (-1.0, "the sign of the σ² path is flipped: σ² grows when any |d_i| grows."),
+    (0.5, N_("the factor 2 is missing: the derivative of d² is 2d, not d.")),
+    (6.0, N_("the 1/n is missing: σ² is a mean over the n features, not a sum.")),
+    (
+        3.0,
+        N_("both the 2 and the 1/n are off: the derivative of (1/n) Σ d² with respect to one d_i is 2d_i/n."),
+    ),
+    (6 / 5, N_("you divided by n − 1: the variance in a norm is the biased one, so the mean divides by n.")),
+    (-1.0, N_("the sign of the σ² path is flipped: σ² grows when any |d_i| grows.")),
 )
 _X_HAT_PATH_MISTAKES = (
-    (-1.0, "the sign of the x̂ path is flipped: it arrives ready to use, add it as it is."),
-    (2.0, "the x̂ path is counted twice."),
+    (-1.0, N_("the sign of the x̂ path is flipped: it arrives ready to use, add it as it is.")),
+    (2.0, N_("the x̂ path is counted twice.")),
 )
 
 
@@ -272,26 +299,30 @@ def _call(function, inputs: dict):
             *(inputs[k].copy() for k in ("grad_deviation_through_x_hat", "grad_variance", "deviation"))
         )
     except Exception as error:  # the learner's code: say what it raised, in one line
-        return None, f"your function raised {type(error).__name__}: {error}"
+        return None, _("your function raised {error_type}: {error}").format(
+            error_type=type(error).__name__, error=error
+        )
     if result is None:
-        return None, "your function returns None: it is not written yet (write its `return` line)."
+        return None, _("your function returns None: it is not written yet (write its `return` line).")
     try:
         result = np.asarray(result.detach() if hasattr(result, "detach") else result, dtype=np.float64)
     except (TypeError, ValueError):
-        return None, f"your function returns a {type(result).__name__}, not an array of numbers."
+        return None, _("your function returns a {type_name}, not an array of numbers.").format(
+            type_name=type(result).__name__
+        )
     expected_shape = inputs["deviation"].shape
     if result.shape != expected_shape:
-        hint = (
-            " Did you sum over an axis? There is one ∂L/∂d_ij for every d_ij."
+        message = (
+            _(
+                "your result has shape {shape}, but ∂L/∂d must have the shape of d, {expected_shape}. "
+                "Did you sum over an axis? There is one ∂L/∂d_ij for every d_ij."
+            )
             if result.size < inputs["deviation"].size
-            else ""
+            else _("your result has shape {shape}, but ∂L/∂d must have the shape of d, {expected_shape}.")
         )
-        return (
-            None,
-            f"your result has shape {result.shape}, but ∂L/∂d must have the shape of d, {expected_shape}.{hint}",
-        )
+        return None, message.format(shape=result.shape, expected_shape=expected_shape)
     if not np.all(np.isfinite(result)):
-        return None, "your result contains NaN or infinity."
+        return None, _("your result contains NaN or infinity.")
     return result, ""
 
 
@@ -299,7 +330,7 @@ def _diagnose_path(result, inputs: dict, term, mistakes) -> str:
     """Which known mistake (a factor on ``term``) explains ``result``; "" if none does."""
     for factor, message in mistakes:
         if np.allclose(result, factor * term, rtol=1e-9, atol=1e-12):
-            return message
+            return _(message)
     return ""
 
 
@@ -311,19 +342,21 @@ def check_variance_step(function) -> Markdown:
     """
     if not callable(function):
         return Markdown(
-            f"❌ Pass the function itself (its name, without parentheses), not a {type(function).__name__}."
+            _("❌ Pass the function itself (its name, without parentheses), not a {type_name}.").format(
+                type_name=type(function).__name__
+            )
         )
     cases = [
-        ("the path through x̂ alone (∂L/∂σ² = 0)", {"through_variance": False}),
-        ("the path through σ² alone (∂L/∂x̂ = 0)", {"through_x_hat": False}),
-        ("both paths together", {}),
+        (_("the path through x̂ alone (∂L/∂σ² = 0)"), {"through_variance": False}),
+        (_("the path through σ² alone (∂L/∂x̂ = 0)"), {"through_x_hat": False}),
+        (_("both paths together"), {}),
     ]
     failures = []
     for seed, (label, switches) in enumerate(cases):
         inputs = exercise_inputs(seed=seed, **switches)
         result, problem = _call(function, inputs)
         if problem:
-            return Markdown(f"❌ On {label}: {problem}")
+            return Markdown(_("❌ On {case}: {problem}").format(case=label, problem=problem))
         expected = variance_backward(
             inputs["grad_deviation_through_x_hat"], inputs["grad_variance"], inputs["deviation"], axis=1
         )
@@ -333,31 +366,42 @@ def check_variance_step(function) -> Markdown:
         variance_term = expected - through_x_hat
         if switches.get("through_variance") is False:
             reason = _diagnose_path(result, inputs, through_x_hat, _X_HAT_PATH_MISTAKES) or (
-                "the x̂ path is missing: d feeds x̂, so ∂L/∂d must include what arrives through x̂."
+                _("the x̂ path is missing: d feeds x̂, so ∂L/∂d must include what arrives through x̂.")
                 if np.allclose(result, 0)
                 else ""
             )
         elif switches.get("through_x_hat") is False:
             reason = _diagnose_path(result, inputs, variance_term, _VARIANCE_PATH_MISTAKES) or (
-                "the σ² path is missing: d also feeds σ², and gradients arriving from two paths add."
+                _("the σ² path is missing: d also feeds σ², and gradients arriving from two paths add.")
                 if np.allclose(result, 0)
                 else ""
             )
         else:
             reason = ""
         row, column = np.unravel_index(np.argmax(np.abs(result - expected)), expected.shape)
-        where = (
-            f"the largest error is at d[{row}, {column}]: you give {ui.format_number(result[row, column])}, "
-            f"the right value is {ui.format_number(expected[row, column])}"
+        where = _(
+            "the largest error is at d[{row}, {column}]: you give {given}, the right value is {right}"
+        ).format(
+            row=row,
+            column=column,
+            given=ui.format_number(result[row, column]),
+            right=ui.format_number(expected[row, column]),
         )
-        failures.append(f"- on {label}: {reason + ' ' if reason else ''}({where})")
+        failure = (_("- on {case}: {reason} ({where})") if reason else _("- on {case}: ({where})")).format(
+            case=label, reason=reason, where=where
+        )
+        failures.append(failure)
     if not failures:
         return Markdown(
-            "✅ Right: your step gives the total ∂L/∂d on all three cases, to rounding. "
-            "Both paths (through x̂ and through σ²) are there, with the right factor."
+            _(
+                "✅ Right: your step gives the total ∂L/∂d on all three cases, to rounding. "
+                "Both paths (through x̂ and through σ²) are there, with the right factor."
+            )
         )
     return Markdown(
-        "❌ Not yet. Where it goes wrong:\n\n"
+        _("❌ Not yet. Where it goes wrong:")
+        + "\n\n"
         + "\n".join(failures)
-        + "\n\nHint: write the local derivative ∂σ²/∂d_i first, then add the two paths."
+        + "\n\n"
+        + _("Hint: write the local derivative ∂σ²/∂d_i first, then add the two paths.")
     )
