@@ -84,7 +84,7 @@ def test_every_verdict_reads_chinese_and_keeps_its_outcome_key(chinese, transfor
         assert CHINESE.search(verdict.evidence), verdict.evidence
         assert "; " not in verdict.evidence, verdict.evidence  # Chinese clauses are joined by '；'
     table = verdicts.verdict_table(transformer_results)._repr_html_()
-    assert "说法" in table and "重现" in table and "at toy scale" not in table
+    assert "说法" in table and "复现" in table and "at toy scale" not in table
 
 
 def test_the_warmup_cause_verdict_says_in_chinese_that_the_toy_shows_the_effect_not_the_cause(
