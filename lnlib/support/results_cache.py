@@ -83,19 +83,21 @@ def retrace_note(cached: list, live: list, recorded: dict | None, command: str) 
     """The sentence a live-training app adds after re-running a configuration the cache holds."""
     import numpy as np
 
+    from lnlib.support.language import gettext as _
+
     cached, live = np.asarray(cached, dtype=float), np.asarray(live, dtype=float)
     if cached.shape == live.shape and np.allclose(cached, live, rtol=RELATIVE_TOLERANCE, equal_nan=True):
-        return " It retraced the cached run exactly."
+        return " " + _("It retraced the cached run exactly.")
     elsewhere = other_machine(recorded)
     if elsewhere:
-        return (
-            " It differs a little from the cached run, which was made on another machine "
-            f"({elsewhere}): another CPU rounds each step differently, and training amplifies it."
-        )
-    return (
-        " It differs from the cached run, on a machine like the one that made it: the code changed "
-        f"since, and `{command}` brings the cache up to date."
-    )
+        return " " + _(
+            "It differs a little from the cached run, which was made on another machine ({machines}): "
+            "another CPU rounds each step differently, and training amplifies it."
+        ).format(machines=elsewhere)
+    return " " + _(
+        "It differs from the cached run, on a machine like the one that made it: the code changed since, "
+        "and `{command}` brings the cache up to date."
+    ).format(command=command)
 
 
 def read(path: Path, command: str) -> dict:
