@@ -12,13 +12,15 @@ import numpy as np
 from lnlib import ui
 from lnlib.nb02_worked_example_four_neurons.worked_example import (
     Neurons,
-    agreement_lines,
+    agreement_checks,
     blackboard,
     blackboard_table,
     comparison_table,
     example,
 )
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui import style
 
 
@@ -31,11 +33,11 @@ class WorkedExampleApp(ui.app.ItemSelector, ui.App):
     """Pick a neuron, drag its value, γ or β: the blackboard table, the plots and the library check all follow."""
 
     selector = "neuron"
-    # name → (symbol, meaning, range and step)
+    # name → (symbol, meaning, range and step); the meaning is shown with _()
     FAMILIES = {
-        "x": ("x", "value of the chosen neuron", (-20, 20, 0.5)),
-        "gamma": ("γ", "its scale", (-3, 3, 0.25)),
-        "beta": ("β", "its shift", (-3, 3, 0.25)),
+        "x": ("x", N_("value of the chosen neuron"), (-20, 20, 0.5)),
+        "gamma": ("γ", N_("its scale"), (-3, 3, 0.25)),
+        "beta": ("β", N_("its shift"), (-3, 3, 0.25)),
     }
 
     def __init__(self) -> None:
@@ -46,9 +48,11 @@ class WorkedExampleApp(ui.app.ItemSelector, ui.App):
             "gamma": [float(v) for v in start.gamma],
             "beta": [float(v) for v in start.beta],
         }
-        controls = {"neuron": ui.choice("neuron", "whose x, γ, β the sliders set", list(range(1, n + 1)), 1)}
+        controls = {
+            "neuron": ui.choice(_("neuron"), _("whose x, γ, β the sliders set"), list(range(1, n + 1)), 1)
+        }
         for name, (symbol, meaning, limits) in self.FAMILIES.items():
-            controls[name] = ui.slider(symbol, meaning, self.numbers[name][0], *limits)
+            controls[name] = ui.slider(symbol, _(meaning), self.numbers[name][0], *limits)
         self.eps = start.eps
         figure, (input_axes, output_axes) = style.new_figure(13, 4.4, nrows=1, ncols=2)
         positions = np.arange(1, n + 1)
@@ -57,22 +61,25 @@ class WorkedExampleApp(ui.app.ItemSelector, ui.App):
             [0.5, n + 0.5], [0, 0], "--", color=style.NORM_COLORS["layer"], label="μ"
         )
         input_axes.set_ylim(-21, 21)
-        input_axes.set_title("neuron values xᵢ and their mean μ")
-        input_axes.set_ylabel("value xᵢ")
+        input_axes.set_title(_("neuron values xᵢ and their mean μ"))
+        input_axes.set_ylabel(_("value xᵢ"))
         input_axes.legend(loc="lower right")
         self.x_hat_bars, self.y_bars = style.paired_bars(
             output_axes,
             n,
-            ("normalized x̂ᵢ", style.NORM_COLORS["layer"]),
-            ("output yᵢ", style.NORM_COLORS["rms"]),
+            (_("normalized x̂ᵢ"), style.NORM_COLORS["layer"]),
+            (_("output yᵢ"), style.NORM_COLORS["rms"]),
         )
         bound = 3 * math.sqrt(n - 1) + 3
         output_axes.set(
-            ylim=(-bound - 0.5, bound + 0.5), title="after layer norm", xlabel="neuron i", ylabel="value"
+            ylim=(-bound - 0.5, bound + 0.5),
+            title=_("after layer norm"),
+            xlabel=_("neuron i"),
+            ylabel=_("value"),
         )
         output_axes.legend(loc="lower right", ncols=2)
         input_axes.set_xticks(positions)
-        input_axes.set_xlabel("neuron i")
+        input_axes.set_xlabel(_("neuron i"))
         input_axes.axhline(0, color="black", linewidth=1)
         dynamic = list(self.input_bars) + [self.mean_line] + list(self.x_hat_bars) + list(self.y_bars)
         self.figure = ui.FigureView(figure, dynamic=dynamic)
@@ -81,11 +88,11 @@ class WorkedExampleApp(ui.app.ItemSelector, ui.App):
         self.start(
             controls,
             [self.figure, self.board_view, self.comparison_view],
-            "Four neurons by hand: pick a neuron, drag its value, γ or β",
+            _("Four neurons by hand: pick a neuron, drag its value, γ or β"),
             tabs={
-                "the blackboard": [self.board_view],
-                "the bars": [self.figure],
-                "lnlib and torch": [self.comparison_view],
+                _("the blackboard"): [self.board_view],
+                _("the bars"): [self.figure],
+                _("lnlib and torch"): [self.comparison_view],
             },
         )
 
@@ -121,18 +128,21 @@ class WorkedExampleApp(ui.app.ItemSelector, ui.App):
         self.figure.draw()
         self.board_view.value = blackboard_table(board)
         self.comparison_view.value = comparison_table(board)
-        lines, details = [], agreement_lines(board)
+        lines, checks = [], agreement_checks(board)
+        details = [sentence for sentence, _ok in checks]
         if board.variance == 0:
             lines.append(
-                "All four values are equal: every deviation is 0 and σ² = 0. Without ε the normalized "
-                "values would be 0/0; with ε = 0.00005 each is 0/√ε = 0, so every output is its β."
+                _(
+                    "All four values are equal: every deviation is 0 and σ² = 0. Without ε the normalized "
+                    "values would be 0/0; with ε = 0.00005 each is 0/√ε = 0, so every output is its β."
+                )
             )
         elif board.variance < 100 * board.neurons.eps:
-            lines.append("σ² is not large next to ε here, so ε visibly shrinks the normalized values.")
+            lines.append(_("σ² is not large next to ε here, so ε visibly shrinks the normalized values."))
         headline = (  # one line, the numbers folded beneath it
-            "lnlib and torch agree with the hand computation, each within its rounding (how far: open)"
-            if all(line.endswith("as expected") for line in details)
-            else "lnlib or torch differs from the hand computation by MORE THAN EXPECTED (how far: open)"
+            _("lnlib and torch agree with the hand computation, each within its rounding (how far: open)")
+            if all(ok for _sentence, ok in checks)
+            else _("lnlib or torch differs from the hand computation by MORE THAN EXPECTED (how far: open)")
         )
         return "".join(f"{html.escape(line)}<br>" for line in lines) + (
             f"<details><summary>{headline}</summary>{'<br>'.join(html.escape(line) for line in details)}</details>"

@@ -33,6 +33,8 @@ from lnlib.nb02_worked_example_four_neurons.worked_example import (
     exact_text,
 )
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui import style
 
 D2L_EXAMPLE = ((1, 2), (2, 3))  # the two-by-two example of d2l-zh's batch-norm chapter
@@ -134,36 +136,50 @@ def blackboard_rows(rows, eps=EPS) -> tuple:
     μ, σ² (BN's) below; then LN's x̂ and BN's x̂, ε left out (exact) as on a blackboard."""
     ln, bn = by_hand(rows, "layer", eps), by_hand(rows, "batch", eps)
     b, d = len(ln.x), len(ln.x[0])
-    header = ["", *[f"feature {j + 1}" for j in range(d)], "LN's μ (row)", "LN's σ² (row)"]
+    header = [
+        "",
+        *[_("feature {j}").format(j=j + 1) for j in range(d)],
+        _("LN's μ (row)"),
+        _("LN's σ² (row)"),
+    ]
     table = [
         [
-            f"example {i + 1}",
+            _("example {i}").format(i=i + 1),
             *[exact_text(v) for v in ln.x[i]],
             exact_text(ln.means[i]),
             exact_text(ln.variances[i]),
         ]
         for i in range(b)
     ]
-    table.append(["BN's μ (column)", *[exact_text(m) for m in bn.means], "", ""])
-    table.append(["BN's σ² (column)", *[exact_text(v) for v in bn.variances], "", ""])
-    for name, result in (("LN x̂", ln), ("BN x̂", bn)):
+    table.append([_("BN's μ (column)"), *[exact_text(m) for m in bn.means], "", ""])
+    table.append([_("BN's σ² (column)"), *[exact_text(v) for v in bn.variances], "", ""])
+    for label, result in ((N_("LN x̂, example {i}"), ln), (N_("BN x̂, example {i}"), bn)):
         for i in range(b):
-            table.append(
-                [f"{name}, example {i + 1}", *[_cell(v) for v in result.x_hat_without_eps[i]], "", ""]
-            )
+            table.append([_(label).format(i=i + 1), *[_cell(v) for v in result.x_hat_without_eps[i]], "", ""])
     return header, table
 
 
-def blackboard_html(rows, eps=EPS, caption: str = "LN and BN of one batch, by hand (ε left out)") -> str:
+def blackboard_html(rows, eps=EPS, caption: str | None = None) -> str:
     header, table = blackboard_rows(rows, eps)
+    if caption is None:
+        caption = _("LN and BN of one batch, by hand (ε left out)")
     return ui.html_table(header, table, caption=caption)
 
 
 def agreement_lines(rows, eps=EPS) -> list:
     """One sentence per library: how far its x̂ is from the exact one with ε (float64: below 1e-12)."""
+    as_expected = _(
+        "{library} ({norm}, float64): largest difference from the hand computation {gap:.1e} "
+        "(as expected, float64 keeps 16 digits)"
+    )
+    more_than_expected = _(
+        "{library} ({norm}, float64): largest difference from the hand computation {gap:.1e} "
+        "(MORE THAN EXPECTED, float64 keeps 16 digits)"
+    )
     return [
-        f"{library} ({'LN' if norm == 'layer' else 'BN'}, float64): largest difference from the hand "
-        f"computation {gap:.1e} ({'as expected' if gap < 1e-12 else 'MORE THAN EXPECTED'}, float64 keeps 16 digits)"
+        (as_expected if gap < 1e-12 else more_than_expected).format(
+            library=library, norm="LN" if norm == "layer" else "BN", gap=gap
+        )
         for (norm, library), gap in agreement(rows, eps).items()
     ]
 
@@ -175,11 +191,19 @@ def statistics_note(rows, example: int, eps=EPS) -> str:
     if not 0 <= i < len(ln.x):
         raise ValueError(f"example must be between 1 and {len(ln.x)}, got {example}")
     listing = lambda values: "(" + ", ".join(exact_text(v) for v in values) + ")"  # noqa: E731
-    return (
-        f"LN normalized example {example} with its own μ = {exact_text(ln.means[i])} and σ² = "
-        f"{exact_text(ln.variances[i])}, from its {len(ln.x[i])} features alone. BN normalized each of its "
-        f"features with that feature's batch statistics, μ = {listing(bn.means)} and σ² = {listing(bn.variances)}, "
-        f"computed from all {len(ln.x)} examples: change another example and BN's x̂ here moves, LN's does not."
+    return _(
+        "LN normalized example {example} with its own μ = {mean} and σ² = {variance}, from its {features} "
+        "features alone. BN normalized each of its features with that feature's batch statistics, "
+        "μ = {means} and σ² = {variances}, computed from all {examples} examples: change another example and "
+        "BN's x̂ here moves, LN's does not."
+    ).format(
+        example=example,
+        mean=exact_text(ln.means[i]),
+        variance=exact_text(ln.variances[i]),
+        features=len(ln.x[i]),
+        means=listing(bn.means),
+        variances=listing(bn.variances),
+        examples=len(ln.x),
     )
 
 
@@ -189,15 +213,19 @@ def d2l_figure():
     figure, axes = style.new_figure(12, 3.6, nrows=1, ncols=3)
     panels = (
         ("X", np.array([[float(v) for v in r] for r in ln.x]), "grey"),
-        ("LN: each row over itself", ln.x_hat_floats(), style.NORM_COLORS["layer"]),
-        ("BN: each column over the batch", bn.x_hat_floats(), style.NORM_COLORS["batch"]),
+        (_("LN: each row over itself"), ln.x_hat_floats(), style.NORM_COLORS["layer"]),
+        (_("BN: each column over the batch"), bn.x_hat_floats(), style.NORM_COLORS["batch"]),
     )
     for ax, (title, values, colour) in zip(axes, panels):
         ax.imshow(values, cmap="coolwarm", vmin=-3, vmax=3)
         for (r, c), v in np.ndenumerate(values):
             ax.text(c, r, f"{v:.4g}", ha="center", va="center", fontsize=18)
         ax.set(
-            title=title, xticks=[0, 1], yticks=[0, 1], xticklabels=["f1", "f2"], yticklabels=["ex 1", "ex 2"]
+            title=title,
+            xticks=[0, 1],
+            yticks=[0, 1],
+            xticklabels=[_("f{j}").format(j=j) for j in (1, 2)],
+            yticklabels=[_("ex {i}").format(i=i) for i in (1, 2)],
         )
         ax.grid(False)
         for spine in ax.spines.values():
@@ -212,10 +240,12 @@ class BatchBesideLayerApp(ui.app.ItemSelector, ui.App):
         self.rows = [list(map(Fraction, row)) for row in BATCH]
         b, d = len(BATCH), len(BATCH[0])
         controls = {
-            "example": ui.choice("example", "whose features the sliders set", list(range(1, b + 1)), 1)
+            "example": ui.choice(_("example"), _("whose features the sliders set"), list(range(1, b + 1)), 1)
         }
         for j in range(d):
-            controls[f"x{j + 1}"] = ui.slider(f"x{j + 1}", f"feature {j + 1}", float(BATCH[0][j]), -10, 10, 1)
+            controls[f"x{j + 1}"] = ui.slider(
+                f"x{j + 1}", _("feature {j}").format(j=j + 1), float(BATCH[0][j]), -10, 10, 1
+            )
         figure, axes = style.new_figure(13, 4.2, nrows=1, ncols=2)
         self.images, self.texts, self.frames = [], [], []
         for ax, norm in zip(axes, NORMS):
@@ -230,14 +260,14 @@ class BatchBesideLayerApp(ui.app.ItemSelector, ui.App):
             self.frames.append(frame)
             ax.set(
                 title=(
-                    "LN x̂: each row over its own μ, σ"
+                    _("LN x̂: each row over its own μ, σ")
                     if norm == "layer"
-                    else "BN x̂: each column over the batch"
+                    else _("BN x̂: each column over the batch")
                 ),
                 xticks=range(d),
-                xticklabels=[f"f{j + 1}" for j in range(d)],
+                xticklabels=[_("f{j}").format(j=j + 1) for j in range(d)],
                 yticks=range(b),
-                yticklabels=[f"ex {i + 1}" for i in range(b)],
+                yticklabels=[_("ex {i}").format(i=i + 1) for i in range(b)],
             )
             ax.grid(False)
         dynamic = self.images + [t for panel in self.texts for row in panel for t in row] + self.frames
@@ -247,8 +277,8 @@ class BatchBesideLayerApp(ui.app.ItemSelector, ui.App):
         self.start(
             controls,
             [self.figure, self.board_view],
-            "BN beside LN: pick an example, drag its features",
-            tabs={"the bars": [self.figure], "the blackboard": [self.board_view]},
+            _("BN beside LN: pick an example, drag its features"),
+            tabs={_("the bars"): [self.figure], _("the blackboard"): [self.board_view]},
         )
 
     selector = "example"
@@ -278,11 +308,15 @@ class BatchBesideLayerApp(ui.app.ItemSelector, ui.App):
         ln = by_hand(self.rows, "layer")
         if ln.variances[example - 1] == 0:
             lines.append(
-                f"Example {example}'s four values are equal: its σ² = 0, and LN gives 0/√ε = 0 for each of them."
+                _(
+                    "Example {example}'s four values are equal: its σ² = 0, and LN gives 0/√ε = 0 for each of them."
+                ).format(example=example)
             )
         if flat:
             lines.append(
-                f"Feature(s) {flat} have the same value in every example: BN's σ² = 0 there, and x̂ = 0."
+                _(
+                    "Feature(s) {flat} have the same value in every example: BN's σ² = 0 there, and x̂ = 0."
+                ).format(flat=flat)
             )
         lines += agreement_lines(self.rows)
         return "<br>".join(html.escape(line) for line in lines)

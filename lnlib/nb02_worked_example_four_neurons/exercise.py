@@ -12,6 +12,7 @@ import numpy as np
 
 from lnlib import ui
 from lnlib.nb02_worked_example_four_neurons.worked_example import Neurons, blackboard, exact_text, exercise
+from lnlib.support.language import gettext as _
 from lnlib.support.paths import WORKED_EXAMPLE
 
 TOLERANCE = 1e-3  # the exercise accepts answers to three decimals
@@ -32,11 +33,11 @@ def neurons_text(neurons: Neurons) -> str:
 def exercise_html(path: Path = WORKED_EXAMPLE) -> str:
     """The exercise's question (never its answer)."""
     neurons, i = exercise(path)
-    return (
-        f"<div style='font-size:16px'><b>Exercise.</b> Four neurons: {html.escape(neurons_text(neurons))}. "
-        f"Work out, by hand or with a calculator, the normalized value x̂<sub>{i}</sub> and the output "
-        f"y<sub>{i}</sub> of neuron {i}, to three decimals.</div>"
-    )
+    question = _(
+        "<b>Exercise.</b> Four neurons: {neurons}. Work out, by hand or with a calculator, the normalized "
+        "value x̂<sub>{i}</sub> and the output y<sub>{i}</sub> of neuron {i}, to three decimals."
+    ).format(neurons=html.escape(neurons_text(neurons)), i=i)
+    return f"<div style='font-size:16px'>{question}</div>"
 
 
 Feedback = ui.Verdict  # the check's answer: right or not, one sentence per number
@@ -60,14 +61,16 @@ def _normalized_mistakes(neurons: Neurons, i: int) -> dict:
     squares = float(np.sum((x - x.mean()) ** 2))
     n = len(x)
     return {
-        "Divide the sum of squared deviations by n (here 4), not by n − 1: layer norm uses the variance of "
-        "these four numbers themselves.": d / math.sqrt(squares / (n - 1) + eps),
-        "You divided by the variance; divide by its square root with ε inside, √(σ² + ε).": d
+        _(
+            "Divide the sum of squared deviations by n (here 4), not by n − 1: layer norm uses the variance of "
+            "these four numbers themselves."
+        ): d / math.sqrt(squares / (n - 1) + eps),
+        _("You divided by the variance; divide by its square root with ε inside, √(σ² + ε)."): d
         / (squares / n + eps),
-        "Subtract the mean μ from xᵢ before dividing.": x[i] / math.sqrt(squares / n + eps),
-        "Divide the sum of squared deviations by n before taking the square root.": d
+        _("Subtract the mean μ from xᵢ before dividing."): x[i] / math.sqrt(squares / n + eps),
+        _("Divide the sum of squared deviations by n before taking the square root."): d
         / math.sqrt(squares + eps),
-        "Check the sign: xᵢ − μ is negative when xᵢ is below the mean and positive above it.": -d
+        _("Check the sign: xᵢ − μ is negative when xᵢ is below the mean and positive above it."): -d
         / math.sqrt(squares / n + eps),
     }
 
@@ -77,15 +80,14 @@ def _output_mistakes(neurons: Neurons, i: int, x_hat: float) -> dict:
     gamma = [float(g) for g in neurons.gamma]
     beta = [float(b) for b in neurons.beta]
     mistakes = {
-        "That is the normalized value; the output also scales by γᵢ and shifts by βᵢ.": x_hat,
-        "γ scales and β shifts: y = γᵢ·x̂ᵢ + βᵢ, not βᵢ·x̂ᵢ + γᵢ.": beta[i] * x_hat + gamma[i],
-        "Scale first, then shift: y = γᵢ·x̂ᵢ + βᵢ, not γᵢ·(x̂ᵢ + βᵢ).": gamma[i] * (x_hat + beta[i]),
+        _("That is the normalized value; the output also scales by γᵢ and shifts by βᵢ."): x_hat,
+        _("γ scales and β shifts: y = γᵢ·x̂ᵢ + βᵢ, not βᵢ·x̂ᵢ + γᵢ."): beta[i] * x_hat + gamma[i],
+        _("Scale first, then shift: y = γᵢ·x̂ᵢ + βᵢ, not γᵢ·(x̂ᵢ + βᵢ)."): gamma[i] * (x_hat + beta[i]),
     }
+    own_pair = _("Use neuron {neuron}'s own γ and β: in layer norm every neuron has its own pair.")
     for j in range(len(gamma)):
         if j != i:
-            mistakes[f"Use neuron {i + 1}'s own γ and β: in layer norm every neuron has its own pair."] = (
-                gamma[j] * x_hat + beta[j]
-            )
+            mistakes[own_pair.format(neuron=i + 1)] = gamma[j] * x_hat + beta[j]
     return mistakes
 
 
@@ -105,29 +107,31 @@ def check_exercise(normalized=None, output=None, path: Path = WORKED_EXAMPLE) ->
     if answer is None:
         correct = False
         messages.append(
-            f"Normalized value x̂{k}: not answered yet; write your number in its box, for example 0.123."
+            _(
+                "Normalized value x̂{k}: not answered yet; write your number in its box, for example 0.123."
+            ).format(k=k)
         )
     elif abs(answer - true_x_hat) <= TOLERANCE:
-        messages.append(f"Normalized value x̂{k}: right.")
+        messages.append(_("Normalized value x̂{k}: right.").format(k=k))
     else:
         correct = False
         hint = next(
             (h for h, wrong in _normalized_mistakes(neurons, i).items() if abs(answer - wrong) <= TOLERANCE),
-            "Start from μ = Σ xᵢ / 4, then σ² = Σ (xᵢ − μ)² / 4, then x̂ᵢ = (xᵢ − μ) / √(σ² + ε).",
+            _("Start from μ = Σ xᵢ / 4, then σ² = Σ (xᵢ − μ)² / 4, then x̂ᵢ = (xᵢ − μ) / √(σ² + ε)."),
         )
-        messages.append(f"Normalized value x̂{k}: not right. {hint}")
+        messages.append(_("Normalized value x̂{k}: not right. {hint}").format(k=k, hint=hint))
     answer_y = _as_answer(output)
     if answer_y is None:
         correct = False
-        messages.append(f"Output y{k}: not answered yet; write your number in its box.")
+        messages.append(_("Output y{k}: not answered yet; write your number in its box.").format(k=k))
     elif abs(answer_y - true_y) <= TOLERANCE:
-        messages.append(f"Output y{k}: right.")
+        messages.append(_("Output y{k}: right.").format(k=k))
     else:
         correct = False
         gamma, beta = float(neurons.gamma[i]), float(neurons.beta[i])
         wrong_x_hat = answer is not None and abs(answer - true_x_hat) > TOLERANCE
         if wrong_x_hat and abs(answer_y - (gamma * answer + beta)) <= TOLERANCE:
-            hint = "Your scale-and-shift step is right; it starts from a wrong x̂, so fix that first."
+            hint = _("Your scale-and-shift step is right; it starts from a wrong x̂, so fix that first.")
         else:
             hint = next(
                 (
@@ -135,15 +139,16 @@ def check_exercise(normalized=None, output=None, path: Path = WORKED_EXAMPLE) ->
                     for h, wrong in _output_mistakes(neurons, i, true_x_hat).items()
                     if abs(answer_y - wrong) <= TOLERANCE
                 ),
-                f"y{k} = γ{k}·x̂{k} + β{k}, with neuron {neuron}'s own γ and β.",
+                _("y{k} = γ{k}·x̂{k} + β{k}, with neuron {neuron}'s own γ and β.").format(k=k, neuron=neuron),
             )
-        messages.append(f"Output y{k}: not right. {hint}")
+        messages.append(_("Output y{k}: not right. {hint}").format(k=k, hint=hint))
     if correct:
         relative = 1 - math.sqrt(float(board.variance) / float(board.variance + neurons.eps))
         messages.append(
-            f"ε changes these answers by about {relative:.0e} of their size, far below three "
-            f"decimals: σ² = {exact_text(board.variance)} is large next to ε, so leaving ε out is "
-            "fine here."
+            _(
+                "ε changes these answers by about {relative:.0e} of their size, far below three decimals: "
+                "σ² = {variance} is large next to ε, so leaving ε out is fine here."
+            ).format(relative=relative, variance=exact_text(board.variance))
         )
     return Feedback(correct, tuple(messages))
 
@@ -156,7 +161,9 @@ def solution_html(path: Path = WORKED_EXAMPLE) -> str:
     n = len(neurons.values)
     steps = [
         f"μ = ({' + '.join(exact_text(v) for v in neurons.values)}) / {n} = {exact_text(board.mean)}",
-        f"deviations xᵢ − μ = ({', '.join(exact_text(d) for d in board.deviations)})",
+        _("deviations xᵢ − μ = ({deviations})").format(
+            deviations=", ".join(exact_text(d) for d in board.deviations)
+        ),
         f"σ² = ({' + '.join(exact_text(q) for q in board.squared_deviations)}) / {n} = {exact_text(board.variance)}",
         f"√(σ² + ε) = √{exact_text(board.variance + neurons.eps)} ≈ {exact_text(board.std)}",
         f"x̂{k} = {exact_text(board.deviations[i])} / {exact_text(board.std)} ≈ {float(board.x_hat[i]):.4f}",
@@ -164,16 +171,20 @@ def solution_html(path: Path = WORKED_EXAMPLE) -> str:
         f"{exact_text(neurons.beta[i])} ≈ {float(board.y[i]):.4f}",
     ]
     items = "".join(f"<li>{html.escape(step)}</li>" for step in steps)
-    return f"<div style='font-size:16px'><b>Worked solution</b><ol>{items}</ol></div>"
+    title = html.escape(_("Worked solution"))
+    return f"<div style='font-size:16px'><b>{title}</b><ol>{items}</ol></div>"
 
 
 def exercise_widget(path: Path = WORKED_EXAMPLE) -> ui.NumberExercise:
     """The exercise with two boxes and a Check button (works the same in JupyterLab and in Voila)."""
-    _, neuron = exercise(path)
+    neuron = exercise(path)[1]
     k = subscript(neuron)
     return ui.NumberExercise(
         exercise_html(path),
-        {"normalized": f"x̂{k} (normalized value)", "output": f"y{k} (output)"},
+        {
+            "normalized": _("x̂{k} (normalized value)").format(k=k),
+            "output": _("y{k} (output)").format(k=k),
+        },
         lambda answers: check_exercise(answers["normalized"], answers["output"], path),
         lambda: solution_html(path),
     )

@@ -28,10 +28,19 @@ import numpy as np
 import torch
 
 from lnlib import functional, ui
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.support.paths import WORKED_EXAMPLE
 
 DIGITS = 7  # decimals shown for numbers that are not short fractions
 _PRECISION = decimal.Context(prec=40)
+# data/worked_example.json's "source", marked here so that the catalogue holds its translation
+SOURCE = N_(
+    "Chosen for this course, not taken from article 001. The article (老饼讲解, 层归一化是什么LN) works a "
+    "four-neuron example, but its numbers were pictures that did not survive the copy; these are the course's "
+    "own, picked so that the mean, the variance and the standard deviation (ε left out) are whole numbers. "
+    "ε = 0.00005 is the article's."
+)
 
 
 def _exact(value) -> Fraction:
@@ -72,12 +81,13 @@ class Neurons:
 
 
 def load_data(path: Path = WORKED_EXAMPLE) -> dict:
-    """The data file: ``source`` (a sentence), ``eps``, ``example`` and ``exercise``."""
+    """The data file: ``source`` (a sentence, in the reader's language), ``eps``, ``example`` and ``exercise``."""
     with Path(path).open(encoding="utf-8") as file:
         data = json.load(file)
     missing = {"source", "eps", "example", "exercise"} - set(data)
     if missing:
         raise ValueError(f"{path} lacks {sorted(missing)}")
+    data["source"] = _(data["source"])
     return data
 
 
@@ -234,28 +244,28 @@ def blackboard_rows(board: Blackboard) -> tuple:
     """``(header, rows)`` of the blackboard table: one column per neuron, the running result at the end."""
     n, eps = board.n, board.neurons.eps
     empty = [""] * n
-    header = ["step", "formula"] + [f"neuron {i + 1}" for i in range(n)] + ["result"]
+    header = [_("step"), _("formula")] + [_("neuron {i}").format(i=i + 1) for i in range(n)] + [_("result")]
     numbers_ = lambda values: [exact_text(v) for v in values]  # noqa: E731
     variance_plus_eps = exact_text(board.variance + eps)
     rows = [
-        ["neuron values", "xᵢ", *numbers_(board.neurons.values), ""],
-        ["sum", "Σ xᵢ", *empty, f"{_sum_text(board.neurons.values)} = {exact_text(board.total)}"],
-        ["mean", f"μ = Σ xᵢ / {n}", *empty, f"{exact_text(board.total)} / {n} = {exact_text(board.mean)}"],
-        ["deviations", "xᵢ − μ", *numbers_(board.deviations), "they add up to 0"],
+        [_("neuron values"), "xᵢ", *numbers_(board.neurons.values), ""],
+        [_("sum"), "Σ xᵢ", *empty, f"{_sum_text(board.neurons.values)} = {exact_text(board.total)}"],
+        [_("mean"), f"μ = Σ xᵢ / {n}", *empty, f"{exact_text(board.total)} / {n} = {exact_text(board.mean)}"],
+        [_("deviations"), "xᵢ − μ", *numbers_(board.deviations), _("they add up to 0")],
         [
-            "squared deviations",
+            _("squared deviations"),
             "(xᵢ − μ)²",
             *numbers_(board.squared_deviations),
             f"Σ = {exact_text(board.sum_of_squares)}",
         ],
         [
-            "variance",
+            _("variance"),
             f"σ² = Σ (xᵢ − μ)² / {n}",
             *empty,
             f"{exact_text(board.sum_of_squares)} / {n} = {exact_text(board.variance)}",
         ],
         # √(σ² + ε) is the divisor, not the standard deviation σ = √σ² (the row after next shows σ)
-        ["divisor (σ with ε)", "√(σ² + ε)", *empty, f"√{variance_plus_eps} = {decimal_text(board.std)}"],
+        [_("divisor (σ with ε)"), "√(σ² + ε)", *empty, f"√{variance_plus_eps} = {decimal_text(board.std)}"],
     ]
     if board.x_hat_without_eps:
         sigma = _rational_sqrt(board.variance)
@@ -266,36 +276,42 @@ def blackboard_rows(board: Blackboard) -> tuple:
         )
         rows.append(
             [
-                "normalized, ε left out",
+                _("normalized, ε left out"),
                 "(xᵢ − μ) / σ",
                 *numbers_(board.x_hat_without_eps),
                 f"σ = √{exact_text(board.variance)} = {sigma_text}",
             ]
         )
     else:
-        rows.append(["normalized, ε left out", "(xᵢ − μ) / σ", *(["0/0"] * n), "σ = 0: undefined"])
+        rows.append([_("normalized, ε left out"), "(xᵢ − μ) / σ", *(["0/0"] * n), _("σ = 0: undefined")])
     rows += [
-        ["normalized", "x̂ᵢ = (xᵢ − μ) / √(σ² + ε)", *numbers_(board.x_hat), f"ε = {exact_text(eps)}"],
-        ["scale", "γᵢ", *numbers_(board.neurons.gamma), "each neuron its own"],
-        ["shift", "βᵢ", *numbers_(board.neurons.beta), "each neuron its own"],
+        [_("normalized"), "x̂ᵢ = (xᵢ − μ) / √(σ² + ε)", *numbers_(board.x_hat), f"ε = {exact_text(eps)}"],
+        [_("scale"), "γᵢ", *numbers_(board.neurons.gamma), _("each neuron its own")],
+        [_("shift"), "βᵢ", *numbers_(board.neurons.beta), _("each neuron its own")],
     ]
     if board.y_without_eps:
-        rows.append(["output, ε left out", "γᵢ (xᵢ − μ)/σ + βᵢ", *numbers_(board.y_without_eps), ""])
-    rows.append(["output", "yᵢ = γᵢ x̂ᵢ + βᵢ", *numbers_(board.y), ""])
+        rows.append([_("output, ε left out"), "γᵢ (xᵢ − μ)/σ + βᵢ", *numbers_(board.y_without_eps), ""])
+    rows.append([_("output"), "yᵢ = γᵢ x̂ᵢ + βᵢ", *numbers_(board.y), ""])
     return header, rows
 
 
-def blackboard_table(board: Blackboard, caption: str = "Layer norm of four neurons, by hand") -> str:
+def blackboard_table(board: Blackboard, caption: str | None = None) -> str:
     """The blackboard as an HTML table."""
     header, rows = blackboard_rows(board)
-    return ui.html_table(header, rows, caption=caption)
+    return ui.html_table(
+        header, rows, caption=_("Layer norm of four neurons, by hand") if caption is None else caption
+    )
 
 
-# name → (dtype, the largest difference from the hand computation we expect, and why)
+# name → (dtype, the largest difference from the hand computation we expect, and why); shown with _()
 LIBRARIES = {
-    "lnlib.functional.layer_norm, float64": (np.float64, 1e-12, "float64 rounding"),
-    "torch.nn.LayerNorm, float64": (np.float64, 1e-12, "float64 rounding"),
-    "torch.nn.LayerNorm, float32 (torch's default)": (np.float32, 1e-5, "float32 keeps about 7 digits"),
+    N_("lnlib.functional.layer_norm, float64"): (np.float64, 1e-12, N_("float64 rounding")),
+    N_("torch.nn.LayerNorm, float64"): (np.float64, 1e-12, N_("float64 rounding")),
+    N_("torch.nn.LayerNorm, float32 (torch's default)"): (
+        np.float32,
+        1e-5,
+        N_("float32 keeps about 7 digits"),
+    ),
 }
 
 
@@ -303,7 +319,7 @@ def library_outputs(neurons: Neurons) -> dict:
     """name → ``(x_hat, y)`` from lnlib and torch, as float64 arrays, for every entry of :data:`LIBRARIES`."""
     eps = float(neurons.eps)
     results = {}
-    for name, (dtype, _, _) in LIBRARIES.items():
+    for name, (dtype, _expected, _reason) in LIBRARIES.items():
         values, gamma, beta = neurons.as_arrays(dtype)
         n = values.shape[-1]
         if name.startswith("lnlib"):
@@ -331,25 +347,38 @@ def agreement(board: Blackboard) -> dict:
     }
 
 
+def agreement_checks(board: Blackboard) -> list:
+    """``(sentence, as expected)`` per library: its largest difference from the hand computation and what to
+    expect."""
+    checks = []
+    for name, gap in agreement(board).items():
+        _dtype, expected, reason = LIBRARIES[name]
+        sentence = (
+            _(
+                "{name}: largest difference from the hand computation {gap:.1e} (should be below {expected:.0e}, {reason}): as expected"
+            )
+            if gap < expected
+            else _(
+                "{name}: largest difference from the hand computation {gap:.1e} (should be below {expected:.0e}, {reason}): MORE THAN EXPECTED"
+            )
+        )
+        checks.append(
+            (sentence.format(name=_(name), gap=gap, expected=expected, reason=_(reason)), gap < expected)
+        )
+    return checks
+
+
 def agreement_lines(board: Blackboard) -> list:
     """One sentence per library: its largest difference from the hand computation and what to expect."""
-    lines = []
-    for name, gap in agreement(board).items():
-        _, expected, reason = LIBRARIES[name]
-        verdict = "as expected" if gap < expected else "MORE THAN EXPECTED"
-        lines.append(
-            f"{name}: largest difference from the hand computation {gap:.1e} "
-            f"(should be below {expected:.0e}, {reason}): {verdict}"
-        )
-    return lines
+    return [sentence for sentence, _ok in agreement_checks(board)]
 
 
 def comparison_table(board: Blackboard) -> str:
     """The outputs yᵢ three ways (hand, lnlib, torch) side by side, as an HTML table."""
     outputs = library_outputs(board.neurons)
-    header = ["neuron", "by hand"] + [name.replace(", float", " float") for name in outputs]
+    header = [_("neuron"), _("by hand")] + [_(name).replace(", float", " float") for name in outputs]
     rows = [
-        [i + 1, decimal_text(board.y[i])] + [f"{y[i]:.{DIGITS}f}" for _, y in outputs.values()]
+        [i + 1, decimal_text(board.y[i])] + [f"{y[i]:.{DIGITS}f}" for _x_hat, y in outputs.values()]
         for i in range(board.n)
     ]
-    return ui.html_table(header, rows, caption="The outputs yᵢ, computed three ways")
+    return ui.html_table(header, rows, caption=_("The outputs yᵢ, computed three ways"))
