@@ -184,7 +184,9 @@ class DigitsTrainingApp(ui.App):
         first = records[0]
         for line, ratios in zip(self.ratio_lines, first["update_ratio"]):
             line.set_data(first["step"], np.clip(np.asarray(ratios, dtype=float), *RATIO_LIMITS))
-        self.loss_axis.set_title(f"{norm_name(norm)}, s = {scale:g}, η = {lr:g}", y=1.0)
+        self.loss_axis.set_title(
+            _("{norm}, s = {scale:g}, η = {lr:g}").format(norm=norm_name(norm), scale=scale, lr=lr), y=1.0
+        )
         self.view.draw()
         last = [float(np.asarray(r, dtype=float)[-1]) for r in first["update_ratio"]]
         ratio_text = (

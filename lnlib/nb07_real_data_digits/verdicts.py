@@ -26,7 +26,7 @@ SATURATED_NET = 0.25  # no norm "saturates" when a quarter of its tanh units are
 NORM_SATURATION_LIMIT = 0.10  # a norm "keeps tanh out of saturation" below this at every scale
 
 IOFFE = N_("Ioffe and Szegedy 2015, Batch Normalization, § 3.3")
-SANTURKAR = "Santurkar et al. 2018, How Does Batch Normalization Help Optimization?"
+SANTURKAR = N_("Santurkar et al. 2018, How Does Batch Normalization Help Optimization?")
 BA = N_("Ba et al. 2016, Layer Normalization, § 5 (invariance to re-scaling the weights)")
 KARPATHY = N_("Karpathy 2022, makemore part 3 (activations, gradients, BatchNorm)")
 NOISE_SOURCES = N_("Ioffe and Szegedy 2015, § 3.4; Luo et al. 2019; Hoffer et al. 2017")
@@ -40,6 +40,11 @@ def clauses(parts) -> str:
 def listing(parts) -> str:
     """Named items of a sentence joined as the reader's language writes them (", " in English)."""
     return _(", ").join(parts)
+
+
+def per_norm(values: dict) -> str:
+    """norm → value, each value after its norm's name: "no norm 0.03 to 1, BatchNorm 0.01 to 3, …"."""
+    return listing(_("{norm} {value}").format(norm=norm_name(n), value=v) for n, v in values.items())
 
 
 def cached_results(results=None) -> experiments.Results:
@@ -131,7 +136,7 @@ def verdict_larger_learning_rates(results=None) -> ToyVerdict:
     )
     return ToyVerdict(
         claim.format(count=len(where), total=len(INIT_SCALES), scales=", ".join(where)),
-        f"{_(IOFFE)}; {SANTURKAR}",
+        clauses([_(IOFFE), _(SANTURKAR)]),
         outcome,
         _(
             "Largest learning rate at which every one of {seeds} seeds reaches {bar:.0%} held-out accuracy after "
@@ -173,7 +178,9 @@ def verdict_wider_init_scales(results=None) -> ToyVerdict:
             )
         )
     per_rate = clauses(
-        f"η = {lr:g}: " + listing(f"{norm_name(n)} {describe(trained_scales(results, n, lr))}" for n in NORMS)
+        _("η = {lr:g}: {scales}").format(
+            lr=lr, scales=per_norm({n: describe(trained_scales(results, n, lr)) for n in NORMS})
+        )
         for lr in LEARNING_RATES
     )
     count = sum(widens.values())
@@ -186,7 +193,7 @@ def verdict_wider_init_scales(results=None) -> ToyVerdict:
     )
     return ToyVerdict(
         claim.format(norms=listing(names)),
-        f"{_(IOFFE)}; {_(BA)}",
+        clauses([_(IOFFE), _(BA)]),
         outcome,
         _(
             "No norm: {cells} of {total} cells train. {norms}. The initial scales that train, at each learning "
@@ -227,10 +234,12 @@ def verdict_saturation(seed: int = 0) -> ToyVerdict:
         else "not shown"
     )
     rows = clauses(
-        f"{norm_name(n)}: "
-        + listing(
-            _("{percent:.1f} % at scale {scale:g}").format(percent=100 * v, scale=s)
-            for s, v in table[n].items()
+        _("{norm}: {values}").format(
+            norm=norm_name(n),
+            values=listing(
+                _("{percent:.1f} % at scale {scale:g}").format(percent=100 * v, scale=s)
+                for s, v in table[n].items()
+            ),
         )
         for n in NORMS
     )
@@ -238,7 +247,7 @@ def verdict_saturation(seed: int = 0) -> ToyVerdict:
         _(
             "A norm before each tanh keeps it out of saturation at initialization, whatever the weights' scale."
         ),
-        f"{_(KARPATHY)}; {_(IOFFE)}",
+        clauses([_(KARPATHY), _(IOFFE)]),
         outcome,
         _(
             "Fraction of tanh outputs with |t| > {limit} at initialization, mean of the {depth} blocks, on "
@@ -339,9 +348,9 @@ def ranges_text(results=None, scale: float = 1.0, lr: float = 0.1) -> str:
     """The learning rates that train at initial scale ``scale`` and the initial scales that train at ``lr``, per
     norm, with the cells that train: the digits' evidence for notebook 06's ledger."""
     results = cached_results(results)
-    rates = listing(f"{norm_name(n)} {describe(trained_rates(results, n, scale))}" for n in NORMS)
-    scales = listing(f"{norm_name(n)} {describe(trained_scales(results, n, lr))}" for n in NORMS)
-    cells = listing(f"{norm_name(n)} {trained_cells(results, n)}" for n in NORMS)
+    rates = per_norm({n: describe(trained_rates(results, n, scale)) for n in NORMS})
+    scales = per_norm({n: describe(trained_scales(results, n, lr)) for n in NORMS})
+    cells = per_norm({n: trained_cells(results, n) for n in NORMS})
     return _(
         "learning rates that train at initial scale {scale:g}: {rates}; initial scales that train at η = {lr:g}: "
         "{scales}; cells of the {rows} × {columns} grid that train: {cells}"
