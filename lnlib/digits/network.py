@@ -25,12 +25,20 @@ from torch import nn
 
 from lnlib import nn as lnn
 from lnlib.digits import data
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 
 NORMS = ("none", "batch", "layer", "rms")
-NORM_NAMES = {"none": "no norm", "batch": "BatchNorm", "layer": "LayerNorm", "rms": "RMSNorm"}
+NORM_NAMES = {"none": N_("no norm"), "batch": "BatchNorm", "layer": "LayerNorm", "rms": "RMSNorm"}
+"""Each norm's name as a reader sees it (translated where shown: :func:`norm_name`)."""
 WIDTH, DEPTH = 64, 5
 SATURATED = 0.97
 INIT_EXAMPLES = 500  # the training examples the pictures at initialization are measured on
+
+
+def norm_name(norm: str) -> str:
+    """The name of the norm called ``norm``, in the reader's language."""
+    return _(NORM_NAMES[norm])
 
 
 def norm_layer(norm: str, width: int) -> nn.Module:

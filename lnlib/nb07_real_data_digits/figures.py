@@ -6,8 +6,10 @@ import numpy as np
 
 from lnlib.digits import data, experiments
 from lnlib.digits.experiments import INIT_SCALES, LEARNING_RATES
-from lnlib.digits.network import NORM_NAMES, NORMS
+from lnlib.digits.network import NORMS, norm_name
 from lnlib.nb07_real_data_digits import verdicts
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui import style
 
 
@@ -43,10 +45,10 @@ def draw_grid(axes, results) -> list:
                     ax.text(j, i, "×", ha="center", va="center", color="#D55E00", fontsize=15)
         ax.set_xticks(range(len(LEARNING_RATES)), [f"{lr:g}" for lr in LEARNING_RATES], rotation=60)
         ax.set_yticks(range(len(INIT_SCALES)), [f"{s:g}" for s in INIT_SCALES])
-        ax.set_title(NORM_NAMES[norm])
-        ax.set_xlabel("learning rate η")
+        ax.set_title(norm_name(norm))
+        ax.set_xlabel(_("learning rate η"))
         ax.grid(False)
-    axes[0].set_ylabel("initial scale s")
+    axes[0].set_ylabel(_("initial scale s"))
     return images
 
 
@@ -55,7 +57,7 @@ def figure_grid(results=None):
     results = verdicts.cached_results(results)
     fig, axes = style.new_figure(13, 4.3, ncols=len(NORMS), sharey=True)
     images = draw_grid(axes, results)
-    fig.colorbar(images[-1], ax=list(axes), label="held-out accuracy", shrink=0.9)
+    fig.colorbar(images[-1], ax=list(axes), label=_("held-out accuracy"), shrink=0.9)
     return fig
 
 
@@ -64,7 +66,11 @@ def figure_batch_noise(results=None):
     table = verdicts.batch_noise_numbers(results)
     fig, axes = style.new_figure(12, 4.2, ncols=2, sharey=False)
     positions = np.arange(len(experiments.BATCH_NOISE_NORMS))
-    for ax, key, title in ((axes[0], "train", "training accuracy"), (axes[1], "test", "held-out accuracy")):
+    titles = (
+        (axes[0], "train", N_("training accuracy (dark: batch {small}, light: {large})")),
+        (axes[1], "test", N_("held-out accuracy (dark: batch {small}, light: {large})")),
+    )
+    for ax, key, title in titles:
         for offset, batch, shade in (
             (-0.18, experiments.BATCH_SIZES[0], 1.0),
             (0.18, experiments.BATCH_SIZES[1], 0.45),
@@ -74,10 +80,9 @@ def figure_batch_noise(results=None):
                 color = style.NORM_COLORS[norm]
                 ax.bar(position + offset, values.mean(), width=0.34, color=color, alpha=shade)
                 ax.plot([position + offset] * len(values), values, "o", color="black", markersize=5)
-        ax.set_xticks(positions, [NORM_NAMES[n] for n in experiments.BATCH_NOISE_NORMS])
-        ax.set(
-            title=f"{title} (dark: batch {experiments.BATCH_SIZES[0]}, light: {experiments.BATCH_SIZES[1]})"
-        )
+        ax.set_xticks(positions, [norm_name(n) for n in experiments.BATCH_NOISE_NORMS])
+        small, large = experiments.BATCH_SIZES
+        ax.set(title=_(title).format(small=small, large=large))
         ax.set_ylabel("%")
     axes[0].set_ylim(95, 100.4)
     axes[1].set_ylim(94, 99)

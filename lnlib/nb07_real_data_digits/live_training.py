@@ -15,11 +15,12 @@ import numpy as np
 from lnlib import ui
 from lnlib.digits import experiments, training
 from lnlib.digits.experiments import INIT_SCALES, LEARNING_RATES
-from lnlib.digits.network import NORM_NAMES
+from lnlib.digits.network import norm_name
 from lnlib.nb07_real_data_digits import verdicts
 from lnlib.nb07_real_data_digits.pictures import LOSS_LIMITS, norm_choice, outcome_text
 from lnlib.support import results_cache
 from lnlib.support.determinism import torch_threads
+from lnlib.support.language import gettext as _
 from lnlib.ui import style
 
 LIVE_TIME_LIMIT = 20.0  # seconds
@@ -32,11 +33,11 @@ class DigitsLiveTrainingApp(ui.App):
         self.results = verdicts.cached_results(results)
         controls = {
             "norm": norm_choice("none"),
-            "scale": ui.value_slider("s", "initial scale of the weights", INIT_SCALES, 1.0),
-            "lr": ui.value_slider("η", "learning rate", LEARNING_RATES, 1.0),
+            "scale": ui.value_slider("s", _("initial scale of the weights"), INIT_SCALES, 1.0),
+            "lr": ui.value_slider("η", _("learning rate"), LEARNING_RATES, 1.0),
         }
         self.button = widgets.Button(
-            description="Train live (seed 0)",
+            description=_("Train live (seed 0)"),
             button_style="primary",
             layout=widgets.Layout(width="260px", height="40px"),
         )
@@ -46,16 +47,16 @@ class DigitsLiveTrainingApp(ui.App):
         self.progress.add_class("lnlib-output")
         self.figure, self.axis = style.new_figure(11, 3.6)
         self.axis.set(
-            xlabel="step", ylabel="training loss", ylim=LOSS_LIMITS, xlim=(0, experiments.GRID_STEPS)
+            xlabel=_("step"), ylabel=_("training loss"), ylim=LOSS_LIMITS, xlim=(0, experiments.GRID_STEPS)
         )
         self.cached_line = self.axis.plot(
-            [], [], color="black", alpha=0.35, linewidth=6, label="from the cache"
+            [], [], color="black", alpha=0.35, linewidth=6, label=_("from the cache")
         )[0]
-        self.live_line = self.axis.plot([], [], label="live")[0]
+        self.live_line = self.axis.plot([], [], label=_("live"))[0]
         self.axis.legend(loc="upper right")
         self.view = ui.FigureView(self.figure, dynamic=[self.cached_line, self.live_line, self.axis.title])
         self.live = None  # (config, record, note) of the last live run
-        self.start(controls, [self.progress, self.view], "Train one configuration yourself")
+        self.start(controls, [self.progress, self.view], _("Train one configuration yourself"))
         self.widget.children = self.widget.children[:-3] + (self.button,) + self.widget.children[-3:]
 
     def config(self) -> training.RunConfig:
@@ -65,7 +66,10 @@ class DigitsLiveTrainingApp(ui.App):
         config = self.config()
         self.progress.value = ""
         self.axis.set_title(
-            f"{NORM_NAMES[config.norm]}, s = {config.init_scale:g}, η = {config.lr:g}, seed 0", y=1.0
+            _("{norm}, s = {scale:g}, η = {lr:g}, seed 0").format(
+                norm=norm_name(config.norm), scale=config.init_scale, lr=config.lr
+            ),
+            y=1.0,
         )
         cached = self.results.run(config)
         self.cached_line.set_data(cached["step"], np.clip(cached["loss"], None, LOSS_LIMITS[1] - 0.05))
@@ -75,10 +79,10 @@ class DigitsLiveTrainingApp(ui.App):
             return self.live[2]
         self.live_line.set_data([], [])
         self.view.draw()
-        return (
-            f"In the cache (grey): {outcome_text([cached])}. Press the button to train it live (a second or "
-            "two): the live curve should retrace the grey one exactly."
-        )
+        return _(
+            "In the cache (grey): {outcome}. Press the button to train it live (a second or two): the live curve "
+            "should retrace the grey one exactly."
+        ).format(outcome=outcome_text([cached]))
 
     def _draw_live(self, record: dict) -> None:
         self.live_line.set_data(record["step"], np.clip(record["loss"], None, LOSS_LIMITS[1] - 0.05))
@@ -92,10 +96,10 @@ class DigitsLiveTrainingApp(ui.App):
 
         def on_record(record: dict) -> bool:
             self._draw_live(record)
-            self.progress.value = (
-                f"<span style='font-size:16px'>step {record['step'][-1]} of {config.steps}, "
-                f"{time.perf_counter() - start:.1f} s</span>"
+            progress = _("step {step} of {steps}, {seconds:.1f} s").format(
+                step=record["step"][-1], steps=config.steps, seconds=time.perf_counter() - start
             )
+            self.progress.value = f"<span style='font-size:16px'>{progress}</span>"
             return time.perf_counter() - start > LIVE_TIME_LIMIT
 
         try:
@@ -105,8 +109,9 @@ class DigitsLiveTrainingApp(ui.App):
         except Exception as error:  # training never raises for a valid config; say so if it ever does
             record = {"step": [], "loss": []}
             note = html.escape(
-                f"Training stopped with an error the course did not expect ({type(error).__name__}: {error}). "
-                "Please report it."
+                _(
+                    "Training stopped with an error the course did not expect ({kind}: {error}). Please report it."
+                ).format(kind=type(error).__name__, error=error)
             )
         finally:
             self.button.disabled = False
@@ -115,17 +120,22 @@ class DigitsLiveTrainingApp(ui.App):
 
     def _live_note(self, config: training.RunConfig, record: dict, seconds: float) -> str:
         if record["diverged_at"] is not None:
-            return (
-                f"<b>Diverged at step {record['diverged_at']}</b> ({seconds:.1f} s): the loss became NaN or infinite, "
-                "so training stopped there. Try a smaller learning rate, or a norm."
-            )
+            return _(
+                "<b>Diverged at step {step}</b> ({seconds:.1f} s): the loss became NaN or infinite, so training "
+                "stopped there. Try a smaller learning rate, or a norm."
+            ).format(step=record["diverged_at"], seconds=seconds)
         if record["stopped_at"] is not None:
-            return (
-                f"Stopped after {record['stopped_at']} of {config.steps} steps: the live demo's time limit of "
-                f"{LIVE_TIME_LIMIT:.0f} s (the machine is busy)."
-            )
+            return _(
+                "Stopped after {step} of {steps} steps: the live demo's time limit of {limit:.0f} s (the machine "
+                "is busy)."
+            ).format(step=record["stopped_at"], steps=config.steps, limit=LIVE_TIME_LIMIT)
         cached = self.results.run(config)
         same = results_cache.retrace_note(
             cached["loss"], record["loss"], self.results.data.get("machine"), experiments.COMMAND
         )
-        return f"Trained in {seconds:.1f} s: {outcome_text([record])}.{same}"
+        return (
+            _("Trained in {seconds:.1f} s: {outcome}.").format(
+                seconds=seconds, outcome=outcome_text([record])
+            )
+            + same
+        )

@@ -15,7 +15,9 @@ import numpy as np
 from lnlib import ui
 from lnlib.digits import data, experiments, network
 from lnlib.digits.experiments import INIT_SCALES, LEARNING_RATES, SEEDS
-from lnlib.digits.network import NORM_NAMES, NORMS
+from lnlib.digits.network import NORMS, norm_name
+from lnlib.support.language import gettext as _
+from lnlib.support.language import gettext_noop as N_
 from lnlib.ui.text import ToyVerdict
 
 TRAINS_AT = 0.90  # held-out accuracy every seed must reach
@@ -23,11 +25,26 @@ SATURATION_SCALES = (1.0, 3.0, 10.0)  # the initial scales the saturation verdic
 SATURATED_NET = 0.25  # no norm "saturates" when a quarter of its tanh units are saturated
 NORM_SATURATION_LIMIT = 0.10  # a norm "keeps tanh out of saturation" below this at every scale
 
-IOFFE = "Ioffe and Szegedy 2015, Batch Normalization, § 3.3"
-SANTURKAR = "Santurkar et al. 2018, How Does Batch Normalization Help Optimization?"
-BA = "Ba et al. 2016, Layer Normalization, § 5 (invariance to re-scaling the weights)"
-KARPATHY = "Karpathy 2022, makemore part 3 (activations, gradients, BatchNorm)"
-NOISE_SOURCES = "Ioffe and Szegedy 2015, § 3.4; Luo et al. 2019; Hoffer et al. 2017"
+IOFFE = N_("Ioffe and Szegedy 2015, Batch Normalization, § 3.3")
+SANTURKAR = N_("Santurkar et al. 2018, How Does Batch Normalization Help Optimization?")
+BA = N_("Ba et al. 2016, Layer Normalization, § 5 (invariance to re-scaling the weights)")
+KARPATHY = N_("Karpathy 2022, makemore part 3 (activations, gradients, BatchNorm)")
+NOISE_SOURCES = N_("Ioffe and Szegedy 2015, § 3.4; Luo et al. 2019; Hoffer et al. 2017")
+
+
+def clauses(parts) -> str:
+    """Clauses joined as the reader's language writes them ("; " in English)."""
+    return _("; ").join(parts)
+
+
+def listing(parts) -> str:
+    """Named items of a sentence joined as the reader's language writes them (", " in English)."""
+    return _(", ").join(parts)
+
+
+def per_norm(values: dict) -> str:
+    """norm → value, each value after its norm's name: "no norm 0.03 to 1, BatchNorm 0.01 to 3, …"."""
+    return listing(_("{norm} {value}").format(norm=norm_name(n), value=v) for n, v in values.items())
 
 
 def cached_results(results=None) -> experiments.Results:
@@ -78,13 +95,13 @@ def largest_rate(results, norm: str, scale: float) -> float | None:
 def describe(values: list) -> str:
     """A set of grid values read aloud: "0.01 to 1", "only 3", "none", or a list when it has gaps."""
     if not values:
-        return "none"
+        return _("none")
     if len(values) == 1:
-        return f"only {values[0]:g}"
+        return _("only {value:g}").format(value=values[0])
     grid = LEARNING_RATES if values[0] in LEARNING_RATES and values[-1] in LEARNING_RATES else INIT_SCALES
     first, last = grid.index(values[0]), grid.index(values[-1])
     if list(grid[first : last + 1]) == list(values):
-        return f"{values[0]:g} to {values[-1]:g}"
+        return _("{first:g} to {last:g}").format(first=values[0], last=values[-1])
     return ", ".join(f"{v:g}" for v in values)
 
 
@@ -98,26 +115,35 @@ def verdict_larger_learning_rates(results=None) -> ToyVerdict:
         bn, none = largest_rate(results, "batch", scale), largest_rate(results, "none", scale)
         larger.append(bn is not None and (none is None or bn > none))
         texts.append(
-            f"scale {scale:g}: BN up to {_rate(bn)}, no norm up to {_rate(none)}, LN up to "
-            f"{_rate(largest_rate(results, 'layer', scale))}, RMSNorm up to {_rate(largest_rate(results, 'rms', scale))}"
+            _(
+                "scale {scale:g}: BN up to {bn}, no norm up to {none}, LN up to {ln}, RMSNorm up to {rms}"
+            ).format(
+                scale=scale,
+                bn=rate_text(bn),
+                none=rate_text(none),
+                ln=rate_text(largest_rate(results, "layer", scale)),
+                rms=rate_text(largest_rate(results, "rms", scale)),
+            )
         )
     outcome = "shown" if all(larger) else "partly shown" if any(larger) else "not shown"
     where = [f"{s:g}" for s, more in zip(INIT_SCALES, larger) if more]
+    claim = (
+        _(
+            "BatchNorm lets larger learning rates train (here at {count} of the {total} initial scales: {scales})."
+        )
+        if outcome == "partly shown"
+        else _("BatchNorm lets larger learning rates train.")
+    )
     return ToyVerdict(
-        "BatchNorm lets larger learning rates train"
-        + (
-            f" (here at {len(where)} of the {len(INIT_SCALES)} initial scales: {', '.join(where)})."
-            if outcome == "partly shown"
-            else "."
-        ),
-        f"{IOFFE}; {SANTURKAR}",
+        claim.format(count=len(where), total=len(INIT_SCALES), scales=", ".join(where)),
+        clauses([_(IOFFE), _(SANTURKAR)]),
         outcome,
-        f"Largest learning rate at which every one of {len(SEEDS)} seeds reaches {TRAINS_AT:.0%} held-out accuracy "
-        f"after {experiments.GRID_STEPS} SGD steps: "
-        + "; ".join(texts)
-        + ". The literature explains it by a smoother "
-        "loss landscape (Santurkar et al.) and by BN's invariance to the weights' scale, which lets a weight that grows "
-        "slow its own effective step (Ioffe and Szegedy § 3.3); this toy shows the effect, not its cause.",
+        _(
+            "Largest learning rate at which every one of {seeds} seeds reaches {bar:.0%} held-out accuracy after "
+            "{steps} SGD steps: {rates}. The literature explains it by a smoother loss landscape (Santurkar et al.) "
+            "and by BN's invariance to the weights' scale, which lets a weight that grows slow its own effective "
+            "step (Ioffe and Szegedy § 3.3); this toy shows the effect, not its cause."
+        ).format(seeds=len(SEEDS), bar=TRAINS_AT, steps=experiments.GRID_STEPS, rates=clauses(texts)),
     )
 
 
@@ -139,25 +165,45 @@ def verdict_wider_init_scales(results=None) -> ToyVerdict:
         )
         widens[norm] = more > len(LEARNING_RATES) / 2 and fewer == 0
         texts.append(
-            f"{NORM_NAMES[norm]}: more scales than no norm at {more} of {len(LEARNING_RATES)} rates, fewer at {fewer}; "
-            f"{trained_cells(results, norm)} of {len(INIT_SCALES) * len(LEARNING_RATES)} cells train"
+            _(
+                "{norm}: more scales than no norm at {more} of {rates} rates, fewer at {fewer}; "
+                "{cells} of {total} cells train"
+            ).format(
+                norm=norm_name(norm),
+                more=more,
+                rates=len(LEARNING_RATES),
+                fewer=fewer,
+                cells=trained_cells(results, norm),
+                total=len(INIT_SCALES) * len(LEARNING_RATES),
+            )
         )
-    per_rate = "; ".join(
-        f"η = {lr:g}: "
-        + ", ".join(f"{NORM_NAMES[n]} {describe(trained_scales(results, n, lr))}" for n in NORMS)
+    per_rate = clauses(
+        _("η = {lr:g}: {scales}").format(
+            lr=lr, scales=per_norm({n: describe(trained_scales(results, n, lr)) for n in NORMS})
+        )
         for lr in LEARNING_RATES
     )
     count = sum(widens.values())
     outcome = "shown" if count == len(widens) else "partly shown" if count else "not shown"
-    names = [NORM_NAMES[n] for n, w in widens.items() if w]
+    names = [norm_name(n) for n, w in widens.items() if w]
+    claim = (
+        _("A norm before each tanh widens the range of initial weight scales that train ({norms} do here).")
+        if outcome == "partly shown"
+        else _("A norm before each tanh widens the range of initial weight scales that train.")
+    )
     return ToyVerdict(
-        "A norm before each tanh widens the range of initial weight scales that train"
-        + (f" ({', '.join(names)} do here)." if outcome == "partly shown" else "."),
-        f"{IOFFE}; {BA}",
+        claim.format(norms=listing(names)),
+        clauses([_(IOFFE), _(BA)]),
         outcome,
-        f"No norm: {trained_cells(results, 'none')} of {len(INIT_SCALES) * len(LEARNING_RATES)} cells train. "
-        + "; ".join(texts)
-        + f". The initial scales that train, at each learning rate: {per_rate}.",
+        _(
+            "No norm: {cells} of {total} cells train. {norms}. The initial scales that train, at each learning "
+            "rate: {per_rate}."
+        ).format(
+            cells=trained_cells(results, "none"),
+            total=len(INIT_SCALES) * len(LEARNING_RATES),
+            norms=clauses(texts),
+            per_rate=per_rate,
+        ),
     )
 
 
@@ -187,17 +233,32 @@ def verdict_saturation(seed: int = 0) -> ToyVerdict:
         if saturates and any(kept.values())
         else "not shown"
     )
-    rows = "; ".join(
-        f"{NORM_NAMES[n]}: " + ", ".join(f"{100 * v:.1f} % at scale {s:g}" for s, v in table[n].items())
+    rows = clauses(
+        _("{norm}: {values}").format(
+            norm=norm_name(n),
+            values=listing(
+                _("{percent:.1f} % at scale {scale:g}").format(percent=100 * v, scale=s)
+                for s, v in table[n].items()
+            ),
+        )
         for n in NORMS
     )
     return ToyVerdict(
-        "A norm before each tanh keeps it out of saturation at initialization, whatever the weights' scale.",
-        f"{KARPATHY}; {IOFFE}",
+        _(
+            "A norm before each tanh keeps it out of saturation at initialization, whatever the weights' scale."
+        ),
+        clauses([_(KARPATHY), _(IOFFE)]),
         outcome,
-        f"Fraction of tanh outputs with |t| > {network.SATURATED} at initialization, mean of the {network.DEPTH} "
-        f"blocks, on {network.INIT_EXAMPLES} training digits: {rows}. A standardised Gaussian input would give "
-        f"{100 * (1 - math.erf(math.atanh(network.SATURATED) / math.sqrt(2))):.1f} %.",
+        _(
+            "Fraction of tanh outputs with |t| > {limit} at initialization, mean of the {depth} blocks, on "
+            "{examples} training digits: {rows}. A standardised Gaussian input would give {gaussian:.1f} %."
+        ).format(
+            limit=network.SATURATED,
+            depth=network.DEPTH,
+            examples=network.INIT_EXAMPLES,
+            rows=rows,
+            gaussian=100 * (1 - math.erf(math.atanh(network.SATURATED) / math.sqrt(2))),
+        ),
     )
 
 
@@ -240,20 +301,37 @@ def verdict_batch_noise(results=None) -> ToyVerdict:
     mean, error = batch_noise_extra(results)
     train_rise = 100 * float((table["batch"][small]["train"] - table["batch"][large]["train"]).mean())
     outcome = "shown" if mean > 0.5 and mean > 2 * error and train_rise <= 0 else "not shown"
-    rows = "; ".join(
-        f"{NORM_NAMES[n]}: batch {small} → {_pair(table[n][small])}, batch {large} → {_pair(table[n][large])}"
+    rows = clauses(
+        _("{norm}: batch {small} → {small_pair}, batch {large} → {large_pair}").format(
+            norm=norm_name(n),
+            small=small,
+            small_pair=_pair(table[n][small]),
+            large=large,
+            large_pair=_pair(table[n][large]),
+        )
         for n in experiments.BATCH_NOISE_NORMS
     )
     return ToyVerdict(
-        "BatchNorm's batch noise acts as a regularizer: small batches help BN on held-out digits more than they help no norm.",
-        NOISE_SOURCES,
+        _(
+            "BatchNorm's batch noise acts as a regularizer: small batches help BN on held-out digits more than "
+            "they help no norm."
+        ),
+        _(NOISE_SOURCES),
         outcome,
-        f"Final training / held-out accuracy, mean of {len(SEEDS)} seeds, {experiments.BATCH_NOISE_STEPS} steps at "
-        f"η = {experiments.BATCH_NOISE_LR:g}: {rows}. BN's extra gain from the small batch over no norm's: "
-        f"{mean:+.2f} ± {error:.2f} points (paired by seed). Every network fits its {data.TRAIN_EXAMPLES} training "
-        "digits "
-        "(almost) exactly and the held-out accuracies differ by about a point, so there is little over-fitting "
-        "for a regularizer to cure at this scale.",
+        _(
+            "Final training / held-out accuracy, mean of {seeds} seeds, {steps} steps at η = {lr:g}: {rows}. BN's "
+            "extra gain from the small batch over no norm's: {mean:+.2f} ± {error:.2f} points (paired by seed). "
+            "Every network fits its {examples} training digits (almost) exactly and the held-out accuracies differ "
+            "by about a point, so there is little over-fitting for a regularizer to cure at this scale."
+        ).format(
+            seeds=len(SEEDS),
+            steps=experiments.BATCH_NOISE_STEPS,
+            lr=experiments.BATCH_NOISE_LR,
+            rows=rows,
+            mean=mean,
+            error=error,
+            examples=data.TRAIN_EXAMPLES,
+        ),
     )
 
 
@@ -261,20 +339,29 @@ def _pair(cell: dict) -> str:
     return f"{cell['train'].mean():.3f} / {cell['test'].mean():.3f}"
 
 
-def _rate(rate: float | None) -> str:
-    return "none" if rate is None else f"{rate:g}"
+def rate_text(rate: float | None) -> str:
+    """A largest learning rate read aloud: the number, or "none"."""
+    return _("none") if rate is None else f"{rate:g}"
 
 
 def ranges_text(results=None, scale: float = 1.0, lr: float = 0.1) -> str:
     """The learning rates that train at initial scale ``scale`` and the initial scales that train at ``lr``, per
     norm, with the cells that train: the digits' evidence for notebook 06's ledger."""
     results = cached_results(results)
-    rates = ", ".join(f"{NORM_NAMES[n]} {describe(trained_rates(results, n, scale))}" for n in NORMS)
-    scales = ", ".join(f"{NORM_NAMES[n]} {describe(trained_scales(results, n, lr))}" for n in NORMS)
-    cells = ", ".join(f"{NORM_NAMES[n]} {trained_cells(results, n)}" for n in NORMS)
-    return (
-        f"learning rates that train at initial scale {scale:g}: {rates}; initial scales that train at η = {lr:g}: "
-        f"{scales}; cells of the {len(INIT_SCALES)} × {len(LEARNING_RATES)} grid that train: {cells}"
+    rates = per_norm({n: describe(trained_rates(results, n, scale)) for n in NORMS})
+    scales = per_norm({n: describe(trained_scales(results, n, lr)) for n in NORMS})
+    cells = per_norm({n: trained_cells(results, n) for n in NORMS})
+    return _(
+        "learning rates that train at initial scale {scale:g}: {rates}; initial scales that train at η = {lr:g}: "
+        "{scales}; cells of the {rows} × {columns} grid that train: {cells}"
+    ).format(
+        scale=scale,
+        rates=rates,
+        lr=lr,
+        scales=scales,
+        rows=len(INIT_SCALES),
+        columns=len(LEARNING_RATES),
+        cells=cells,
     )
 
 
@@ -288,22 +375,33 @@ def all_verdicts(results=None) -> list:
     ]
 
 
-LITERATURE = {
-    "BatchNorm lets": "Ioffe and Szegedy trained an Inception network with 5× and 30× the learning rate; "
-    "Santurkar et al. and Bjorck et al. 2018 relate it to a smoother loss landscape.",
-    "A norm before each tanh widens": "BN's and LN's outputs do not change when a layer's weights are re-scaled "
-    "(Ioffe and Szegedy § 3.3; Ba et al. Table 1), so the initial scale matters far less.",
-    "A norm before each tanh keeps": "Ioffe and Szegedy: BN makes saturating non-linearities usable; Karpathy "
-    "shows the saturated tanh units and how BN removes them.",
-    "BatchNorm's batch noise": "Ioffe and Szegedy could drop dropout with BN; Luo et al. 2019 derive the noise "
-    "as a regularizer; the effect is seen on ImageNet-scale models, not guaranteed on small data.",
-}
+LITERATURE = (
+    N_(
+        "Ioffe and Szegedy trained an Inception network with 5× and 30× the learning rate; "
+        "Santurkar et al. and Bjorck et al. 2018 relate it to a smoother loss landscape."
+    ),
+    N_(
+        "BN's and LN's outputs do not change when a layer's weights are re-scaled "
+        "(Ioffe and Szegedy § 3.3; Ba et al. Table 1), so the initial scale matters far less."
+    ),
+    N_(
+        "Ioffe and Szegedy: BN makes saturating non-linearities usable; Karpathy "
+        "shows the saturated tanh units and how BN removes them."
+    ),
+    N_(
+        "Ioffe and Szegedy could drop dropout with BN; Luo et al. 2019 derive the noise "
+        "as a regularizer; the effect is seen on ImageNet-scale models, not guaranteed on small data."
+    ),
+)
+"""The literature's evidence for each claim, in the order of :func:`all_verdicts`."""
 
 
 def verdict_table(results=None) -> ui.text.Markdown:
     """Every claim with the literature's evidence and the toy's verdict, one row each (a slide's summary)."""
-    rows = []
-    for verdict in all_verdicts(results):
-        literature = next(text for start, text in LITERATURE.items() if verdict.claim.startswith(start))
-        rows.append((verdict.claim, literature, verdict.outcome))
-    return ui.Markdown(ui.markdown_table(["claim", "the literature", "on the digits"], rows))
+    rows = [
+        # the outcome's words are ui.text's messages ("shown", "partly shown", "not shown")
+        (verdict.claim, _(literature), _(verdict.outcome))
+        for verdict, literature in zip(all_verdicts(results), LITERATURE, strict=True)
+    ]
+    header = [_("claim"), _("the literature"), _("on the digits")]
+    return ui.Markdown(ui.markdown_table(header, rows))
