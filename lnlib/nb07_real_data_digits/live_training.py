@@ -21,6 +21,7 @@ from lnlib.nb07_real_data_digits.pictures import LOSS_LIMITS, norm_choice, outco
 from lnlib.support import results_cache
 from lnlib.support.determinism import torch_threads
 from lnlib.support.language import gettext as _
+from lnlib.support.language import pgettext
 from lnlib.ui import style
 
 LIVE_TIME_LIMIT = 20.0  # seconds
@@ -47,7 +48,10 @@ class DigitsLiveTrainingApp(ui.App):
         self.progress.add_class("lnlib-output")
         self.figure, self.axis = style.new_figure(11, 3.6)
         self.axis.set(
-            xlabel=_("step"), ylabel=_("training loss"), ylim=LOSS_LIMITS, xlim=(0, experiments.GRID_STEPS)
+            xlabel=pgettext("training", "step"),
+            ylabel=_("training loss"),
+            ylim=LOSS_LIMITS,
+            xlim=(0, experiments.GRID_STEPS),
         )
         self.cached_line = self.axis.plot(
             [], [], color="black", alpha=0.35, linewidth=6, label=_("from the cache")

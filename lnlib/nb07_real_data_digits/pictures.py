@@ -20,6 +20,7 @@ from lnlib.digits.network import DEPTH, NORMS, SATURATED, norm_name
 from lnlib.nb07_real_data_digits import verdicts
 from lnlib.support.language import gettext as _
 from lnlib.support.language import gettext_noop as N_
+from lnlib.support.language import pgettext
 from lnlib.ui import style
 
 PICTURE_SCALES = (0.1, 0.2, 0.3, 0.5, 1.0, 5 / 3, 2.0, 3.0, 5.0, 10.0)
@@ -150,7 +151,10 @@ class DigitsTrainingApp(ui.App):
         self.loss_lines = [self.loss_axis.plot([], [])[0] for _ in range(seeds)]
         self.reference_lines[0].set_label(_("no norm, same s and η ({seeds} seeds)").format(seeds=seeds))
         self.loss_axis.set(
-            xlabel=_("step"), ylabel=_("training loss"), ylim=LOSS_LIMITS, xlim=(0, experiments.GRID_STEPS)
+            xlabel=pgettext("training", "step"),
+            ylabel=_("training loss"),
+            ylim=LOSS_LIMITS,
+            xlim=(0, experiments.GRID_STEPS),
         )
         self.loss_axis.legend(loc="upper right")
         labels = [_("block {number}").format(number=i + 1) for i in range(DEPTH)] + [_("read-out")]
@@ -160,7 +164,7 @@ class DigitsTrainingApp(ui.App):
         ]
         self.ratio_axis.axhline(HEALTHY_RATIO, color="black", linestyle="--", linewidth=1.5)
         self.ratio_axis.set(
-            xlabel=_("step"),
+            xlabel=pgettext("training", "step"),
             ylabel="log10 std(ΔW) / std(W)",
             ylim=RATIO_LIMITS,
             xlim=(0, experiments.GRID_STEPS),
