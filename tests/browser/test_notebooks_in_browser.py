@@ -23,6 +23,7 @@ ERROR_TEXTS = [
     "Traceback",
     "There was an error when executing cell",
     "Something went wrong that the course",
+    "出了课程没有预料到的问题",  # the same note in the Chinese edition
     "ModuleNotFoundError",
     "NameError",
     "Kernel error",
@@ -550,3 +551,22 @@ def test_notebook_03_ends_with_the_summary_of_bn_and_ln_on_one_screen(new_page, 
     where = next(i for i, c in enumerate(cells) if "summary.summary_html()" in c.source)
     after = [c.metadata.get("slideshow", {}).get("slide_type") for c in cells[where + 1 :]]
     assert set(after) <= {"notes"}, "the summary is not notebook 03's last slide"
+
+
+CHINESE_NOTEBOOKS = [f"{paths.CHINESE_NOTEBOOKS.name}/{path.name}" for path in paths.notebooks("zh")]
+
+
+@pytest.mark.parametrize("name", CHINESE_NOTEBOOKS)
+def test_chinese_notebook_renders_in_chinese_with_no_traceback(new_page, voila_url, name):
+    """The Chinese edition in Voila: its kernel starts in notebooks/zh/, so prose and apps speak Chinese."""
+    page = new_page()
+    open_notebook(page, voila_url, name)
+    assert_no_error_text(page, f"{name} after loading")
+    text = page.inner_text("body")
+    chinese = sum("\u4e00" <= character <= "\u9fff" for character in text)
+    latin = sum(character.isascii() and character.isalpha() for character in text)
+    assert chinese > latin, f"{name}: {chinese} Chinese characters against {latin} Latin letters"
+    notes = page.locator(".lnlib-app .lnlib-note")
+    assert notes.count() >= 1, f"{name} shows no app"
+    first_note = notes.first.inner_text()
+    assert not first_note or any("\u4e00" <= c <= "\u9fff" for c in first_note), first_note
