@@ -109,8 +109,20 @@ def drag(page, handle, fraction: float):
     return move
 
 
+def reveal(control) -> None:
+    """Open the tab that holds ``control``, where an app shows its control groups in tabs."""
+    titles = control.locator("xpath=ancestor::*[contains(@class, 'lnlib-control-tabs')][1]").locator(
+        ".lm-TabBar-tab"
+    )
+    for index in range(titles.count()):
+        if control.is_visible():
+            return
+        titles.nth(index).click()
+
+
 def exercise_control(page, app, control, what: str) -> None:
     """Move one control by keyboard (to both ends, and one step) and by mouse; the output must follow."""
+    reveal(control)
     classes = control.get_attribute("class")
     if "widget-slider" in classes:
         handle = control.locator(".noUi-handle").first
