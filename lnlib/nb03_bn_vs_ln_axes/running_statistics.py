@@ -133,6 +133,14 @@ def eval_by_hand(layer: nn.BatchNorm1d, x) -> tuple:
     return hand, ours
 
 
+def eval_by_hand_report(layer: nn.BatchNorm1d, x) -> str:
+    """:func:`eval_by_hand`'s largest gap between the hand-made output and torch's, as a line to print."""
+    hand, ours = eval_by_hand(layer, x)
+    return _(
+        "largest difference, by hand vs torch: {difference:.1e} (expected: float64 rounding, below 1e-12)"
+    ).format(difference=float(np.abs(hand - ours).max()))
+
+
 @torch_threads()
 def forgotten_eval(test_shift: float = 2.0, batches: int = 20, batch_size: int = 8) -> dict:
     """What happens when a model is evaluated without ``model.eval()``.

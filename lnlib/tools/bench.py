@@ -15,7 +15,10 @@ Sections (all of them when none is named):
 - ``interactive``: the time from opening each notebook in headless Chromium (1280 × 720) to its
   first slider, cold (plain Voila) and through ``present`` (preheated kernels), against a notebook
   with one ipywidgets slider served cold in the same run;
-- ``slides``: each slide's height at 1280 × 720 and its number of controls (``lnlib.tools.slides``).
+- ``slides``: each slide's height at 1280 × 720 and its number of controls (``lnlib.tools.slides``);
+- ``languages``: the Chinese edition against the English one: every control of every app moved
+  across its range in each language in turns, and each notebook run top to bottom in each language
+  in turns (the aim: within 10 %).
 
 Machines are shared and noisy, so no test asserts a time: this command measures, and the figures
 go in the closing notes. The implementations being compared are timed in turns, round after round,
@@ -209,18 +212,20 @@ def print_sliders(rows: list) -> None:
 
 def bench_notebooks() -> list:
     """Rows of (notebook, seconds) to run each notebook top to bottom in a fresh kernel."""
+    from lnlib.support.paths import notebooks
+
+    return [(path.name, _seconds_to_run(path)) for path in notebooks()]
+
+
+def _seconds_to_run(path) -> float:
+    """Seconds to run the notebook at ``path`` top to bottom in a fresh kernel started in its folder."""
     import nbformat
     from nbclient import NotebookClient
 
-    from lnlib.support.paths import notebooks
-
-    rows = []
-    for path in notebooks():
-        notebook = nbformat.read(path, as_version=4)
-        start = time.perf_counter()
-        NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(path.parent)}}).execute()
-        rows.append((path.name, time.perf_counter() - start))
-    return rows
+    notebook = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(path.parent)}}).execute()
+    return time.perf_counter() - start
 
 
 def bench_cells(slowest: int = 5) -> list:
@@ -443,6 +448,81 @@ def print_slides(rows: list) -> None:
     print("\n" + slides.table(rows))
 
 
+def _slider_seconds(app_class, rounds: int) -> dict:
+    """language → every move's seconds, moving each control of an ``app_class`` app built in that
+    language across its range and back, the two languages in turns, ``rounds`` times."""
+    from lnlib import ui
+    from lnlib.support import language
+
+    apps = {}
+    for code in ("en", "zh"):
+        language.use(code)
+        apps[code] = app_class()
+    seconds = {code: [] for code in apps}
+    try:
+        for _ in range(rounds):
+            for name in apps["en"].controls:
+                for code, app in apps.items():
+                    language.use(code)
+                    control = app.controls[name]
+                    default = control.value
+                    values = ui.control_values(control, count=9)
+                    seconds[code] += ui.latencies(app, name, values + values[::-1])
+                    control.value = default
+    finally:
+        language.use(None)
+    return seconds
+
+
+def bench_languages(rounds: int = 3) -> tuple:
+    """(slider rows, notebook rows): the Chinese edition against the English one, measured in turns.
+
+    Slider rows: (app, English median ms, Chinese median ms) over every move of every control.
+    Notebook rows: (notebook, English s, Chinese s), each run top to bottom in a fresh kernel.
+    """
+    from lnlib import ui
+    from lnlib.support.paths import notebooks
+    from lnlib.tools.translations import partner
+
+    sliders = []
+    for app_class in ui.all_apps():
+        seconds = _slider_seconds(app_class, rounds)
+        sliders.append(
+            (
+                app_class.__name__,
+                statistics.median(seconds["en"]) * 1e3,
+                statistics.median(seconds["zh"]) * 1e3,
+            )
+        )
+    runs = [(path.name, _seconds_to_run(path), _seconds_to_run(partner(path))) for path in notebooks()]
+    return sliders, runs
+
+
+def _geometric_mean(ratios) -> float:
+    ratios = list(ratios)
+    return math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+
+
+def print_languages(rows: tuple) -> None:
+    sliders, runs = rows
+    print("\n## Languages: the Chinese edition against the English one (measured in turns, one run)\n")
+    print("| app | English median ms | Chinese median ms | Chinese ÷ English |")
+    print("| --- | ---: | ---: | ---: |")
+    for app, english, chinese in sliders:
+        print(f"| {app} | {english:.2f} | {chinese:.2f} | {chinese / english:.2f} |")
+    ratio = _geometric_mean(chinese / english for _, english, chinese in sliders)
+    print(f"\nSlider latency, Chinese ÷ English, geometric mean over {len(sliders)} apps: {ratio:.3f}\n")
+    print("| notebook | English s | Chinese s | Chinese ÷ English |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, english, chinese in runs:
+        print(f"| {name} | {english:.1f} | {chinese:.1f} | {chinese / english:.2f} |")
+    total_en, total_zh = sum(r[1] for r in runs), sum(r[2] for r in runs)
+    print(
+        f"\nRun time, all notebooks: English {total_en:.1f} s, Chinese {total_zh:.1f} s, "
+        f"Chinese ÷ English {total_zh / total_en:.3f}"
+    )
+
+
 SECTIONS = {
     "norms": (bench_norms, print_norms),
     "sliders": (bench_sliders, print_sliders),
@@ -452,6 +532,7 @@ SECTIONS = {
     "cost": (bench_cost, print_cost),
     "interactive": (bench_interactive, print_interactive),
     "slides": (bench_slides, print_slides),
+    "languages": (bench_languages, print_languages),
 }
 
 

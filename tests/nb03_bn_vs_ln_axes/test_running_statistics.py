@@ -47,6 +47,9 @@ def test_eval_by_hand_matches_torch_and_lnlib():
     np.testing.assert_allclose(
         mine.eval()(torch.from_numpy(x)).detach().numpy(), hand, rtol=1e-12, atol=1e-12
     )
+    # the line notebook 03 prints: the same largest gap, in the format it promises
+    report = rs.eval_by_hand_report(layer, x)
+    assert report.startswith(f"largest difference, by hand vs torch: {np.abs(hand - ours).max():.1e} (")
 
 
 def test_forgetting_eval():
