@@ -17,7 +17,6 @@ number is seeded, so the file comes out the same on every run of one machine. Nu
 from __future__ import annotations
 
 import functools
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,10 +126,7 @@ def generate(path: Path = CACHE_PATH, workers: int | None = None, progress: bool
         "seconds": round(time.perf_counter() - start, 1),
         "cpu_seconds": round(sum(cpu_seconds), 1),
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(cache, separators=(",", ":")) + "\n", encoding="utf-8")
-    results_cache.forget()
+    results_cache.write(path, cache)
     load.cache_clear()
     return cache
 

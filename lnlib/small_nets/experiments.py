@@ -12,7 +12,6 @@ with the cache (:meth:`Experiment.rerun`, and :func:`lnlib.support.results_cache
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,9 +80,7 @@ class Experiment:
             "results": results,
             "command": f"{COMMAND} {self.name}",
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(content), encoding="utf-8")
-        results_cache.forget()  # the next load reads the new file
+        results_cache.write(self.path, content)
         return content
 
 

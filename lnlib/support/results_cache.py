@@ -115,6 +115,15 @@ def _read(path: Path, command: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def write(path: Path, content: dict) -> None:
+    """Write ``content`` to the cache file ``path`` as compact JSON (its folder made if need be), and
+    :func:`forget` what was read, so that the next :func:`read` sees the new file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content, separators=(",", ":")) + "\n", encoding="utf-8")
+    forget()
+
+
 def forget() -> None:
     """Forget every file read so far (after a cache is regenerated, the next :func:`read` reads it anew)."""
     _read.cache_clear()

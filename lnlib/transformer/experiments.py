@@ -270,10 +270,7 @@ def generate(path: Path = CACHE_PATH, workers: int | None = None, grids=GRIDS, p
     }
     cache["seconds"] = round(time.perf_counter() - start, 1)
     cache["cpu_seconds"] = round(sum(cpu_seconds), 1)  # the work: about the wall time on one free core
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(cache, separators=(",", ":")) + "\n", encoding="utf-8")
-    results_cache.forget()
+    results_cache.write(path, cache)
     load.cache_clear()
     return cache
 

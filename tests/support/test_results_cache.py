@@ -69,3 +69,12 @@ def test_the_live_note_says_whether_a_run_retraced_its_cache_and_why_not():
     assert "another machine" in other and "cpu" in other
     changed = results_cache.retrace_note([1.0, 0.5], [1.0, 0.6], here, "python -m lnlib cache x")
     assert "the code changed" in changed and "python -m lnlib cache x" in changed
+
+
+def test_writing_a_cache_makes_its_folder_writes_compact_json_and_is_read_anew(tmp_path):
+    path = tmp_path / "new" / "cache.json"
+    results_cache.write(path, {"runs": [1, 2], "about": "first"})
+    assert path.read_text(encoding="utf-8") == '{"runs":[1,2],"about":"first"}\n'
+    assert results_cache.read(path, "make it")["about"] == "first"
+    results_cache.write(path, {"about": "second"})
+    assert results_cache.read(path, "make it") == {"about": "second"}
