@@ -20,7 +20,8 @@ Sections (all of them when none is named):
   across its range in each language in turns, and each notebook run top to bottom in each language
   in turns (the aim: within 10 %).
 
-Machines are shared and noisy, so no test asserts a time: this command measures, and the figures
+Its size is earned by one concern: every measurement of the course's speed, one section each, so that
+``python -m lnlib bench`` is the one place to look. Machines are shared and noisy, so no test asserts a time: this command measures, and the figures
 go in the closing notes. The implementations being compared are timed in turns, round after round,
 so that a slow spell of the machine hits them all alike.
 """
