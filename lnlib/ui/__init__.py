@@ -35,6 +35,7 @@ _HOMES = {
     "format_number": "text",
     "html_table": "text",
     "join_list": "text",
+    "aligned": "text",
     "Markdown": "text",
     "ToyVerdict": "text",
     "markdown_table": "text",

@@ -3,6 +3,7 @@
 - :func:`format_number`: NaN and infinities by name, small and large numbers in e-notation;
 - :func:`html_table`: an HTML table in large type, for an app's outputs;
 - :func:`join_list`: words joined as a list is written in the reader's language;
+- :func:`aligned`: labels padded to one width on screen, Chinese characters counted as two columns;
 - :class:`ToyVerdict`: a published claim checked at toy scale, a one-line headline with its numbers folded beneath;
 - :class:`Markdown` and :func:`markdown_table`: results that a notebook cell renders as formatted
   text in JupyterLab and in Voila (a Markdown output, so ``$...$`` is typeset).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,6 +39,19 @@ def format_number(value, digits: int = 4) -> str:
 def join_list(items: Iterable[str]) -> str:
     """Words as a list in the reader's language: ``a, b, c`` in English, ``a、b、c`` in Chinese."""
     return _(", ").join(items)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a fixed-width font: a wide (Chinese) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def aligned(labels: Iterable[str]) -> list:
+    """``labels`` padded with spaces to the widest one's display width, so that what follows lines up
+    in printed output in either language (``f"{label:28s}"`` counts a Chinese character as one column)."""
+    labels = list(labels)
+    width = max((display_width(label) for label in labels), default=0)
+    return [label + " " * (width - display_width(label)) for label in labels]
 
 
 def html_table(header: Iterable[str], rows: Iterable[Iterable], caption: str = "") -> str:

@@ -40,3 +40,12 @@ def test_dynamic_figure_view_repaints_the_moving_artists_only_and_deterministica
     full = ui.FigureView(figure)  # the same figure rendered in full
     full.draw()
     assert len(full.image.value) > 0
+
+
+def test_aligned_labels_end_in_the_same_column_when_a_chinese_character_takes_two():
+    labels = text.aligned(["(1, C) 上的 BatchNorm1d", "(1, C, H, W) 上的 BatchNorm2d", "LN"])
+    # "上的" is 2 characters but 4 columns: str.ljust would pad these two labels to different ends
+    assert [text.display_width(label) for label in labels] == [29, 29, 29]
+    assert labels[1] == "(1, C, H, W) 上的 BatchNorm2d"
+    assert labels[2] == "LN" + " " * 27
+    assert text.aligned([]) == []
