@@ -49,7 +49,7 @@ def test_an_exercise_speaks_chinese_and_still_judges_the_answer(chinese):
     assert exercise.solution_button.description == "查看详细解答"
     exercise.inputs["a"].value = "两"
     unreadable = exercise.check()
-    assert not unreadable.correct and unreadable.messages[0].startswith("a：“两”不是能读懂的数")
+    assert not unreadable.correct and unreadable.messages[0].startswith("a：无法把“两”识别为数")
     assert str(unreadable).startswith("还不对。") and "✗ 还不对。" in exercise.feedback.value
     exercise.inputs["a"].value = "２"  # a full-width digit, as a Chinese input method types it
     assert exercise.check().correct and "✓ 正确。" in exercise.feedback.value
