@@ -319,29 +319,27 @@ def alone_and_in_batch(layer: nn.Module, training: bool, batch_size: int = 64) -
 def alone_and_in_batch_report(batch_size: int = 64) -> str:
     """x₀ alone and in a batch of ``batch_size``, under LN (train and eval) and BN (eval; train refuses a batch of one)."""
     layer_norm, batch_norm = nn.LayerNorm(FEATURES, eps=EPS), trained_batch_norm()
-    lines = []
-    for name, layer, training in (
+    cases = (
         (N_("LayerNorm, train"), layer_norm, True),
         (N_("LayerNorm, eval"), layer_norm, False),
         (N_("BatchNorm1d, eval"), batch_norm, False),
-    ):
+    )
+    *labels, refused = ui.aligned([_(name) for name, _layer, _training in cases] + [_("BatchNorm1d, train")])
+    lines = []
+    for label, (_name, layer, training) in zip(labels, cases):
         result = alone_and_in_batch(layer, training, batch_size)
         lines.append(
             _(
-                "{name:18s} x0 alone vs in a batch of {size}: largest difference "
+                "{name} x0 alone vs in a batch of {size}: largest difference "
                 "{difference:.1e}, bit for bit equal: {equal} (should be 0 and True)"
             ).format(
-                name=_(name),
+                name=label,
                 size=batch_size,
                 difference=result["largest difference"],
                 equal=result["bit for bit equal"],
             )
         )
-    lines.append(
-        _("{name:18s} x0 alone: {refusal}").format(
-            name=_("BatchNorm1d, train"), refusal=refusal_message((1, FEATURES))
-        )
-    )
+    lines.append(_("{name} x0 alone: {refusal}").format(name=refused, refusal=refusal_message((1, FEATURES))))
     return "\n".join(lines)
 
 

@@ -130,20 +130,20 @@ def grouping(layout: str, norm: str, groups: int = DEFAULT_GROUPS) -> Grouping:
             "batch": (shape, (0,), f"nn.BatchNorm1d({c})"),
             "layer": (shape, (1,), f"nn.LayerNorm({c})"),
             "rms": (shape, (1,), f"nn.RMSNorm({c})"),
-            "instance": ((n, c, 1), (2,), f"nn.InstanceNorm1d({c}) on x.unsqueeze(-1)"),
+            "instance": ((n, c, 1), (2,), f"nn.InstanceNorm1d({c})(x.unsqueeze(-1))"),
             "group": ((n, groups, per_group), (2,), f"nn.GroupNorm({groups}, {c})"),
         }
     elif layout == "tokens":
         n, length, d = shape
         table = {
-            "batch": (shape, (0, 1), f"nn.BatchNorm1d({d}) on x.transpose(1, 2)"),
+            "batch": (shape, (0, 1), f"nn.BatchNorm1d({d})(x.transpose(1, 2))"),
             "layer": (shape, (2,), f"nn.LayerNorm({d})"),
             "rms": (shape, (2,), f"nn.RMSNorm({d})"),
-            "instance": (shape, (1,), f"nn.InstanceNorm1d({d}) on x.transpose(1, 2)"),
+            "instance": (shape, (1,), f"nn.InstanceNorm1d({d})(x.transpose(1, 2))"),
             "group": (
                 (n, length, groups, per_group),
                 (1, 3),
-                f"nn.GroupNorm({groups}, {d}) on x.transpose(1, 2)",
+                f"nn.GroupNorm({groups}, {d})(x.transpose(1, 2))",
             ),
         }
     else:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from lnlib import ui
 from lnlib.functional import standardize
 from lnlib.support.determinism import torch_threads
 from lnlib.support.language import gettext as _
@@ -65,19 +66,20 @@ def batch_of_one(channels: int = 3, height: int = 4, width: int = 4, seed: int =
 
 def batch_of_one_report(**shape) -> str:
     """:func:`batch_of_one` as lines to print."""
+    results = batch_of_one(**shape)
     lines = []
-    for name, result in batch_of_one(**shape).items():
+    for label, result in zip(ui.aligned(_(name) for name in results), results.values()):
         if not result["trains"]:
             lines.append(
-                _("{name:28s} refuses to train: {message}").format(name=_(name), message=result["message"])
+                _("{name} refuses to train: {message}").format(name=label, message=result["message"])
             )
         else:
             lines.append(
                 _(
-                    "{name:28s} trains: {values} values per channel; output mean per channel "
+                    "{name} trains: {values} values per channel; output mean per channel "
                     "{means}, variance {variances}; lnlib agrees: {agrees}"
                 ).format(
-                    name=_(name),
+                    name=label,
                     values=result["values per channel"],
                     means=np.array2string(np.round(result["output means"], 3) + 0.0, precision=3),
                     variances=np.array2string(result["output variances"], precision=3),
@@ -145,7 +147,7 @@ def image_layer_norms(shape: tuple = (2, 4, 3, 3), seed: int = 0) -> dict:
         N_("over (C, H, W)"): {
             "statistics": n,
             "values each": c * h * w,
-            "torch": f"nn.LayerNorm([{c}, {h}, {w}]) or nn.GroupNorm(1, {c})",
+            "torch": [f"nn.LayerNorm([{c}, {h}, {w}])", f"nn.GroupNorm(1, {c})"],
             "lnlib vs torch": float(
                 max(np.abs(whole - torch_whole).max(), np.abs(whole - torch_group).max())
             ),
@@ -153,7 +155,7 @@ def image_layer_norms(shape: tuple = (2, 4, 3, 3), seed: int = 0) -> dict:
         N_("over C, at each pixel"): {
             "statistics": n * h * w,
             "values each": c,
-            "torch": f"nn.LayerNorm({c}) on x.permute(0, 2, 3, 1)",
+            "torch": [f"nn.LayerNorm({c})(x.permute(0, 2, 3, 1))"],
             "lnlib vs torch": float(np.abs(per_pixel - torch_pixel).max()),
         },
         "largest difference between the two": float(np.abs(whole - per_pixel).max()),
@@ -163,19 +165,19 @@ def image_layer_norms(shape: tuple = (2, 4, 3, 3), seed: int = 0) -> dict:
 def image_layer_norms_report(shape: tuple = (2, 4, 3, 3)) -> str:
     """:func:`image_layer_norms` as lines to print."""
     result = image_layer_norms(shape)
+    ways = {name: r for name, r in result.items() if isinstance(r, dict)}
     lines = [
         _(
-            "LN {name:22s}: {count:3d} means and variances of {values:2d} values each; "
+            "LN {name}: {count:3d} means and variances of {values:2d} values each; "
             "torch: {torch}; lnlib vs torch {agreement:.0e}"
         ).format(
-            name=_(name),
+            name=label,
             count=r["statistics"],
             values=r["values each"],
-            torch=r["torch"],
+            torch=_(" or ").join(r["torch"]),
             agreement=r["lnlib vs torch"],
         )
-        for name, r in result.items()
-        if isinstance(r, dict)
+        for label, r in zip(ui.aligned(_(name) for name in ways), ways.values())
     ]
     lines.append(
         _("The two outputs differ by up to {difference:.2f}.").format(

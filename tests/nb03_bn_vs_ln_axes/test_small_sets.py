@@ -38,7 +38,7 @@ def test_layer_norm_on_images_over_chw_and_per_pixel():
     assert whole["lnlib vs torch"] < 1e-12 and pixel["lnlib vs torch"] < 1e-12
     assert result["largest difference between the two"] > 0.1  # two different norms
     report = small_sets.image_layer_norms_report()
-    assert "nn.LayerNorm(4) on x.permute(0, 2, 3, 1)" in report and "nn.GroupNorm(1, 4)" in report
+    assert "nn.LayerNorm(4)(x.permute(0, 2, 3, 1))" in report and "nn.GroupNorm(1, 4)" in report
 
 
 @pytest.mark.parametrize("trials", [10, 200])
