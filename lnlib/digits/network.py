@@ -4,7 +4,8 @@ r"""The digits network and what it looks like at initialization, layer by layer.
 read-out to the ten classes; the norm is one of :data:`NORMS`, built from :mod:`lnlib.nn` (the course's
 from-scratch ``BatchNorm1d``, ``LayerNorm``, ``RMSNorm``). The hidden layers' weights start as
 :math:`\mathcal N(0, s^2/\text{fan-in})` with the *initial scale* :math:`s` (1 keeps a unit-variance input at unit
-variance through a linear layer; Kaiming's gain for tanh is 5/3); the read-out's as
+variance through a linear layer; PyTorch's recommended gain for tanh, ``calculate_gain('tanh')``, is 5/3);
+the read-out's as
 :math:`\mathcal N(0, 1/\text{fan-in})`, every bias at 0.
 
 :func:`at_initialization` measures the pictures of Karpathy's *makemore part 3* on a fresh network: each

@@ -200,8 +200,8 @@ class BatchSizeApp(ui.App):
         if size == 2:
             lines.append(
                 _(
-                    "With B = 2 BN's output is ±1 for every feature whatever the values (a little less "
-                    "when the two are within about √ε of each other): it only says which of the two is larger."
+                    "With B = 2 BN's output is ±1 for every feature whatever the values (nearer 0 only when the "
+                    "two are within a few √ε of each other): it only says which of the two is larger."
                 )
             )
         return "<br>".join(lines)

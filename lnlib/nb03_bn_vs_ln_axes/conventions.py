@@ -231,7 +231,7 @@ class ConventionsApp(ui.App):
         lines = [
             _(
                 "B = {b}: makemore's unbiased variance makes its training output √(B/(B−1)) = "
-                "{factor:.4f} times smaller than torch's spread (difference {makemore}); the biased running "
+                "{factor:.4f} times smaller than torch's (difference {makemore}); the biased running "
                 "variance of d2l and cs231n is B/(B−1) = {bessel:.4f} times too small, which shows at inference "
                 "({d2l})."
             ).format(

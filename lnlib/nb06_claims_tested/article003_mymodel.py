@@ -133,8 +133,14 @@ def try_model(model: nn.Module, batch: int, size: int, seed: int = 0, width: int
     return _("runs: output {shape}").format(shape=tuple(output.shape))
 
 
+ERRORS_IN_WORDS = {"NameError": N_("name error"), "RuntimeError": N_("runtime error")}
+"""The failures the article's model meets, in words in the reader's language."""
+
+
 def _in_words(exception_name: str) -> str:
     """``NameError`` → "name error": the kind of failure, said in words (the page shows no raw exception names)."""
+    if exception_name in ERRORS_IN_WORDS:
+        return _(ERRORS_IN_WORDS[exception_name])
     return re.sub(r"(?<!^)([A-Z])", r" \1", exception_name).lower()
 
 

@@ -69,3 +69,10 @@ def test_tables_and_figures_in_chinese_draw_every_glyph():
     )
     figure.canvas.draw()  # a missing glyph warns, and pytest makes the warning an error
     assert CHINESE.search(figure.axes[0].get_title())
+
+
+def test_the_article_003_table_names_each_failure_in_chinese_and_quotes_torchs_own_words():
+    table = str(article003_mymodel.outcomes(sizes=(6, 8)))
+    assert "出现名称错误：name 'F' is not defined" in table  # the article's missing import
+    assert "出现运行时错误：mat1 and mat2 shapes cannot be multiplied (2x2304 and 1024x512)" in table
+    assert "error" not in table.replace("Error", "")  # no English kind of failure left
