@@ -335,6 +335,16 @@ def feedback_text(question) -> str:
     return question.locator(".lnlib-feedback").inner_text()
 
 
+def check_and_wait_for(question, text: str) -> None:
+    """Press the question's Check button and wait until its feedback says ``text``."""
+    question.locator("button", has_text="Check").click()
+    question.page.wait_for_function(
+        "([e, s]) => { const f = e.querySelector('.lnlib-feedback'); return f && f.innerText.includes(s); }",
+        arg=[question.element_handle(), text],
+        timeout=30_000,
+    )
+
+
 def test_the_exercise_of_notebook_02_is_answered_through_its_boxes(new_page, voila_url):
     from lnlib import functional
     from lnlib.nb02_worked_example_four_neurons import worked_example
@@ -351,24 +361,14 @@ def test_the_exercise_of_notebook_02_is_answered_through_its_boxes(new_page, voi
     assert not solution_button.is_visible(), "the solution is offered before any attempt"
     exercise.locator(".lnlib-answer-normalized input").fill(f"{-x_hat:.4f}")  # a typical slip: the sign
     exercise.locator(".lnlib-answer-output input").fill(f"{y:.4f}")
-    exercise.locator("button", has_text="Check").click()
-    page.wait_for_function(
-        "e => e.querySelector('.lnlib-feedback') && e.querySelector('.lnlib-feedback').innerText.includes('sign')",
-        arg=exercise.element_handle(),
-        timeout=30_000,
-    )
+    check_and_wait_for(exercise, "sign")
     text = feedback_text(exercise)
     assert "✗ Not yet." in text and "Check the sign" in text
     solution_button.wait_for(state="visible", timeout=30_000)
     solution_button.click()
     exercise.locator(".lnlib-solution", has_text="Worked solution").wait_for(timeout=30_000)
     exercise.locator(".lnlib-answer-normalized input").fill(f"{x_hat:.3f}")
-    exercise.locator("button", has_text="Check").click()
-    page.wait_for_function(
-        "e => e.querySelector('.lnlib-feedback').innerText.includes('✓ Right.')",
-        arg=exercise.element_handle(),
-        timeout=30_000,
-    )
+    check_and_wait_for(exercise, "✓ Right.")
     assert_no_error_text(page, "notebook 02's exercise")
 
 
@@ -393,19 +393,9 @@ def test_notebook_03_prediction_unlocks_its_slider_and_its_questions_answer(new_
     question = page.locator(".lnlib-exercise", has_text="bias=False")
     wrong = next(k for k in keys if k != made.answer)
     question.locator("input[type=radio]").nth(keys.index(wrong)).check()
-    question.locator("button", has_text="Check").click()
-    page.wait_for_function(
-        "([e, s]) => e.querySelector('.lnlib-feedback') && e.querySelector('.lnlib-feedback').innerText.includes(s)",
-        arg=[question.element_handle(), made.slips[wrong][:40]],
-        timeout=30_000,
-    )
+    check_and_wait_for(question, made.slips[wrong][:40])
     question.locator("input[type=radio]").nth(keys.index(made.answer)).check()
-    question.locator("button", has_text="Check").click()
-    page.wait_for_function(
-        "e => e.querySelector('.lnlib-feedback').innerText.includes('✓ Right.')",
-        arg=question.element_handle(),
-        timeout=30_000,
-    )
+    check_and_wait_for(question, "✓ Right.")
     assert_no_error_text(page, "notebook 03's questions")
 
 
@@ -418,19 +408,9 @@ def test_the_exercise_of_notebook_03_is_answered_through_its_boxes(new_page, voi
     exercise = page.locator(".lnlib-exercise", has=page.locator(".lnlib-answer-running_mean"))
     exercise.locator(".lnlib-answer-running_mean input").fill("4.5")  # the momentum the other way round
     exercise.locator(".lnlib-answer-running_var input").fill(f"{var:.4f}")
-    exercise.locator("button", has_text="Check").click()
-    page.wait_for_function(
-        "e => e.querySelector('.lnlib-feedback') && e.querySelector('.lnlib-feedback').innerText.includes('naming')",
-        arg=exercise.element_handle(),
-        timeout=30_000,
-    )
+    check_and_wait_for(exercise, "naming")
     exercise.locator(".lnlib-answer-running_mean input").fill(f"{mean:.3f}")
-    exercise.locator("button", has_text="Check").click()
-    page.wait_for_function(
-        "e => e.querySelector('.lnlib-feedback').innerText.includes('✓ Right.')",
-        arg=exercise.element_handle(),
-        timeout=30_000,
-    )
+    check_and_wait_for(exercise, "✓ Right.")
     assert_no_error_text(page, "notebook 03's exercise")
 
 
