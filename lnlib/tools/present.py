@@ -3,7 +3,8 @@
 Starts Voila on 127.0.0.1 and a free port with preheated kernels (Voila's own kernel pool: a kernel
 that has already run the notebook waits for the first visitor, and a new one is heated a second after
 it is taken), prints the address to open in a browser and says when the notebook is ready, and serves
-until Ctrl-C, when it stops Voila and every kernel it started, by PID. ``python -m lnlib present``
+until Ctrl-C, when it stops Voila and every kernel it started, by PID; the kernel of a page closed or
+reloaded meanwhile is shut down after ten idle minutes. ``python -m lnlib present``
 lists the notebooks of both editions; ``python -m lnlib present all`` serves the whole folder, one
 preheated kernel per notebook. ``--lang zh`` serves the Chinese edition (``notebooks/zh/``), with the
 kernels told the language (``LNLIB_LANG``), and speaks Chinese on the terminal. The browser tests start
@@ -13,6 +14,7 @@ and stop Voila with the same functions, cold (no pool) unless they ask for the p
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import signal
@@ -60,6 +62,10 @@ def find_notebook(name: str, language: str = "en") -> Path:
     )
 
 
+CLOSED_PAGE_KERNEL_SECONDS = 600.0
+"""How long the kernel of a closed page lives on, idle, before Voila shuts it down."""
+
+
 def start_voila(
     target: Path,
     port: int | None = None,
@@ -67,6 +73,7 @@ def start_voila(
     timeout: float = 60.0,
     preheat: int = 0,
     language: str | None = None,
+    forget_closed_after: float = CLOSED_PAGE_KERNEL_SECONDS,
 ) -> tuple:
     """Start Voila serving ``target`` (a notebook, or the notebooks folder); ``(process, url)`` once it answers.
 
@@ -75,6 +82,11 @@ def start_voila(
     kernels speak (``LNLIB_LANG``; None: as this process's environment and each notebook's folder say).
     The course's template leaves out speaker notes. Voila's own messages go to ``log`` (an open file), or
     to this terminal when it is None.
+
+    ``forget_closed_after``: seconds after which the kernel of a closed (or reloaded) page is shut down,
+    once it is idle with no page connected. Voila keeps a page's kernel while its page is open, however
+    long it sits idle, and keeps the heated pool, but without this a class's every reload would leave a
+    kernel (and its memory) behind until Voila stops.
     """
     if preheat < 0:
         raise ValueError(f"preheat must be 0 (no kernel pool) or a number of kernels, not {preheat}")
@@ -93,6 +105,14 @@ def start_voila(
     ]
     if preheat:
         command += ["--preheat_kernel=True", f"--pool_size={preheat}"]
+    if forget_closed_after <= 0:
+        raise ValueError(
+            f"forget_closed_after must be a positive number of seconds, not {forget_closed_after}"
+        )
+    command += [
+        f"--MappingKernelManager.cull_idle_timeout={math.ceil(forget_closed_after)}",
+        f"--MappingKernelManager.cull_interval={max(1, min(60, math.ceil(forget_closed_after / 2)))}",
+    ]
     data_folders = [str(TEMPLATES), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
     environment = {**os.environ, "JUPYTER_PATH": os.pathsep.join(data_folders)}
     if language is not None:

@@ -57,12 +57,12 @@ class VoilaServers:
         self.artifacts_dir = artifacts_dir
         self.running = []
 
-    def start(self, name: str, target: Path = paths.NOTEBOOKS, preheat: int = 0) -> tuple:
+    def start(self, name: str, target: Path = paths.NOTEBOOKS, preheat: int = 0, **options) -> tuple:
         """``(process, url)`` of a new Voila serving ``target`` (the notebooks folder, or one notebook),
-        with ``preheat`` kernels heated for each notebook (0: cold)."""
+        with ``preheat`` kernels heated for each notebook (0: cold); ``options`` go to ``start_voila``."""
         log = open(self.artifacts_dir / f"{name}-voila.log", "w")  # noqa: SIM115 (closed in stop)
         try:
-            process, url = present.start_voila(target, log=log, preheat=preheat)
+            process, url = present.start_voila(target, log=log, preheat=preheat, **options)
         except Exception:
             log.close()
             raise

@@ -263,6 +263,26 @@ def test_reloading_mid_training_leaves_no_kernel_behind_when_voila_stops(new_pag
     assert not alive, f"kernels left running after Voila stopped: {[k.pid for k in alive]}"
 
 
+def test_a_closed_pages_kernel_is_shut_down_and_an_open_idle_pages_kernel_is_kept(new_page, voila_servers):
+    forget_after = 6.0  # seconds (ten minutes when presenting); Voila looks every 3 s
+    process, url = voila_servers.start("closed-pages", forget_closed_after=forget_after)
+    kept, closed = new_page(), new_page()
+    open_notebook(kept, url, notebook(0))
+    open_notebook(closed, url, notebook(0))
+    assert len(kernel_processes(process.pid)) == 2
+    closed.close()
+    deadline = time.monotonic() + 60
+    while len(kernel_processes(process.pid)) > 1 and time.monotonic() < deadline:
+        time.sleep(1.0)
+    assert len(kernel_processes(process.pid)) == 1, "the closed page's kernel is still running"
+    time.sleep(2 * forget_after)  # the open page has sat idle for well over the time limit
+    assert len(kernel_processes(process.pid)) == 1, "the open page's kernel was shut down"
+    app = kept.locator(".lnlib-app").first.element_handle()
+    handle = app.query_selector(".lnlib-control .noUi-handle")
+    assert move_and_watch(kept, app, handle, press(kept, handle, "End"), "s on the idle page", 30)
+    assert_no_error_text(kept, "the page left open")
+
+
 def table_row(table, first_cell: str) -> list:
     """The cells of the row of an HTML table whose first cell is ``first_cell``."""
     rows = table.evaluate(
