@@ -186,8 +186,12 @@ def commit_prediction(page, prediction, option: int = 0) -> None:
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_renders_and_every_control_changes_its_output(new_page, voila_url, name):
     page = new_page()
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
     open_notebook(page, voila_url, name)
     assert_no_error_text(page, f"{name} after loading")
+    elsewhere = [url for url in fetched if not url.startswith((voila_url, f"blob:{voila_url}", "data:"))]
+    assert fetched and not elsewhere, f"{name} fetches from outside the machine: {elsewhere}"
     predictions = page.locator(".lnlib-prediction")
     for index in range(predictions.count()):  # the sliders behind a prediction unlock once it is made
         commit_prediction(page, predictions.nth(index))
