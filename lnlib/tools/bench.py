@@ -475,11 +475,12 @@ def _slider_seconds(app_class, rounds: int) -> dict:
     return seconds
 
 
-def bench_languages(rounds: int = 3) -> tuple:
+def bench_languages(rounds: int = 3, notebook_rounds: int = 3) -> tuple:
     """(slider rows, notebook rows): the Chinese edition against the English one, measured in turns.
 
-    Slider rows: (app, English median ms, Chinese median ms) over every move of every control.
-    Notebook rows: (notebook, English s, Chinese s), each run top to bottom in a fresh kernel.
+    Slider rows: (app, English median ms, Chinese median ms) over every move of every control, ``rounds``
+    times. Notebook rows: (notebook, English s, Chinese s), the median of ``notebook_rounds`` runs top to
+    bottom in a fresh kernel, the two editions in turns.
     """
     from lnlib import ui
     from lnlib.support.paths import notebooks
@@ -495,7 +496,11 @@ def bench_languages(rounds: int = 3) -> tuple:
                 statistics.median(seconds["zh"]) * 1e3,
             )
         )
-    runs = [(path.name, _seconds_to_run(path), _seconds_to_run(partner(path))) for path in notebooks()]
+    runs = []
+    for path in notebooks():
+        seconds = [(_seconds_to_run(path), _seconds_to_run(partner(path))) for _ in range(notebook_rounds)]
+        english, chinese = zip(*seconds)
+        runs.append((path.name, statistics.median(english), statistics.median(chinese)))
     return sliders, runs
 
 
@@ -513,7 +518,7 @@ def print_languages(rows: tuple) -> None:
         print(f"| {app} | {english:.2f} | {chinese:.2f} | {chinese / english:.2f} |")
     ratio = _geometric_mean(chinese / english for _, english, chinese in sliders)
     print(f"\nSlider latency, Chinese ÷ English, geometric mean over {len(sliders)} apps: {ratio:.3f}\n")
-    print("| notebook | English s | Chinese s | Chinese ÷ English |")
+    print("| notebook | English s (median) | Chinese s (median) | Chinese ÷ English |")
     print("| --- | ---: | ---: | ---: |")
     for name, english, chinese in runs:
         print(f"| {name} | {english:.1f} | {chinese:.1f} | {chinese / english:.2f} |")
