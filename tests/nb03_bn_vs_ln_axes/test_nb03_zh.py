@@ -155,7 +155,7 @@ def test_the_exercise_and_the_questions_are_chinese(chinese):
 def test_the_summary_is_chinese_and_keeps_its_rows_and_facts(chinese):
     page = summary.summary_html()
     aspects = re.findall(r"<tr><th[^>]*>([^<]+)</th>", page)
-    assert aspects == ["求平均的范围", "训练与预测", "移动平均", "推理时", "批量大小", "典型用途"]
+    assert aspects == ["求平均的范围", "训练与预测", "移动平均", "预测时", "批量大小", "典型用途"]
     assert "(N, C, H, W) 在 N, H, W 上" in page and "；" in summary.axes_text("batch")
     assert all(name in page for name in summary.BUFFERS["batch"]) and "m = 0.1" in page
 

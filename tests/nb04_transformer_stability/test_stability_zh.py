@@ -135,10 +135,10 @@ def test_the_live_notes_and_the_model_names_are_chinese(chinese, transformer_res
     assert "时间上限" in app._live_note(config, stopped)
     assert app.button.description == "现场训练（种子 0）"
     assert TrainConfig(norm="layer", placement="post", n_layers=12).label == "Post-LN，12 块"
-    assert TrainConfig(norm="none", n_layers=1).label == "无归一化，1 块"
+    assert TrainConfig(norm="none", n_layers=1).label == "不用归一化，1 块"
 
 
 def test_english_is_back_after_chinese(chinese):
-    assert TrainConfig(norm="none", n_layers=1).label == "无归一化，1 块"
+    assert TrainConfig(norm="none", n_layers=1).label == "不用归一化，1 块"
     language.use(None)
     assert TrainConfig(norm="none", n_layers=1).label == "no norm, 1 block"
