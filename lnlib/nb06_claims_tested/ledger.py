@@ -582,7 +582,7 @@ LEDGER = (
         "does not hold",
         N_(
             "Reducing ICS is not how normalization helps (Santurkar et al. 2018). In our repeat LN barely reduced the "
-            "shift of layer inputs (0.10 vs 0.16 without a norm) and trained worse than no norm."
+            "shift of layer inputs (0.10 vs 0.16 without a norm) and gained nothing clear in training over no norm."
         ),
         N_("notebook 06 § 6; Santurkar et al. 2018"),
         evidence_ics,
@@ -626,7 +626,7 @@ LEDGER = (
             "al. 2016, recomputed) and our toy MLP trains over a wider range of initial scales with it than without "
             "a norm, as notebook 07's tanh MLP on real digits does with every norm (at η = 0.1, initial scales 0.1 to 3 "
             "against only 1 without a norm). Learning rate: the literature has no general result for LN; our toy MLP "
-            "trains over a narrower range with LN than without a norm (BN over the widest); on notebook 07's digits "
+            "trains over no wider a range with LN than without a norm (BN over the widest); on notebook 07's digits "
             "every norm trains over more learning rates than no norm."
         ),
         N_("notebook 06 § 5 and § 7; notebook 07 § 3"),
@@ -645,7 +645,7 @@ LEDGER = (
             "Our toys: notebook 04's 4-block Transformer, in 150 steps, learns at a higher largest rate with "
             "Pre-LN than without a norm but not at the lowest, so the range shifts rather than widens; given 600 "
             "steps Pre-LN's range becomes wider than no norm's and Post-LN's as wide as no norm's. In our 10-layer "
-            "MLP (200 steps) LN's range is narrower than no norm's and BN's the widest. On real digits (notebook 07, a 5-block tanh "
+            "MLP (200 steps) LN's range is no wider than no norm's and BN's the widest. On real digits (notebook 07, a 5-block tanh "
             "MLP, 400 steps) every norm trains over more learning rates than no norm at each initial scale; BN's "
             "largest rate is higher at 4 of 5 scales, LN's never above no norm's where no norm trains: LN widens the "
             "range downwards."

@@ -257,8 +257,8 @@ def findings(results: dict) -> Markdown:
             "{very_noisy_loss}); (2) BN does not reduce ICS measured by gradients ({bn_ics} against {none_ics}); "
             "(3) what BN does change is the landscape: the loss varies {smoother} times less along the gradient "
             "({bn_range} against {none_range}). LN, in this MLP, barely steadies the inputs (shift {ln_shift} "
-            "against {none_shift}) and trains worse than no norm (loss {ln_loss}). Stabilizing distributions is "
-            "not how these norms help."
+            "against {none_shift}) and gains nothing clear in training over no norm (loss {ln_loss}). "
+            "Stabilizing distributions is not how these norms help."
         ).format(
             bn_shift=number(batch["input_shift"]),
             none_shift=number(none["input_shift"]),

@@ -108,7 +108,9 @@ def test_covariate_shift_verdict_matches_the_cached_runs():
     )
     assert batch["gradient_ics"] > 0.95 * none["gradient_ics"]  # no smaller ICS by gradients
     assert batch["loss_range"] < none["loss_range"] / 20  # a much smoother landscape
-    assert layer["train_loss"] > none["train_loss"] and layer["input_shift"] > none["input_shift"] / 2
+    # LN barely steadies its inputs and gains nothing clear in training (worse in the cache, about level when
+    # another CPU reruns it)
+    assert layer["train_loss"] > none["train_loss"] - 0.05 and layer["input_shift"] > none["input_shift"] / 2
 
 
 def test_generalization_verdict_matches_the_cached_runs():
@@ -124,7 +126,10 @@ def test_generalization_verdict_matches_the_cached_runs():
 def test_learning_rate_and_scale_verdicts_match_the_cached_runs():
     results = experiments.load("learning_rates")
     ranges = {norm: learning_rates.training_range(results, norm) for norm in learning_rates.COMPARED_NORMS}
-    assert len(ranges["batch"]) > len(ranges["none"]) > len(ranges["layer"]) >= 1
+    # BN widens the range; LN does not (its rates are among no norm's: one rate fewer in the cache, the same
+    # when another CPU reruns it, a borderline rate whose outcome turns on rounding)
+    assert len(ranges["batch"]) > len(ranges["none"]) and set(ranges["layer"]) <= set(ranges["none"])
+    assert ranges["layer"]
     scales = {
         norm: learning_rates.training_range(results, norm, "init_gain")
         for norm in learning_rates.COMPARED_NORMS
