@@ -6,10 +6,8 @@ from the cached runs' CPU times.
 
 from __future__ import annotations
 
-import html
 import time
 
-import ipywidgets as widgets
 import numpy as np
 
 from lnlib import ui
@@ -30,8 +28,8 @@ from lnlib.support.language import gettext as _
 from lnlib.transformer import experiments, training
 from lnlib.transformer.training import TrainConfig
 from lnlib.ui import style
+from lnlib.ui.live import LIVE_TIME_LIMIT, LiveTraining
 
-LIVE_TIME_LIMIT = 20.0  # seconds; a live run stops there and says so
 LIVE_REDRAW_EVERY = 5  # steps between two redraws of the live curve
 
 
@@ -47,7 +45,7 @@ def estimated_seconds(config: TrainConfig, results=None) -> float:
     return float(np.median(rates)) * config.steps * config.n_layers * (config.batch_size + 8)
 
 
-class TransformerLiveTrainingApp(ui.App):
+class TransformerLiveTrainingApp(LiveTraining, ui.App):
     """Pick any configuration; see its cached curve if there is one; press the button to train it live."""
 
     def __init__(self, results=None) -> None:
@@ -68,28 +66,15 @@ class TransformerLiveTrainingApp(ui.App):
             "batch": ui.choice("B", _("batch size"), [2, 4, 8, 16, 32], 16),
             "padded": ui.choice(_("sequences"), "", [(_("full"), False), (_("padded"), True)], False),
         }
-        self.button = widgets.Button(
-            description=_("Train live (seed 0)"),
-            button_style="primary",
-            layout=widgets.Layout(width="260px", height="40px"),
-        )
-        self.button.add_class("lnlib-train-button")
-        self.button.on_click(self.train_live)
-        self.progress = widgets.HTML()
-        self.progress.add_class("lnlib-output")
         self.figure, self.axis = style.new_figure(11, 4.6)
         loss_axis(self.axis)
-        self.cached_line = self.axis.plot(
-            [], [], color="black", alpha=0.35, linewidth=5, label=_("from the cache")
-        )[0]
-        self.live_line = self.axis.plot([], [], label=_("live"))[0]
+        self.live_parts(self.axis, cached_width=5)
         self.live_cross = self.axis.plot([], [], "x", markersize=16, mew=3, color="#D55E00")[0]
         self.axis.legend(loc="lower left")
         # the axes are the same for every configuration: only the curves, the × and the title are re-painted
         self.view = ui.FigureView(
             self.figure, dynamic=[self.cached_line, self.live_line, self.live_cross, self.axis.title]
         )
-        self.live = None  # (config, result, note) of the last live run
         groups = {
             _("the model"): ["norm", "placement", "depth"],
             _("its training"): ["lr", "warmup", "batch", "padded"],
@@ -101,8 +86,7 @@ class TransformerLiveTrainingApp(ui.App):
             groups=groups,
             group_tabs=True,
         )
-        # the button under the controls, above the note, the progress line and the figure
-        self.widget.children = self.widget.children[:-3] + (self.button,) + self.widget.children[-3:]
+        self.place_button()
 
     def config(self) -> TrainConfig:
         norm = self.value("norm")
@@ -162,34 +146,20 @@ class TransformerLiveTrainingApp(ui.App):
     def train_live(self, button=None) -> None:
         """Train the chosen configuration, drawing the loss as it goes; any failure becomes a sentence."""
         config = self.config()
-        self.button.disabled = True
-        start = time.perf_counter()
 
-        def on_step(result) -> bool:
-            step = len(result.losses)
-            if step % LIVE_REDRAW_EVERY == 0:
-                self._draw_live(result)
-                self.view.draw()
-                progress = _("step {step} of {steps}, {seconds:.1f} s").format(
-                    step=step, steps=config.steps, seconds=time.perf_counter() - start
-                )
-                self.progress.value = f"<span style='font-size:16px'>{progress}</span>"
-            return time.perf_counter() - start > LIVE_TIME_LIMIT
+        def train(start: float) -> tuple:
+            def on_step(result) -> bool:
+                step = len(result.losses)
+                if step % LIVE_REDRAW_EVERY == 0:
+                    self._draw_live(result)
+                    self.view.draw()
+                    self.show_progress(step, config.steps, start)
+                return time.perf_counter() - start > LIVE_TIME_LIMIT
 
-        try:
             result = training.train(config, on_step=on_step, progress=False)
-            note = self._live_note(config, result)
-        except Exception as error:  # training never raises for a valid config; say so if it ever does
-            result = training.TrainResult(config)
-            note = html.escape(
-                _(
-                    "Training stopped with an error the course did not expect ({kind}: {error}). Please report it."
-                ).format(kind=type(error).__name__, error=error)
-            )
-        finally:
-            self.button.disabled = False
-        self.live = (config, result, note)
-        self.refresh()
+            return result, self._live_note(config, result)
+
+        self.run_live(config, train, nothing=training.TrainResult(config))
 
     def _live_note(self, config: TrainConfig, result) -> str:
         took = _("{seconds:.1f} s").format(seconds=result.wall_time)

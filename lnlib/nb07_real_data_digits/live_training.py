@@ -6,10 +6,8 @@ made the cache (its cached curve is drawn in grey first; another CPU rounds diff
 
 from __future__ import annotations
 
-import html
 import time
 
-import ipywidgets as widgets
 import numpy as np
 
 from lnlib import ui
@@ -23,11 +21,10 @@ from lnlib.support.determinism import torch_threads
 from lnlib.support.language import gettext as _
 from lnlib.support.language import pgettext
 from lnlib.ui import style
+from lnlib.ui.live import LIVE_TIME_LIMIT, LiveTraining
 
-LIVE_TIME_LIMIT = 20.0  # seconds
 
-
-class DigitsLiveTrainingApp(ui.App):
+class DigitsLiveTrainingApp(LiveTraining, ui.App):
     """Pick a norm, an initial scale and a learning rate; press the button to train seed 0 live."""
 
     def __init__(self, results=None) -> None:
@@ -37,15 +34,6 @@ class DigitsLiveTrainingApp(ui.App):
             "scale": ui.value_slider("s", _("initial scale of the weights"), INIT_SCALES, 1.0),
             "lr": ui.value_slider("η", _("learning rate"), LEARNING_RATES, 1.0),
         }
-        self.button = widgets.Button(
-            description=_("Train live (seed 0)"),
-            button_style="primary",
-            layout=widgets.Layout(width="260px", height="40px"),
-        )
-        self.button.add_class("lnlib-train-button")
-        self.button.on_click(self.train_live)
-        self.progress = widgets.HTML()
-        self.progress.add_class("lnlib-output")
         self.figure, self.axis = style.new_figure(11, 3.6)
         self.axis.set(
             xlabel=pgettext("training", "step"),
@@ -53,15 +41,11 @@ class DigitsLiveTrainingApp(ui.App):
             ylim=LOSS_LIMITS,
             xlim=(0, experiments.GRID_STEPS),
         )
-        self.cached_line = self.axis.plot(
-            [], [], color="black", alpha=0.35, linewidth=6, label=_("from the cache")
-        )[0]
-        self.live_line = self.axis.plot([], [], label=_("live"))[0]
+        self.live_parts(self.axis, cached_width=6)
         self.axis.legend(loc="upper right")
         self.view = ui.FigureView(self.figure, dynamic=[self.cached_line, self.live_line, self.axis.title])
-        self.live = None  # (config, record, note) of the last live run
         self.start(controls, [self.progress, self.view], _("Train one configuration yourself"))
-        self.widget.children = self.widget.children[:-3] + (self.button,) + self.widget.children[-3:]
+        self.place_button()
 
     def config(self) -> training.RunConfig:
         return experiments.grid_config(self.value("norm"), self.value("scale"), self.value("lr"))
@@ -95,32 +79,18 @@ class DigitsLiveTrainingApp(ui.App):
     def train_live(self, button=None) -> None:
         """Train the chosen configuration, drawing the loss as it goes; any failure becomes a sentence."""
         config = self.config()
-        self.button.disabled = True
-        start = time.perf_counter()
 
-        def on_record(record: dict) -> bool:
-            self._draw_live(record)
-            progress = _("step {step} of {steps}, {seconds:.1f} s").format(
-                step=record["step"][-1], steps=config.steps, seconds=time.perf_counter() - start
-            )
-            self.progress.value = f"<span style='font-size:16px'>{progress}</span>"
-            return time.perf_counter() - start > LIVE_TIME_LIMIT
+        def train(start: float) -> tuple:
+            def on_record(record: dict) -> bool:
+                self._draw_live(record)
+                self.show_progress(record["step"][-1], config.steps, start)
+                return time.perf_counter() - start > LIVE_TIME_LIMIT
 
-        try:
             with torch_threads(deterministic=True):
                 record = training.train(config, on_record=on_record)
-            note = self._live_note(config, record, time.perf_counter() - start)
-        except Exception as error:  # training never raises for a valid config; say so if it ever does
-            record = {"step": [], "loss": []}
-            note = html.escape(
-                _(
-                    "Training stopped with an error the course did not expect ({kind}: {error}). Please report it."
-                ).format(kind=type(error).__name__, error=error)
-            )
-        finally:
-            self.button.disabled = False
-        self.live = (config, record, note)
-        self.refresh()
+            return record, self._live_note(config, record, time.perf_counter() - start)
+
+        self.run_live(config, train, nothing={"step": [], "loss": []})
 
     def _live_note(self, config: training.RunConfig, record: dict, seconds: float) -> str:
         if record["diverged_at"] is not None:

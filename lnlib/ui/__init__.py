@@ -4,6 +4,7 @@
 - :mod:`~lnlib.ui.outputs`: figures re-drawn fast as images (``FigureView``), HTML views for tables;
 - :mod:`~lnlib.ui.app`: ``App`` (controls in, outputs out) and ``Explained`` (an extreme case, explained);
 - :mod:`~lnlib.ui.exercises`: exercises and questions with input widgets and a Check button;
+- :mod:`~lnlib.ui.live`: ``LiveTraining``, the Train button, progress and curves of an app that trains live;
 - :mod:`~lnlib.ui.text`: numbers, tables and Markdown for the reader (no widgets, no plots);
 - :mod:`~lnlib.ui.style`: the course's one plot style.
 
@@ -32,6 +33,7 @@ _HOMES = {
     "Prediction": "exercises",
     "Verdict": "exercises",
     "parse_number": "exercises",
+    "LiveTraining": "live",
     "format_number": "text",
     "html_table": "text",
     "join_list": "text",
@@ -40,7 +42,7 @@ _HOMES = {
     "ToyVerdict": "text",
     "markdown_table": "text",
 }
-_SUBMODULES = ("app", "controls", "exercises", "outputs", "style", "text")
+_SUBMODULES = ("app", "controls", "exercises", "live", "outputs", "style", "text")
 
 __all__ = sorted(_HOMES) + list(_SUBMODULES)
 
