@@ -645,8 +645,8 @@ LEDGER = (
             "Our toys: notebook 04's 4-block Transformer, in 150 steps, learns at a higher largest rate with "
             "Pre-LN than without a norm but not at the lowest, so the range shifts rather than widens; given 600 "
             "steps Pre-LN's range becomes wider than no norm's and Post-LN's as wide as no norm's. In our 10-layer "
-            "MLP (200 steps) LN's range is no wider than no norm's and BN's the widest. On real digits (notebook 07, a 5-block tanh "
-            "MLP, 400 steps) every norm trains over more learning rates than no norm at each initial scale; BN's "
+            "MLP (200 steps) LN's range is no wider than no norm's and BN's the widest. On real digits (notebook "
+            "07, a 5-block tanh MLP, 400 steps) every norm trains over more learning rates than no norm at each initial scale; BN's "
             "largest rate is higher at 4 of 5 scales, LN's never above no norm's where no norm trains: LN widens the "
             "range downwards."
         ),

@@ -143,8 +143,8 @@ def findings(results: dict) -> Markdown:
     return Markdown(
         _(
             "BN widens the range of learning rates that train ({bn_rates}, against {none_rates} without a norm); "
-            "LN does not widen it in this MLP ({ln_rates}). Initial scales (× Kaiming's, at learning rate {lr:g}): no norm "
-            "trains at {none_scales}, LN at {ln_scales}, BN at {bn_scales}: both norms over a wider range than no "
+            "LN does not widen it in this MLP ({ln_rates}). Initial scales (× Kaiming's, at learning rate "
+            "{lr:g}): no norm trains at {none_scales}, LN at {ln_scales}, BN at {bn_scales}: both norms over a wider range than no "
             "norm, as their invariance to re-scaling the weights predicts."
         ).format(
             bn_rates=rates["batch"],

@@ -21,9 +21,9 @@ Sections (all of them when none is named):
   in turns (the aim: within 10 %).
 
 Its size is earned by one concern: every measurement of the course's speed, one section each, so that
-``python -m lnlib bench`` is the one place to look. Machines are shared and noisy, so no test asserts a time: this command measures, and the figures
-go in the closing notes. The implementations being compared are timed in turns, round after round,
-so that a slow spell of the machine hits them all alike.
+``python -m lnlib bench`` is the one place to look. Machines are shared and noisy, so no test asserts a
+time: this command measures, and the figures go in the closing notes. The implementations being
+compared are timed in turns, round after round, so that a slow spell of the machine hits them all alike.
 """
 
 from __future__ import annotations
@@ -190,15 +190,25 @@ def bench_sliders() -> list:
     rows = []
     for app_class in ui.all_apps():
         app = app_class()
-        for name, control in app.controls.items():
-            default = control.value
-            values = ui.control_values(control, count=9)
-            seconds = ui.latencies(app, name, values + values[::-1])
-            control.value = default
+        for name in app.controls:
+            seconds = _sweep(app, name)
             rows.append(
                 (app_class.__name__, name, statistics.median(seconds) * 1e3, max(seconds) * 1e3, len(seconds))
             )
     return rows
+
+
+def _sweep(app, name: str) -> list:
+    """Seconds of each move of ``app``'s control ``name`` across its whole range and back; the control is
+    left where it was."""
+    from lnlib import ui
+
+    control = app.controls[name]
+    default = control.value
+    values = ui.control_values(control, count=9)
+    seconds = ui.latencies(app, name, values + values[::-1])
+    control.value = default
+    return seconds
 
 
 def print_sliders(rows: list) -> None:
@@ -452,7 +462,6 @@ def print_slides(rows: list) -> None:
 def _slider_seconds(app_class, rounds: int) -> dict:
     """language → every move's seconds, moving each control of an ``app_class`` app built in that
     language across its range and back, the two languages in turns, ``rounds`` times."""
-    from lnlib import ui
     from lnlib.support import language
 
     apps = {}
@@ -465,11 +474,7 @@ def _slider_seconds(app_class, rounds: int) -> dict:
             for name in apps["en"].controls:
                 for code, app in apps.items():
                     language.use(code)
-                    control = app.controls[name]
-                    default = control.value
-                    values = ui.control_values(control, count=9)
-                    seconds[code] += ui.latencies(app, name, values + values[::-1])
-                    control.value = default
+                    seconds[code] += _sweep(app, name)
     finally:
         language.use(None)
     return seconds
@@ -504,11 +509,6 @@ def bench_languages(rounds: int = 3, notebook_rounds: int = 3) -> tuple:
     return sliders, runs
 
 
-def _geometric_mean(ratios) -> float:
-    ratios = list(ratios)
-    return math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-
-
 def print_languages(rows: tuple) -> None:
     sliders, runs = rows
     print("\n## Languages: the Chinese edition against the English one (measured in turns, one run)\n")
@@ -516,7 +516,7 @@ def print_languages(rows: tuple) -> None:
     print("| --- | ---: | ---: | ---: |")
     for app, english, chinese in sliders:
         print(f"| {app} | {english:.2f} | {chinese:.2f} | {chinese / english:.2f} |")
-    ratio = _geometric_mean(chinese / english for _, english, chinese in sliders)
+    ratio = statistics.geometric_mean(chinese / english for _, english, chinese in sliders)
     print(f"\nSlider latency, Chinese ÷ English, geometric mean over {len(sliders)} apps: {ratio:.3f}\n")
     print("| notebook | English s (median) | Chinese s (median) | Chinese ÷ English |")
     print("| --- | ---: | ---: | ---: |")
