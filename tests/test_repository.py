@@ -77,7 +77,7 @@ def test_readme_lists_the_claims_ledger_as_notebook_06_computes_it():
 # ---------------------------------------------------------------------------
 
 COMMAND = re.compile(r"python -m lnlib((?:[ .][\w./*-]+)*)")
-LNLIB_PATH = re.compile(r"\blnlib/[\w./]*\w/?")
+LNLIB_PATH = re.compile(r"(?<![\w/.-])lnlib/[\w./]*\w/?")  # not inside an address (…/lnlib/blob/…)
 LNLIB_NAME = re.compile(r"(?<![\w/])lnlib(?:\.\w+)+")
 
 

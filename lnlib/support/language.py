@@ -108,3 +108,9 @@ def gettext_noop(message: str) -> str:
 def forget_catalogues() -> None:
     """Drop the loaded catalogues, so that the next message reads them again (after compiling them)."""
     _translations.clear()
+
+
+def translate(message: str, language: str) -> str:
+    """``message`` in ``language``, whichever language this process speaks (a README's line, a notice
+    printed in both languages)."""
+    return _translation(_check(language)).gettext(message)
