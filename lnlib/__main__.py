@@ -1,4 +1,5 @@
-"""The course's command line: ``python -m lnlib <command>``; ``python -m lnlib --help`` lists the commands.
+"""The course's command line: ``python -m lnlib <command>``, or ``lnlib <command>`` (the console script
+installing lnlib makes); ``python -m lnlib --help`` lists the commands.
 
 Each command imports what it needs when it runs, so that ``--help`` answers at once.
 """
@@ -17,10 +18,15 @@ from lnlib.tools.bench import SECTIONS as BENCH_SECTIONS
 TRANSFORMER_GRIDS = ("init", "learning_rate", "warmup", "batch_norm", "long_budget")
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command line's parser: one sub-command per tool of the course."""
+def program_name() -> str:
+    """How this process was called: ``lnlib`` (the console script) or ``python -m lnlib``."""
+    return "lnlib" if Path(sys.argv[0]).stem == "lnlib" else "python -m lnlib"
+
+
+def parser(prog: str = "python -m lnlib") -> argparse.ArgumentParser:
+    """The command line's parser: one sub-command per tool of the course, its usage naming ``prog``."""
     main = argparse.ArgumentParser(
-        prog="python -m lnlib", description="Tools of the course on layer and batch normalization."
+        prog=prog, description="Tools of the course on layer and batch normalization."
     )
     commands = main.add_subparsers(dest="command", metavar="command", required=True)
 
@@ -204,7 +210,8 @@ def run(arguments: argparse.Namespace) -> int:
 
 
 def main(argv=None) -> int:
-    command_line = parser()
+    """Run the command line on ``argv`` (default: this process's arguments); the exit status."""
+    command_line = parser(program_name())
     arguments = command_line.parse_args(argv)
     try:
         return run(arguments)

@@ -4,7 +4,7 @@ Chinese 00), paths that exist, every notebook, and a link each way between the t
 import re
 import shlex
 
-from test_repository import ROOT, SETUP_COMMAND, readme_commands
+from test_repository import ROOT, SETUP_COMMAND, TEST_SETUP_COMMAND, readme_commands
 
 from lnlib.support import paths
 
@@ -18,7 +18,7 @@ def _text(name: str) -> str:
 def test_the_chinese_readme_starts_with_the_two_commands_the_first_opening_the_chinese_00():
     open_course, run_tests = readme_commands(CHINESE_README)
     english_open, english_tests = readme_commands()
-    assert run_tests == english_tests == SETUP_COMMAND + " && python -m pytest"
+    assert run_tests == english_tests == TEST_SETUP_COMMAND + " && python -m pytest"
     assert open_course.startswith(SETUP_COMMAND + " && ") and "jupyter lab" in open_course
     opened = shlex.split(open_course)[-1]
     assert opened == "notebooks/zh/00_start_here.ipynb" and (ROOT / opened).is_file()

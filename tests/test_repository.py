@@ -1,14 +1,25 @@
-"""The repository keeps its promises: README commands, CI, pinned torch, notebooks stored without outputs."""
+"""The repository keeps its promises: README commands, CI, the install's requirements, the licence, the
+console script, notebooks stored without outputs."""
 
 import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SETUP_COMMAND = "python -m pip install -r requirements.txt"
+"""The README's first command begins with it: what the course needs to run."""
+TEST_SETUP_COMMAND = "python -m pip install -r requirements-test.txt"
+"""The README's second command begins with it: the course and the test tools."""
+TEST_TOOLS = {"pytest", "pytest-timeout", "pytest-xdist", "nbmake", "hypothesis", "playwright", "ruff"}
+"""What only the tests use: kept out of a learner's install."""
 
 
 def readme_commands(readme: str = "README.md") -> list:
@@ -21,7 +32,7 @@ def readme_commands(readme: str = "README.md") -> list:
 def test_readme_starts_with_two_commands_one_opens_the_course_one_runs_the_tests():
     open_course, run_tests = readme_commands()
     assert open_course.startswith(SETUP_COMMAND + " && ") and "jupyter lab" in open_course
-    assert run_tests == SETUP_COMMAND + " && python -m pytest"
+    assert run_tests == TEST_SETUP_COMMAND + " && python -m pytest"
 
 
 def test_ci_runs_the_readme_test_command_as_written():
@@ -35,6 +46,110 @@ def test_ci_runs_the_readme_test_command_as_written():
 def test_torch_is_pinned_to_the_cpu_build_on_disk():
     requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert "torch==2.13.0" in requirements
+
+
+def _requirement_lines(name: str) -> list:
+    """A requirements file's lines, comments and blank lines left out."""
+    lines = (ROOT / name).read_text(encoding="utf-8").splitlines()
+    return [line.split(" #")[0].strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _pins(name: str) -> dict:
+    """The packages a requirements file pins, ``{name: version}``; every one must be pinned exactly."""
+    pins = {}
+    for line in _requirement_lines(name):
+        if line.startswith("-"):  # -r another file, -e .
+            continue
+        requirement = Requirement(line)
+        assert [spec.operator for spec in requirement.specifier] == ["=="], f"{name}: {line} is not pinned"
+        pins[canonicalize_name(requirement.name)] = next(iter(requirement.specifier)).version
+    return pins
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_a_learners_install_holds_no_test_tool_and_the_test_install_adds_them():
+    course, tests = _requirement_lines("requirements.txt"), _requirement_lines("requirements-test.txt")
+    assert course[-1] == "-e .", "lnlib comes last, once what it needs is in place"
+    assert tests[0] == "-r requirements.txt", "the test install is the course's install and more"
+    assert not TEST_TOOLS & _pins("requirements.txt").keys(), "a test tool in a learner's install"
+    assert _pins("requirements-test.txt").keys() >= TEST_TOOLS
+
+
+def test_every_pinned_runtime_package_is_one_that_pyprojects_dependencies_admit():
+    dependencies = {
+        canonicalize_name(r.name): r for r in map(Requirement, _pyproject()["project"]["dependencies"])
+    }
+    pins = _pins("requirements.txt")
+    assert dependencies.keys() <= pins.keys(), "a dependency of lnlib that requirements.txt does not pin"
+    for name, requirement in dependencies.items():
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is not in {requirement}"
+    # a range from below, so that installing lnlib never replaces a torch already there (Colab's)
+    assert {spec.operator for spec in dependencies["torch"].specifier} == {">="}
+
+
+def test_the_readmes_cpu_torch_command_installs_the_pinned_torch():
+    pinned = f"torch=={_pins('requirements.txt')['torch']}"
+    for readme in ("README.md", "README.zh-CN.md"):
+        text = (ROOT / readme).read_text(encoding="utf-8")
+        commands = re.findall(r"python -m pip install (torch==\S+) --index-url (\S+)", text)
+        assert commands == [(pinned, "https://download.pytorch.org/whl/cpu")], f"{readme}: {commands}"
+
+
+def test_the_lnlib_console_script_does_what_python_m_lnlib_does():
+    target = _pyproject()["project"]["scripts"]["lnlib"]
+    # what the script pip writes does: its own name as argv[0], then the entry point's return as exit status
+    script = (
+        "import sys; from importlib.metadata import EntryPoint; sys.argv[0] = 'lnlib'; "
+        f"sys.exit(EntryPoint('lnlib', {target!r}, 'console_scripts').load()())"
+    )
+    as_script = subprocess.run(
+        [sys.executable, "-c", script, "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    as_module = subprocess.run(
+        [sys.executable, "-m", "lnlib", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert as_script.returncode == 0, as_script.stderr
+    assert as_script.stdout.startswith("usage: lnlib ") and as_module.stdout.startswith(
+        "usage: python -m lnlib "
+    )
+    assert as_script.stdout.split("\n", 1)[1] == as_module.stdout.split("\n", 1)[1]
+
+
+def test_the_licence_is_declared_and_its_texts_are_there():
+    from packaging.licenses import canonicalize_license_expression
+
+    project = _pyproject()["project"]
+    assert canonicalize_license_expression(project["license"]) == project["license"] == "MIT AND CC-BY-4.0"
+    for name in project["license-files"]:
+        assert (ROOT / name).is_file(), f"pyproject.toml names {name}, which does not exist"
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "MIT License" in licence and "Permission is hereby granted, free of charge" in licence
+    legal_code = (ROOT / "LICENSE-CC-BY-4.0").read_text(encoding="utf-8")
+    assert "Creative Commons Attribution 4.0 International Public License" in legal_code
+    assert "Section 8 -- Interpretation." in legal_code, "the legal code is cut short"
+    for readme in ("README.md", "README.zh-CN.md"):
+        text = (ROOT / readme).read_text(encoding="utf-8")
+        assert "](LICENSE)" in text and "](LICENSE-CC-BY-4.0)" in text, f"{readme} does not name the licence"
+
+
+def test_the_licence_names_each_article_by_the_title_and_sites_its_copy_gives(articles):
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    entries = dict(re.findall(r"^  (\d{3})  (.+\n(?:       .+\n)*)", licence, re.M))
+    copies = sorted(articles.glob("[0-9][0-9][0-9]_*.txt"))
+    assert sorted(entries) == [copy.name[:3] for copy in copies]
+    for copy in copies:
+        title, *about = entries[copy.name[:3]].splitlines()
+        text = copy.read_text(encoding="utf-8")
+        assert title in text, f"{copy.name} has no title {title!r}"
+        for site in re.findall(r"\b[\w-]+(?:\.[\w-]+)+\b", " ".join(about)):
+            assert site in text, f"{copy.name} names no {site}"
+
+
+def test_git_ignores_a_virtual_environment_in_the_repository():
+    assert ".venv/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
 
 
 def test_readme_lists_every_notebook():

@@ -6,16 +6,18 @@ import sys
 import warnings
 
 import numpy as np
-from matplotlib import font_manager
+import pytest
+from matplotlib import font_manager, ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from lnlib.ui import style
 
 
-def _render(text: str) -> np.ndarray:
+def _render(text: str, family=None) -> np.ndarray:
+    """``text`` drawn in the course's style (fonts: its own, or ``family``), as RGB pixels."""
     figure, axes = style.new_figure(4, 1.5)
     axes.set_axis_off()
-    axes.text(0.5, 0.5, text, ha="center", va="center", fontsize=30)
+    axes.text(0.5, 0.5, text, ha="center", va="center", fontsize=30, family=family)
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
@@ -28,8 +30,18 @@ def test_chinese_text_renders_with_the_packaged_font_and_no_missing_glyph(caplog
     assert not [r for r in caplog.records if "glyph" in r.getMessage().lower()]
     # two different characters draw differently: no shared empty box stands in for both
     assert (first != second).any()
-    assert style.cjk_font_name() == "Noto Sans CJK SC"
-    assert any("mplfonts" in font.fname for font in font_manager.fontManager.ttflist)
+
+    found = font_manager.findfont(font_manager.FontProperties(family=style.cjk_font_name()))
+    assert found.path == str(style.cjk_font_path()), "a system font won over the packaged one"
+    assert ft2font.FT2Font(found.path, face_index=found.face_index).family_name == "Noto Sans CJK SC"
+
+
+def test_figures_draw_the_simplified_chinese_forms_not_the_collections_first_japanese_face():
+    """直 and 骨 have other forms in Japanese: the course's figures must draw them as the SC face does."""
+    style.cjk_font_path()  # registers the collection's faces, the Japanese one included
+    course = _render("直骨")
+    assert (course == _render("直骨", family=[style.LATIN_FONT, "Noto Sans CJK SC"])).all()
+    assert (course != _render("直骨", family=[style.LATIN_FONT, "Noto Sans CJK JP"])).any()
 
 
 def test_chinese_renders_on_a_machine_without_system_fonts():
@@ -48,14 +60,22 @@ print(font_manager.findfont(font_manager.FontProperties(family=style.cjk_font_na
 """
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert output.returncode == 0, output.stderr
-    assert "mplfonts" in output.stdout
+    assert output.stdout.strip() == str(style.cjk_font_path())
 
 
 def test_a_missing_glyph_is_an_error_in_the_tests():
     """pyproject.toml turns matplotlib's missing-glyph warning into an error in every test."""
-    import pytest
-
     figure, axes = style.new_figure(2, 1)
     axes.set_title("\U0001f9ea")  # a test tube: in neither font
     with pytest.raises(UserWarning, match="missing from font"):
         FigureCanvasAgg(figure).draw()
+
+
+def test_without_the_font_package_the_error_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, style.CJK_FONT_PACKAGE, None)  # as if it were not installed
+    style.cjk_font_path.cache_clear()
+    try:
+        with pytest.raises(ImportError, match="pip install -r requirements.txt"):
+            style.cjk_font_path()
+    finally:
+        style.cjk_font_path.cache_clear()
