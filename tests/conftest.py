@@ -18,9 +18,13 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def articles() -> Path:
-    """The folder of the five articles (``../shared/articles``); the test is skipped where it is missing."""
+    """The folder of the copies of the five articles (``paths.ARTICLES``, beside the clone); the test is
+    skipped where it is missing."""
     if not paths.ARTICLES.is_dir():
-        pytest.skip("the articles (../shared/articles) are not beside this clone")
+        pytest.skip(
+            f"the copies of the five articles are expected in {paths.ARTICLES} (beside the clone, as CI has "
+            "them); they are not part of the repository"
+        )
     return paths.ARTICLES
 
 

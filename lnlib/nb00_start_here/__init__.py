@@ -1,1 +1,2 @@
-"""Notebook 00, start here: the first slider (:mod:`~lnlib.nb00_start_here.tour`) and the glossary."""
+"""Notebook 00, start here: the five articles the course cites (:mod:`~lnlib.nb00_start_here.sources`), the
+first slider and the glossary (:mod:`~lnlib.nb00_start_here.tour`)."""

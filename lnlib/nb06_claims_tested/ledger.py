@@ -11,8 +11,9 @@ returns its numbers as a sentence (:func:`evidence`). Verdicts:
 - **does not hold**: the measurement or the literature says otherwise;
 - **unsupported**: stated without evidence, and the course finds none for it.
 
-:data:`INDEX_TOPICS` lists the claims named in the index of the articles
-(``../shared/articles/README.md``); a test checks that each has a row.
+The articles themselves (number, title, site) are described in :mod:`lnlib.nb00_start_here.sources`.
+:data:`INDEX_TOPICS` lists the claims named in the index that comes with the articles' copies (the README
+in :data:`lnlib.support.paths.ARTICLES`); a test checks that each has a row.
 
 Its size is earned by one concern, the ledger itself: most of its lines are the 40 claims' quotes,
 verdicts and reasons; the code that computes the evidence is in :mod:`.evidence`.
@@ -24,6 +25,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lnlib.nb00_start_here.sources import ARTICLE_LANGUAGE, ARTICLES, heading
 from lnlib.nb06_claims_tested.evidence import (
     evidence_batch_independence,
     evidence_batch_noise,
@@ -62,15 +64,6 @@ CLAIM_VERDICT_MARKS = {
     "unsupported": N_("❔ unsupported"),
 }
 """Verdict → its mark as shown (translated where shown; the verdicts themselves stay program values)."""
-ARTICLE_LANGUAGE = "zh"
-"""The articles' language: a reader of it gets each claim in the article's own words first."""
-ARTICLES = {
-    "000": "000_90a4afac3d34955c.txt (Layer Normalization 解析)",
-    "001": "001_e0437899dff476c5.txt (老饼讲解: 层归一化是什么LN)",
-    "002": "002_7f1b31f3f2db1d55.txt (为什么Transformer使用LN而不是BN)",
-    "003": "003_ea92f7bf1da82ff7.txt (batchnormalization 和 layernormalization)",
-    "004": "004_4a60ea9dbcdfaa57.txt (层归一化在深度神经网络中的应用与作用)",
-}
 
 
 # The claims the articles' index names, as (article, topic): each must have a ledger row with that topic.
@@ -803,7 +796,7 @@ def article_headline(article: str) -> str:
             counts[claim.verdict] += 1
     # HTML: it heads a <details> fold
     return _("<b>{title}</b>: {counts}").format(
-        title=html.escape(ARTICLES[article]), counts=_counts_text(counts)
+        title=html.escape(heading(article)), counts=_counts_text(counts)
     )
 
 
@@ -837,7 +830,7 @@ def counts_line() -> Markdown:
 def readme_list() -> str:
     """The claims with their verdicts as a Markdown list, for the README (in English, as the README)."""
     lines = []
-    for article, title in ARTICLES.items():
-        lines.append(f"- **{title}**")
+    for article in ARTICLES:
+        lines.append(f"- **{heading(article, 'en')}**")
         lines.extend(f"  - {c.claim} — *{c.verdict}*" for c in LEDGER if c.article == article)
     return "\n".join(lines)

@@ -20,7 +20,8 @@ DIGITS_RESULTS = DATA / "digits_results.json"
 GLOSSARY = DATA / "glossary.csv"
 WORKED_EXAMPLE = DATA / "worked_example.json"
 ARTICLES = ROOT.parent / "shared" / "articles"
-"""The five Chinese articles the course discusses (beside the repository, not inside it)."""
+"""Where the tests find copies of the five articles the course discusses (lnlib.nb00_start_here.sources):
+beside the repository, not part of it; tests that read them are skipped where the folder is missing."""
 READING_COPY = ROOT / "reading-copy"
 
 
