@@ -2,7 +2,7 @@
 
 Starts Voila on 127.0.0.1 and a free port (and on no other: when another program takes it first, Voila
 exits and a new free port is tried) with preheated kernels (Voila's own kernel pool: a kernel that has
-already run the notebook waits for the first visitor, and a new one is heated a second after it is
+already run the notebook waits for the first visitor, and a new one is heated a minute after it is
 taken), prints the address to open in a browser and says when the notebook is ready, and serves until
 Ctrl-C, when it stops Voila and every kernel it started, by PID; the kernel of a page closed or reloaded
 meanwhile is shut down after ten idle minutes. ``python -m lnlib present`` lists the notebooks of both
@@ -66,8 +66,13 @@ def find_notebook(name: str, language: str = "en") -> Path:
 CLOSED_PAGE_KERNEL_SECONDS = 600.0
 """How long the kernel of a closed page lives on, idle, before Voila shuts it down."""
 
-REFILL_DELAY_SECONDS = 1.0
-"""How long Voila waits, after a page takes a heated kernel, before heating the next one for that notebook."""
+REFILL_DELAY_SECONDS = 60.0
+"""How long Voila waits, after a page takes a heated kernel, before heating the next one for that notebook.
+
+Voila's own default, one second, has the new kernel run its notebook on one of a laptop's few cores
+while the lecturer opens the next notebook; under ``present all`` the refills of the notebooks opened
+before pile up on the page being opened (``python -m lnlib bench interactive``). The price: a page of
+the same notebook opened again within the minute waits for that minute's end."""
 
 PORT_TRIES = 5
 """How many ports :func:`start_voila` tries when another program takes the free port it chose first."""
