@@ -13,8 +13,9 @@ Sections (all of them when none is named):
 - ``training``: one training step of notebook 04's toy Transformer (4 blocks, batch 16 × 16 tokens,
   Adam) for each norm, built from ``lnlib.nn`` against the same model built from ``torch.nn``;
 - ``interactive``: the time from opening each notebook in headless Chromium (1280 × 720) to its
-  first slider, cold (plain Voila) and through ``present`` (preheated kernels), against a notebook
-  with one ipywidgets slider served cold in the same run;
+  first slider, cold (plain Voila), through ``present NN`` (preheated kernels) and through one
+  ``present all`` (the notebooks opened one after the other), against a notebook with one ipywidgets
+  slider served cold in the same run;
 - ``slides``: each slide's height at 1280 × 720 and its number of controls (``lnlib.tools.slides``);
 - ``languages``: the Chinese edition against the English one: every control of every app moved
   across its range in each language in turns, and each notebook run top to bottom in each language
@@ -393,14 +394,35 @@ def _seconds_to_interactive(chromium, notebook, preheat: int, log) -> float:
         present.stop_voila(process)
 
 
+def _present_all_seconds(chromium, log, refill_delay: float | None = None) -> dict:
+    """Start ``python -m lnlib present all``'s Voila, wait until it is ready, and open the English
+    notebooks one after the other, as a lecturer does: name → seconds to its first control. Voila and
+    its kernels are stopped by PID at the end. ``refill_delay``: as ``present.start_voila``'s (None:
+    ``present``'s own)."""
+    from lnlib.support.paths import notebooks
+    from lnlib.tools import browser, present
+
+    delay = present.REFILL_DELAY_SECONDS if refill_delay is None else refill_delay
+    process, url, _, heated = present.start_present("all", log=log, refill_delay=delay)
+    try:
+        present.wait_until_preheated(process, url, heated)
+        return {
+            path.name: browser.seconds_to_first_control(chromium, f"{url}voila/render/{path.name}")
+            for path in notebooks()
+        }
+    finally:
+        present.stop_voila(process)
+
+
 def bench_interactive(rounds: int = 3) -> list:
     """Rows of (notebook, mode, median seconds to the first slider, ratio to the one-slider notebook).
 
-    Modes: "cold" (plain Voila: a kernel starts and runs the notebook when the page asks) and "present"
-    (``python -m lnlib present NN``: the page takes a kernel that has run the notebook already). The
-    one-slider notebook, served cold, is the baseline. Every page has a Voila of its own (Voila 0.5 keeps
-    the kernel of a page that was left until it stops) and opens in a fresh browser context; the
-    notebooks take turns, round after round.
+    Modes: "cold" (plain Voila: a kernel starts and runs the notebook when the page asks), "present"
+    (``python -m lnlib present NN``: the page takes a kernel that has run the notebook already) and
+    "present all" (one ``python -m lnlib present all`` per round, its notebooks opened one after the
+    other). The one-slider notebook, served cold, is the baseline. Every page but those of "present all"
+    has a Voila of its own; each opens in a fresh browser context; the notebooks take turns, round after
+    round.
     """
     import tempfile
     from pathlib import Path
@@ -410,6 +432,7 @@ def bench_interactive(rounds: int = 3) -> list:
 
     cases = [(Path(path), "cold") for path in notebooks()] + [(Path(path), "present") for path in notebooks()]
     times = {(path.name, mode): [] for path, mode in cases}
+    times |= {(path.name, "present all"): [] for path in notebooks()}
     with tempfile.TemporaryDirectory() as folder, open(Path(folder) / "voila.log", "w") as log:
         one_slider = Path(folder) / write_one_slider_notebook(folder)
         with browser.chromium() as chromium:
@@ -420,6 +443,8 @@ def bench_interactive(rounds: int = 3) -> list:
                 for path, mode in cases:
                     seconds = _seconds_to_interactive(chromium, path, 1 if mode == "present" else 0, log)
                     times[(path.name, mode)].append(seconds)
+                for name, seconds in _present_all_seconds(chromium, log).items():
+                    times[(name, "present all")].append(seconds)
     baseline = statistics.median(baseline_times)
     rows = [(ONE_SLIDER, "cold", baseline, 1.0)]
     for (name, mode), seconds in times.items():
@@ -434,16 +459,18 @@ def print_interactive(rows: list) -> None:
     )
     baseline = next(seconds for name, _, seconds, _ in rows if name == ONE_SLIDER)
     print(f"One-slider notebook (ipywidgets only), cold: {baseline:.2f} s\n")
-    print("| notebook | cold s | cold × | present s | present × |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print("| notebook | cold s | cold × | present s | present × | present all s | present all × |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     by_notebook = {}
     for name, mode, seconds, ratio in rows:
         by_notebook.setdefault(name, {})[mode] = (seconds, ratio)
     for name, modes in by_notebook.items():
         if name == ONE_SLIDER:
             continue
-        (cold, cold_ratio), (warm, warm_ratio) = modes["cold"], modes["present"]
-        print(f"| {name} | {cold:.2f} | {cold_ratio:.2f} | {warm:.2f} | {warm_ratio:.2f} |")
+        cells = [
+            f"{modes[mode][0]:.2f} | {modes[mode][1]:.2f}" for mode in ("cold", "present", "present all")
+        ]
+        print(f"| {name} | {' | '.join(cells)} |")
 
 
 def bench_slides() -> list:

@@ -60,14 +60,25 @@ class VoilaServers:
     def start(self, name: str, target: Path = paths.NOTEBOOKS, preheat: int = 0, **options) -> tuple:
         """``(process, url)`` of a new Voila serving ``target`` (the notebooks folder, or one notebook),
         with ``preheat`` kernels heated for each notebook (0: cold); ``options`` go to ``start_voila``."""
+        return self._started(
+            name, lambda log: present.start_voila(target, log=log, preheat=preheat, **options)
+        )
+
+    def present(self, name: str, notebook: str, language: str = "en") -> tuple:
+        """The Voila of ``python -m lnlib present NOTEBOOK --lang LANGUAGE``, started as ``present`` starts
+        it: ``(process, url, page, heated)`` of ``present.start_present``."""
+        return self._started(name, lambda log: present.start_present(notebook, language, log=log))
+
+    def _started(self, name: str, start) -> tuple:
+        """What ``start(log)`` returns, its Voila (the result's first item) logging to artifacts/<name>-voila.log."""
         log = open(self.artifacts_dir / f"{name}-voila.log", "w")  # noqa: SIM115 (closed in stop)
         try:
-            process, url = present.start_voila(target, log=log, preheat=preheat, **options)
+            started = start(log)
         except Exception:
             log.close()
             raise
-        self.running.append((process, log))
-        return process, url
+        self.running.append((started[0], log))
+        return started
 
     def stop(self, process) -> None:
         for running, log in list(self.running):

@@ -14,7 +14,8 @@ PAGE_KERNEL = "() => JSON.parse(document.getElementById('jupyter-config-data').t
 
 def test_present_hands_the_page_a_preheated_kernel_and_heats_the_next_one(browser, voila_servers):
     notebook = present.find_notebook("00")  # the cheapest notebook with a slider
-    process, url = voila_servers.start("present", target=notebook, preheat=1)
+    # the next kernel heated a second after the page takes one, not present's minute: the test need not wait
+    process, url = voila_servers.start("present", target=notebook, preheat=1, refill_delay=1)
     present.wait_until_preheated(process, url, kernels=1)
     [(heated_id, state, _)] = present.kernel_states(process.pid, url)
     assert state == "idle"

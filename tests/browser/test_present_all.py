@@ -1,0 +1,43 @@
+"""``python -m lnlib present all`` serves both editions, each in its own language, with kernels heated for
+the edition asked for only."""
+
+from __future__ import annotations
+
+import re
+
+from lnlib.support import paths
+from lnlib.tools import present
+from lnlib.tools.browser import FIRST_CONTROL_SHOWN
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+CONTROL_TEXTS = """() => ['.lnlib-app .lnlib-control', '.lnlib-app .lnlib-note'].map(selector =>
+    [...document.querySelectorAll(selector)].map(e => e.innerText.trim()).filter(t => t))"""
+
+
+def control_texts(page, url: str) -> list:
+    """``[labels, notes]``: the texts of the controls and of the notes of the apps of the page at ``url``,
+    once its first control is drawn; the page is then left for about:blank, so that Voila shuts its kernel
+    down at once."""
+    page.goto(url)
+    page.wait_for_function(FIRST_CONTROL_SHOWN)
+    texts = page.evaluate(CONTROL_TEXTS)
+    page.goto("about:blank")
+    page.close()
+    return texts
+
+
+def test_present_all_serves_each_edition_in_its_language_and_heats_the_one_asked_for(new_page, voila_servers):
+    process, url, page_url, heated = voila_servers.present("present-all", "all", "en")
+    assert page_url == url and heated == len(paths.notebooks())
+    present.wait_until_preheated(process, url, heated)
+    assert len(present.kernel_states(process.pid, url)) == heated  # none for the Chinese edition
+
+    chinese_00 = paths.notebooks("zh")[0].relative_to(paths.NOTEBOOKS).as_posix()
+    chinese = control_texts(new_page(), f"{url}voila/render/{chinese_00}")
+    english = control_texts(new_page(), f"{url}voila/render/{paths.notebooks()[0].name}")
+    (chinese_labels, chinese_notes), (english_labels, english_notes) = chinese, english
+    # a label may be a symbol alone (ε); a note is a sentence
+    assert any(CHINESE.search(label) for label in chinese_labels), chinese_labels
+    assert chinese_notes and all(CHINESE.search(note) for note in chinese_notes), chinese_notes
+    assert english_labels and english_notes, english
+    assert not any(CHINESE.search(text) for text in english_labels + english_notes), english
