@@ -10,6 +10,17 @@ import pytest
 from lnlib.support import paths
 
 
+def pytest_collection_modifyitems(config, items):
+    """Mark the tiers: ``browser`` (tests/browser/) and ``notebook`` (a notebook run by nbmake), so that
+    ``python -m pytest -m "not browser and not notebook"`` is the developers' fast tier."""
+    browser_tests = paths.ROOT / "tests" / "browser"
+    for item in items:
+        if browser_tests in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+        elif Path(item.fspath).suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     """The repository's folder."""

@@ -8,7 +8,6 @@ projector is taken to be 1280 × 720.
 from __future__ import annotations
 
 import contextlib
-import time
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,9 +31,11 @@ PAGE_LOADED = """() => {
     return document.readyState === 'complete' && document.querySelector('.jp-Cell') !== null
         && (!loading || getComputedStyle(loading).display === 'none');
 }"""
-# What the page shows of its widgets: how many apps, and whether every figure has its picture.
-WIDGETS_SHOWN = """() => [document.querySelectorAll('.lnlib-app').length,
-    [...document.querySelectorAll('img.lnlib-figure')].every(i => i.src)]"""
+# Every output of every cell is drawn: Voila's page carries each output as a script that its front end replaces
+# by the output (a widget's by a panel, which its view then fills), and every figure has its picture, decoded.
+WIDGETS_DRAWN = """() => !document.querySelector('script[type="application/vnd.voila.cell-output+json"]')
+    && [...document.querySelectorAll('.jp-OutputArea-output.lm-Panel')].every(p => p.querySelector('.jupyter-widgets'))
+    && [...document.querySelectorAll('img.lnlib-figure')].every(i => i.src && i.complete)"""
 
 # The moment (ms after the page's navigation began) a control is first drawn, or null before.
 FIRST_CONTROL_SHOWN = """() => {
@@ -57,24 +58,13 @@ def chromium():
             browser.close()
 
 
-def open_notebook(
-    page, url: str, name: str | None = None, settle_seconds: float = 2.0, timeout: float = 120.0
-) -> None:
+def open_notebook(page, url: str, name: str | None = None, timeout: float = 300.0) -> None:
     """Load notebook ``name`` from the Voila at ``url`` serving a folder (no name: the one notebook a
-    Voila serves); return once its widgets have stopped arriving and every figure is drawn."""
+    Voila serves); return once every cell's output is drawn and every figure has its picture."""
     # Voila sends the page only once the notebook has run: allow the whole timeout, not playwright's 30 s
     page.goto(f"{url}voila/render/{name}" if name else url, timeout=timeout * 1000)
     page.wait_for_function(PAGE_LOADED, timeout=timeout * 1000)
-    deadline = time.monotonic() + timeout
-    last, stable_since = None, time.monotonic()
-    while time.monotonic() < deadline:
-        shown = page.evaluate(WIDGETS_SHOWN)
-        if shown != last:
-            last, stable_since = shown, time.monotonic()
-        elif shown[1] and time.monotonic() - stable_since >= settle_seconds:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{name}: the widgets did not settle within {timeout:.0f} s (last seen {last})")
+    page.wait_for_function(WIDGETS_DRAWN, timeout=timeout * 1000)
 
 
 def seconds_to_first_control(browser, page_url: str, timeout: float = 180.0) -> float:

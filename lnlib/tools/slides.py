@@ -125,12 +125,17 @@ def wait_until_drawn(page, quiet: float = 1.5, timeout: float = 60.0) -> tuple:
 def measure_notebook(page, url: str, path: Path) -> list:
     """The slides of the notebook at ``path``, drawn by the Voila at ``url`` (serving the notebooks folder)
     in ``page`` (whose viewport should be 1280 × 720)."""
-    import nbformat
-
     from lnlib.tools import browser
 
-    notebook = nbformat.read(path, as_version=4)
     browser.open_notebook(page, url, path.name)
+    return measure_page(page, path)
+
+
+def measure_page(page, path: Path) -> list:
+    """The slides of the notebook at ``path`` as ``page`` (open on it, at 1280 × 720) draws them."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
     heights, controls = wait_until_drawn(page)
     missing = [index for index in range(1, len(notebook.cells) + 1) if str(index) not in heights]
     if missing:

@@ -3,11 +3,17 @@
 Headless Chromium from Debian (/usr/bin/chromium) is driven by the Python playwright package
 (Playwright's own browser download does not work on these machines). Voila is started on 127.0.0.1 and
 a free port, and stopped by its PID at the end whatever happens. A failing test saves a screenshot and
-the page's text in tests/browser/artifacts/ and says where.
+the page's text in tests/browser/artifacts/<worker>/ and says where.
+
+Opening a notebook runs it in a kernel (seconds), so each notebook is opened once per session and its page
+shared by every test that looks at it (``notebook_page``). Those tests run one notebook after another, in
+the order of ``STAGES`` (tests that need the page as it loads first, the one that moves every control last),
+and under pytest-xdist (``-n 2 --dist loadgroup``) each notebook's tests stay on one worker.
 """
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import shutil
@@ -17,9 +23,57 @@ import pytest
 
 from lnlib.support import paths
 from lnlib.tools import present
-from lnlib.tools.browser import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS
+from lnlib.tools.browser import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS, open_notebook
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+"""This test process's name: pytest-xdist's worker id (gw0, gw1, ...), or "main" without workers."""
+VIEWPORT = {"width": 1400, "height": 1000}
+
+STAGES = ("as_loaded", "before_reset", "reset", "after_reset", "every_control")
+"""The order in which the tests that share one notebook's page run (``@pytest.mark.notebook_page(stage)``):
+those that need the page as it loaded (its slides' heights, a prediction still to make), the Reset buttons,
+the tests that move one app and leave it as they found it, and last the test that moves every control."""
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "notebook_page(stage, notebook=None): the test looks at a notebook's shared page; see STAGES",
+    )
+
+
+def _shared_page_notebook(item) -> str | None:
+    marker = item.get_closest_marker("notebook_page")
+    if marker is None:
+        return None
+    notebook = marker.kwargs.get("notebook") or item.callspec.params.get("name")
+    assert notebook, (
+        f"{item.nodeid}: a notebook_page test names its notebook (notebook= or a 'name' parameter)"
+    )
+    return notebook
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """The tests of one notebook's shared page run together, in the order of STAGES, on one xdist worker."""
+    first_seen = {}
+    for index, item in enumerate(items):
+        notebook = _shared_page_notebook(item)
+        if notebook is not None:
+            first_seen.setdefault(notebook, index)
+            item.add_marker(pytest.mark.xdist_group(notebook))
+
+    def order(indexed):
+        index, item = indexed
+        notebook = _shared_page_notebook(item)
+        if notebook is None:
+            return (index, 0, 0)
+        stage = item.get_closest_marker("notebook_page").args[0]
+        assert stage in STAGES, f"{item.nodeid}: unknown stage {stage!r}; the stages are {STAGES}"
+        return (first_seen[notebook], STAGES.index(stage), index)
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=order)]
 
 
 def chromium_or_skip() -> str:
@@ -45,8 +99,10 @@ def browser():
 
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
+    """This process's own folder of artifacts (Voila's logs, and screenshots of failing tests)."""
+    folder = ARTIFACTS / WORKER
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 class VoilaServers:
@@ -119,10 +175,36 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{report.when}", report)
 
 
+def save_artifacts_if_failed(request, pages: list, artifacts_dir: Path) -> None:
+    """When the test of ``request`` failed, save each page's screenshot and text, and say where."""
+    report = getattr(request.node, "report_call", None)
+    if report is None or not report.failed:
+        return
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    for index, page in enumerate(pages):
+        screenshot = artifacts_dir / f"{stem}-{index}.png"
+        text = artifacts_dir / f"{stem}-{index}.txt"
+        try:
+            page.screenshot(path=str(screenshot), full_page=True)
+            text.write_text(page.inner_text("body"), encoding="utf-8")
+            print(f"\nbrowser artifacts: {screenshot} and {text}")
+        except Exception as error:  # the page may be gone; say so instead of hiding the test's failure
+            print(f"\nno browser artifacts for page {index}: {error}")
+
+
+def leave(page) -> None:
+    """Close a page after leaving it for about:blank, which tells Voila at once that its kernel can go (a page
+    merely closed keeps its kernel until Voila's idle limit)."""
+    try:
+        page.goto("about:blank")
+    finally:
+        page.close()
+
+
 @pytest.fixture
 def new_page(browser, request, artifacts_dir):
     """Opens pages in a fresh browser context; on failure each page's screenshot and text are saved."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     pages = []
 
@@ -132,22 +214,73 @@ def new_page(browser, request, artifacts_dir):
         return page
 
     yield open_page
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-        for index, page in enumerate(pages):
-            screenshot = artifacts_dir / f"{stem}-{index}.png"
-            text = artifacts_dir / f"{stem}-{index}.txt"
-            try:
-                page.screenshot(path=str(screenshot), full_page=True)
-                text.write_text(page.inner_text("body"), encoding="utf-8")
-                print(f"\nbrowser artifacts: {screenshot} and {text}")
-            except Exception as error:  # the page may be gone; say so instead of hiding the test's failure
-                print(f"\nno browser artifacts for page {index}: {error}")
+    save_artifacts_if_failed(request, pages, artifacts_dir)
+    for page in pages:
+        if not page.is_closed():
+            leave(page)
     context.close()
 
 
+class SharedPages:
+    """One open page per notebook of the session's Voila, opened at its first use and shared by the tests that
+    look at it; each page records every address it fetched. Only the ``keep`` most recently used stay open
+    (the tests of one notebook run together), so that few kernels are alive at once."""
+
+    def __init__(self, browser, url: str, keep: int = 2) -> None:
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.context.set_default_timeout(PAGE_TIMEOUT_MS)
+        self.url, self.keep = url, keep
+        self.pages = collections.OrderedDict()
+        self.fetched = {}
+
+    def get(self, name: str):
+        """The page of notebook ``name`` (a path relative to notebooks/), opened if it is not yet."""
+        if name in self.pages:
+            self.pages.move_to_end(name)
+            return self.pages[name]
+        page = self.context.new_page()
+        self.fetched[name] = fetched = []
+        page.on("request", lambda request: fetched.append(request.url))
+        open_notebook(page, self.url, name)
+        self.pages[name] = page
+        while len(self.pages) > self.keep:
+            leave(self.pages.popitem(last=False)[1])
+        return page
+
+    def close(self) -> None:
+        for page in self.pages.values():
+            leave(page)
+        self.context.close()
+
+
+@pytest.fixture(scope="session")
+def shared_pages(browser, voila_url):
+    pages = SharedPages(browser, voila_url)
+    try:
+        yield pages
+    finally:
+        pages.close()
+
+
+@pytest.fixture
+def notebook_page(shared_pages, request, artifacts_dir):
+    """``notebook_page(name)``: notebook ``name``'s page, shared with the other tests of that notebook (mark the
+    test ``@pytest.mark.notebook_page(stage)``); on failure its screenshot and text are saved."""
+    used = []
+
+    def get(name: str):
+        page = shared_pages.get(name)
+        used.append(page)
+        return page
+
+    yield get
+    save_artifacts_if_failed(request, used, artifacts_dir)
+
+
 def pytest_sessionfinish(session, exitstatus):
-    """Keep the artifacts folder only when something was saved in it."""
+    """Keep the artifacts folder only when something was saved in it: removed by the process that ran (or, with
+    pytest-xdist, that led) a session that passed."""
+    if hasattr(session.config, "workerinput"):
+        return
     if ARTIFACTS.is_dir() and exitstatus == 0:
         shutil.rmtree(ARTIFACTS, ignore_errors=True)

@@ -1,19 +1,41 @@
 """Every notebook as the audience sees it in Voila: it renders without errors, and every control, moved by
 keyboard and by mouse, changes the figure or table that depends on it.
+
+Each notebook's page is opened once and shared by the tests that look at it (``notebook_page`` in conftest.py,
+which runs them in the order of its STAGES); a test that moves an app and is not the last leaves it as it
+found it, with the app's Reset button.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from lnlib.support import paths
-from lnlib.tools.browser import open_notebook
+from lnlib.tools.browser import PROJECTOR, open_notebook
 from lnlib.tools.present import kernel_processes
 
 NOTEBOOKS = [path.name for path in paths.notebooks()]
+
+
+def notebook(number: int) -> str:
+    """The file name of notebook ``number`` of the English edition."""
+    return next(name for name in NOTEBOOKS if name.startswith(f"{number:02d}_"))
+
+
+@contextlib.contextmanager
+def projector_viewport(page):
+    """The page at a projector's 1280 × 720 inside the block, at its own size again after it."""
+    size = page.viewport_size
+    page.set_viewport_size(PROJECTOR)
+    try:
+        yield
+    finally:
+        page.set_viewport_size(size)
+
 
 # What an app shows: its figures (a new blob URL at every re-draw) and the text of its tables and note.
 APP_SIGNATURE = """app => [...app.querySelectorAll('img.lnlib-figure')].map(i => i.src).join('|') + '#' +
@@ -183,19 +205,33 @@ def commit_prediction(page, prediction, option: int = 0) -> None:
     )
 
 
+def commit_open_predictions(page) -> None:
+    """Commit every prediction of the page not yet made (one with no feedback yet), unlocking its app."""
+    predictions = page.locator(".lnlib-prediction")
+    for index in range(predictions.count()):
+        if predictions.nth(index).locator(".lnlib-feedback").count() == 0:
+            commit_prediction(page, predictions.nth(index))
+
+
+@pytest.mark.notebook_page("as_loaded")
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_renders_and_every_control_changes_its_output(new_page, voila_url, name):
-    page = new_page()
-    fetched = []
-    page.on("request", lambda request: fetched.append(request.url))
-    open_notebook(page, voila_url, name)
+def test_notebook_renders_without_errors_or_code_and_fetches_nothing_from_outside(
+    notebook_page, shared_pages, voila_url, name
+):
+    page = notebook_page(name)
     assert_no_error_text(page, f"{name} after loading")
+    fetched = shared_pages.fetched[name]
     elsewhere = [url for url in fetched if not url.startswith((voila_url, f"blob:{voila_url}", "data:"))]
     assert fetched and not elsewhere, f"{name} fetches from outside the machine: {elsewhere}"
-    predictions = page.locator(".lnlib-prediction")
-    for index in range(predictions.count()):  # the sliders behind a prediction unlock once it is made
-        commit_prediction(page, predictions.nth(index))
     assert "import " not in page.inner_text("body"), f"{name}: Voila shows code"
+    assert page.locator(".lnlib-app").count() >= 1, f"{name} shows no interactive app"
+
+
+@pytest.mark.notebook_page("every_control")
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_control_changes_its_output(notebook_page, name):
+    page = notebook_page(name)
+    commit_open_predictions(page)  # the sliders behind a prediction unlock once it is made
     apps = page.locator(".lnlib-app")
     assert apps.count() >= 1, f"{name} shows no interactive app"
     for app_index in range(apps.count()):
@@ -227,15 +263,9 @@ def test_three_tabs_of_one_notebook_have_three_kernels_and_no_cross_talk(new_pag
         assert_no_error_text(page, "three tabs")
 
 
-def transformer_notebook() -> str:
-    matches = [name for name in NOTEBOOKS if name.startswith("04_")]
-    assert matches, "notebook 04 (the toy Transformer, with the live-training button) is missing"
-    return matches[0]
-
-
-def test_live_training_button_draws_a_loss_curve_as_it_goes(new_page, voila_url):
-    page = new_page()
-    open_notebook(page, voila_url, transformer_notebook())
+@pytest.mark.notebook_page("after_reset", notebook=notebook(4))
+def test_live_training_button_draws_a_loss_curve_as_it_goes(notebook_page):
+    page = notebook_page(notebook(4))
     app_locator = page.locator(".lnlib-app", has=page.locator(".lnlib-train-button"))
     assert app_locator.count() == 1
     app = app_locator.element_handle()
@@ -255,11 +285,13 @@ def test_reloading_mid_training_leaves_no_kernel_behind_when_voila_stops(new_pag
 
     process, url = voila_servers.start("reload")
     page = new_page()
-    open_notebook(page, url, transformer_notebook())
+    open_notebook(page, url, notebook(4))
+    app = page.locator(".lnlib-app", has=page.locator(".lnlib-train-button")).element_handle()
+    before = signature(app)
     page.locator(".lnlib-train-button").first.click()
-    time.sleep(2.0)  # training is under way in the kernel
+    wait_for_change(page, app, before, "live training before the reload")  # training is under way
     page.reload()
-    open_notebook(page, url, transformer_notebook())
+    open_notebook(page, url, notebook(4))
     kernels = kernel_processes(process.pid)
     assert kernels, "no kernel found for the reloaded page"
     voila_servers.stop(process)
@@ -304,15 +336,14 @@ def as_number(text: str) -> float:
     return float(Fraction(text.strip().replace("−", "-")))
 
 
-def test_worked_example_table_shows_what_lnlib_computes_for_the_new_slider_values(new_page, voila_url):
+@pytest.mark.notebook_page("after_reset", notebook=notebook(2))
+def test_worked_example_table_shows_what_lnlib_computes_for_the_new_slider_values(notebook_page):
     import numpy as np
 
     from lnlib import functional
     from lnlib.nb02_worked_example_four_neurons import worked_example
 
-    name = next(name for name in NOTEBOOKS if name.startswith("02_"))
-    page = new_page()
-    open_notebook(page, voila_url, name)
+    page = notebook_page(notebook(2))
     app_locator = page.locator(".lnlib-app", has_text="Four neurons by hand")
     app = app_locator.element_handle()
     controls = {
@@ -350,10 +381,6 @@ def test_worked_example_table_shows_what_lnlib_computes_for_the_new_slider_value
     np.testing.assert_allclose(shown_y, expected_y, atol=1e-6)
 
 
-def notebook(number: int) -> str:
-    return next(name for name in NOTEBOOKS if name.startswith(f"{number:02d}_"))
-
-
 def feedback_text(question) -> str:
     question.locator(".lnlib-feedback").wait_for(timeout=30_000)
     return question.locator(".lnlib-feedback").inner_text()
@@ -369,7 +396,8 @@ def check_and_wait_for(question, text: str) -> None:
     )
 
 
-def test_the_exercise_of_notebook_02_is_answered_through_its_boxes(new_page, voila_url):
+@pytest.mark.notebook_page("after_reset", notebook=notebook(2))
+def test_the_exercise_of_notebook_02_is_answered_through_its_boxes(notebook_page):
     from lnlib import functional
     from lnlib.nb02_worked_example_four_neurons import worked_example
 
@@ -378,8 +406,7 @@ def test_the_exercise_of_notebook_02_is_answered_through_its_boxes(new_page, voi
     eps, i = float(neurons.eps), neuron - 1
     x_hat = functional.layer_norm(values, 4, eps=eps)[i]
     y = functional.layer_norm(values, 4, gamma, beta, eps=eps)[i]
-    page = new_page()
-    open_notebook(page, voila_url, notebook(2))
+    page = notebook_page(notebook(2))
     exercise = page.locator(".lnlib-exercise", has=page.locator(".lnlib-answer-normalized"))
     solution_button = exercise.locator(".lnlib-solution-button")
     assert not solution_button.is_visible(), "the solution is offered before any attempt"
@@ -396,11 +423,11 @@ def test_the_exercise_of_notebook_02_is_answered_through_its_boxes(new_page, voi
     assert_no_error_text(page, "notebook 02's exercise")
 
 
-def test_notebook_03_prediction_unlocks_its_slider_and_its_questions_answer(new_page, voila_url):
+@pytest.mark.notebook_page("before_reset", notebook=notebook(3))
+def test_notebook_03_prediction_unlocks_its_slider_and_its_questions_answer(notebook_page):
     from lnlib.nb03_bn_vs_ln_axes import questions
 
-    page = new_page()
-    open_notebook(page, voila_url, notebook(3))
+    page = notebook_page(notebook(3))
     prediction = page.locator(".lnlib-prediction").first
     app = page.locator(".lnlib-app.lnlib-locked").first.element_handle()  # the cell after the prediction
     handle = app.query_selector(".lnlib-control .noUi-handle")
@@ -411,7 +438,10 @@ def test_notebook_03_prediction_unlocks_its_slider_and_its_questions_answer(new_
     assert slider_value(handle) == before, "the slider moved before a prediction was made"
     commit_prediction(page, prediction, option=0)  # a wrong prediction unlocks it too, and says why
     assert "✗ Not yet." in feedback_text(prediction)
+    unlocked = app_state(app)
     assert move_and_watch(page, app, handle, press(page, handle, "End"), "B after the prediction", 30)
+    app.query_selector(".lnlib-reset").click()  # leave the shared page as found
+    wait_for_state(app, unlocked, "the app behind the prediction, after Reset", equal=True)
     made = questions.bias_before_batch_norm()
     keys = [key for _, key in made.choice.options]
     question = page.locator(".lnlib-exercise", has_text="bias=False")
@@ -423,12 +453,12 @@ def test_notebook_03_prediction_unlocks_its_slider_and_its_questions_answer(new_
     assert_no_error_text(page, "notebook 03's questions")
 
 
-def test_the_exercise_of_notebook_03_is_answered_through_its_boxes(new_page, voila_url):
+@pytest.mark.notebook_page("after_reset", notebook=notebook(3))
+def test_the_exercise_of_notebook_03_is_answered_through_its_boxes(notebook_page):
     from lnlib.nb03_bn_vs_ln_axes import exercise as running_exercise
 
     mean, var = running_exercise.answer()
-    page = new_page()
-    open_notebook(page, voila_url, notebook(3))
+    page = notebook_page(notebook(3))
     exercise = page.locator(".lnlib-exercise", has=page.locator(".lnlib-answer-running_mean"))
     exercise.locator(".lnlib-answer-running_mean input").fill("4.5")  # the momentum the other way round
     exercise.locator(".lnlib-answer-running_var input").fill(f"{var:.4f}")
@@ -488,13 +518,11 @@ def move_first_control(page, control) -> None:
         pytest.fail(f"the Reset test does not know this kind of control ({classes})")
 
 
+@pytest.mark.notebook_page("reset")
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_every_apps_reset_button_brings_back_its_controls_and_what_it_shows(new_page, voila_url, name):
-    page = new_page()
-    open_notebook(page, voila_url, name)
-    predictions = page.locator(".lnlib-prediction")
-    for index in range(predictions.count()):
-        commit_prediction(page, predictions.nth(index))
+def test_every_apps_reset_button_brings_back_its_controls_and_what_it_shows(notebook_page, name):
+    page = notebook_page(name)
+    commit_open_predictions(page)
     apps = page.locator(".lnlib-app")
     for app_index in range(apps.count()):
         app_locator = apps.nth(app_index)
@@ -509,7 +537,8 @@ def test_every_apps_reset_button_brings_back_its_controls_and_what_it_shows(new_
     assert_no_error_text(page, f"{name} after every Reset")
 
 
-def test_the_whole_layer_norm_backward_of_notebook_05_is_answered_node_by_node(new_page, voila_url):
+@pytest.mark.notebook_page("after_reset", notebook=notebook(5))
+def test_the_whole_layer_norm_backward_of_notebook_05_is_answered_node_by_node(notebook_page):
     import re
 
     from lnlib.nb05_backward_by_hand import backward_exercise as exercise
@@ -522,8 +551,7 @@ def test_the_whole_layer_norm_backward_of_notebook_05_is_answered_node_by_node(n
             "([app, text]) => app.innerText.includes(text)", arg=[app, text], timeout=30_000
         )
 
-    page = new_page()
-    open_notebook(page, voila_url, notebook(5))
+    page = notebook_page(notebook(5))
     app_locator = page.locator(".lnlib-app", has=page.locator(".lnlib-answer"))
     app = app_locator.element_handle()
     box, check = app_locator.locator(".lnlib-answer input"), app_locator.locator(".lnlib-check")
@@ -544,12 +572,16 @@ def test_the_whole_layer_norm_backward_of_notebook_05_is_answered_node_by_node(n
     assert_no_error_text(page, "notebook 05's backward exercise")
 
 
-def test_notebook_03_ends_with_the_summary_of_bn_and_ln_on_one_screen(new_page, voila_url):
+@pytest.mark.notebook_page("as_loaded", notebook=notebook(3))
+def test_notebook_03_ends_with_the_summary_of_bn_and_ln_on_one_screen(notebook_page):
     from lnlib.nb03_bn_vs_ln_axes import summary
 
-    page = new_page()
-    page.set_viewport_size({"width": 1280, "height": 720})
-    open_notebook(page, voila_url, notebook(3))
+    page = notebook_page(notebook(3))
+    with projector_viewport(page):
+        assert_summary_fits_one_screen(page, summary)
+
+
+def assert_summary_fits_one_screen(page, summary) -> None:
     shown = page.locator(".lnlib-summary")
     assert shown.count() == 1
     rows = shown.locator("tbody tr")
@@ -560,7 +592,9 @@ def test_notebook_03_ends_with_the_summary_of_bn_and_ln_on_one_screen(new_page, 
     for norm in ("batch", "layer"):
         assert summary.axes_text(norm) in text
     cell = shown.locator("xpath=ancestor::div[@cell-index]")
-    assert cell.bounding_box()["height"] <= 720, "the summary does not fit one screen at 1280 × 720"
+    assert cell.bounding_box()["height"] <= PROJECTOR["height"], (
+        "the summary does not fit one screen at 1280 × 720"
+    )
     import nbformat
 
     cells = nbformat.read(paths.NOTEBOOKS / notebook(3), as_version=4).cells
@@ -572,11 +606,11 @@ def test_notebook_03_ends_with_the_summary_of_bn_and_ln_on_one_screen(new_page, 
 CHINESE_NOTEBOOKS = [f"{paths.CHINESE_NOTEBOOKS.name}/{path.name}" for path in paths.notebooks("zh")]
 
 
+@pytest.mark.notebook_page("as_loaded")
 @pytest.mark.parametrize("name", CHINESE_NOTEBOOKS)
-def test_chinese_notebook_renders_in_chinese_with_no_traceback(new_page, voila_url, name):
+def test_chinese_notebook_renders_in_chinese_with_no_traceback(notebook_page, name):
     """The Chinese edition in Voila: its kernel starts in notebooks/zh/, so prose and apps speak Chinese."""
-    page = new_page()
-    open_notebook(page, voila_url, name)
+    page = notebook_page(name)
     assert_no_error_text(page, f"{name} after loading")
     text = page.inner_text("body")
     chinese = sum("\u4e00" <= character <= "\u9fff" for character in text)

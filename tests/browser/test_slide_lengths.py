@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
+from test_notebooks_in_browser import projector_viewport
 
 from lnlib.support import paths
 from lnlib.tools import slides
@@ -22,9 +23,12 @@ def projector_page(browser):
     context.close()
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
-def test_every_slide_fits_the_screen_with_at_most_six_controls(projector_page, voila_url, path):
-    measured = slides.measure_notebook(projector_page, voila_url, path)
+@pytest.mark.notebook_page("as_loaded")
+@pytest.mark.parametrize("name", [path.name for path in NOTEBOOKS])
+def test_every_slide_fits_the_screen_with_at_most_six_controls(notebook_page, name):
+    page, path = notebook_page(name), paths.NOTEBOOKS / name
+    with projector_viewport(page):
+        measured = slides.measure_page(page, path)
     assert len(measured) == len(slides.slide_cells(nbformat.read(path, as_version=4)))
     too_long = [
         f"  slide {slide.number} «{slide.heading}» (cells {slide.cells[0]}–{slide.cells[-1]}): "
