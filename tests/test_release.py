@@ -1,4 +1,4 @@
-"""The version a learner can rely on: CHANGELOG.md's newest entry is pyproject.toml's version; and the
+"""The version a learner can rely on: CHANGELOG.md's newest entry is lnlib's version; and the
 pre-commit hooks call the course's own tools."""
 
 import re
@@ -13,11 +13,15 @@ RELEASE = re.compile(r"^## \[(\d+\.\d+\.\d+)\]", re.M)
 
 
 def test_the_changelogs_newest_version_is_the_packages():
+    import lnlib
+
     versions = RELEASE.findall((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert versions, "CHANGELOG.md has no '## [x.y.z]' entry"
-    assert versions[0] == project["version"], (
-        f"CHANGELOG.md's newest is {versions[0]}, pyproject's {project['version']}"
+    assert project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "lnlib.__version__"}
+    assert versions[0] == lnlib.__version__, (
+        f"CHANGELOG.md's newest is {versions[0]}, lnlib's {lnlib.__version__}"
     )
     newest_first = sorted(versions, key=lambda v: tuple(map(int, v.split("."))), reverse=True)
     assert versions == newest_first and len(set(versions)) == len(versions)
