@@ -30,6 +30,12 @@ CATALOGUE_LOCALES = {"zh": "zh_CN"}
 ENVIRONMENT_VARIABLE = "LNLIB_LANG"
 CHINESE_FOLDER = "zh"
 """The folder of ``notebooks/`` that holds the Chinese edition."""
+HTML_LANGUAGE_TAGS = {"en": "en", "zh": "zh-CN"}
+"""Language → its tag in HTML's ``lang`` attribute (BCP 47), which a page of that edition declares."""
+NOTEBOOK_METADATA_KEY = "lnlib"
+"""The course's key in a notebook's metadata: ``{"lnlib": {"language": "zh-CN"}}`` in the Chinese edition (see
+:func:`notebook_metadata`; none in the English). The course's Voila template and the reading copy declare it
+as the page's ``lang``; ``python -m lnlib translations`` keeps it in step."""
 
 _chosen: str | None = None
 _translations: dict = {}
@@ -49,6 +55,11 @@ def current() -> str:
     if from_environment:
         return _check(from_environment)
     return "zh" if Path.cwd().name == CHINESE_FOLDER else "en"
+
+
+def notebook_metadata(language: str) -> dict:
+    """What a notebook of ``language``'s edition records under :data:`NOTEBOOK_METADATA_KEY`."""
+    return {"language": HTML_LANGUAGE_TAGS[_check(language)]}
 
 
 def use(language: str | None) -> None:

@@ -18,7 +18,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
-from lnlib.support.language import CHINESE_FOLDER
+from lnlib.support.language import CHINESE_FOLDER, HTML_LANGUAGE_TAGS
 from lnlib.support.paths import notebooks
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -65,19 +65,22 @@ def build(out_dir: Path, paths: list | None = None) -> list:
         written.append(target)
         print(f"wrote {target}", flush=True)
     sections = []
-    for heading, pages in (
-        ("English", [p for p in written if not p.name.startswith("zh-")]),
-        ("中文", [p for p in written if p.name.startswith("zh-")]),
+    for heading, language, pages in (
+        ("English", "en", [p for p in written if not p.name.startswith("zh-")]),
+        ("中文", "zh", [p for p in written if p.name.startswith("zh-")]),
     ):
         if pages:
             links = "".join(
                 f"<li><a href='{html.escape(p.name)}'>{html.escape(p.stem)}</a></li>" for p in pages
             )
-            sections.append(f"<h2>{heading}</h2><ol>{links}</ol>")
+            sections.append(
+                f"<section lang='{HTML_LANGUAGE_TAGS[language]}'><h2>{heading}</h2><ol>{links}</ol></section>"
+            )
     index = out_dir / "index.html"
     index.write_text(
-        f"<!doctype html><meta charset='utf-8'><title>Layer and batch normalization: reading copy"
-        f"</title><h1>Layer and batch normalization: reading copy · 层归一化与批归一化：阅读版</h1>{''.join(sections)}",
+        f"<!doctype html><html lang='{HTML_LANGUAGE_TAGS['en']}'><meta charset='utf-8'>"
+        "<title>Layer and batch normalization: reading copy</title><h1>Layer and batch normalization: reading copy"
+        f" · <span lang='{HTML_LANGUAGE_TAGS['zh']}'>层归一化与批归一化：阅读版</span></h1>{''.join(sections)}",
         encoding="utf-8",
     )
     return written + [index]

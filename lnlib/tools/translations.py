@@ -2,7 +2,8 @@
 
 ``notebooks/zh/NN_*.ipynb`` is the Chinese partner of ``notebooks/NN_*.ipynb``: the same cells in the
 same order, the same slide types, the same code cells character for character (the language comes from
-the folder, see :mod:`lnlib.support.language`); only the prose differs. Each Chinese prose cell records
+the folder, see :mod:`lnlib.support.language`); only the prose differs, and the notebook's metadata, which
+declares its language (``zh-CN``) for the pages made from it. Each Chinese prose cell records
 in its metadata the hash of the English text it translates (as d2l keeps ``*_origin.md`` snapshots), so
 when an English cell changes, its partner is known to be stale.
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 
+from lnlib.support.language import NOTEBOOK_METADATA_KEY, notebook_metadata
 from lnlib.support.paths import CHINESE_NOTEBOOKS, notebooks
 
 TRANSLATION_KEY = "translation"
@@ -50,12 +52,19 @@ def problems(english: Path, chinese: Path | None = None) -> list:
     if not chinese.exists():
         return [f"{chinese.name}: missing (python -m lnlib translations --sync creates it)"]
     source = nbformat.read(english, as_version=4).cells
-    target = nbformat.read(chinese, as_version=4).cells
+    target_notebook = nbformat.read(chinese, as_version=4)
+    target = target_notebook.cells
     if len(source) != len(target):
         return [
             f"{chinese.name}: {len(target)} cells, the English has {len(source)} (python -m lnlib translations --sync)"
         ]
     found = []
+    declared = target_notebook.metadata.get(NOTEBOOK_METADATA_KEY)
+    if declared != notebook_metadata("zh"):
+        found.append(
+            f"{chinese.name}: its metadata {NOTEBOOK_METADATA_KEY!r} is {declared!r}, not {notebook_metadata('zh')!r}"
+            " (python -m lnlib translations --sync)"
+        )
     for index, (en, zh) in enumerate(zip(source, target)):
         where = f"{chinese.name} cell {index} ({_first_line(en.source)!r})"
         if en.cell_type != zh.cell_type or _slide_type(en) != _slide_type(zh):
@@ -104,6 +113,7 @@ def sync(english: Path, chinese: Path | None = None) -> list:
             cells.append(todo)
             waiting.append(index)
     english_notebook.cells = cells
+    english_notebook.metadata[NOTEBOOK_METADATA_KEY] = notebook_metadata("zh")
     chinese.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(english_notebook, chinese)
     return waiting

@@ -2,6 +2,7 @@
 
 - :mod:`~lnlib.ui.controls`: sliders and buttons labelled with symbol and meaning (``slider``, ``choice``);
 - :mod:`~lnlib.ui.outputs`: figures re-drawn fast as images (``FigureView``), HTML views for tables;
+- :mod:`~lnlib.ui.alt_text`: each figure's alt text, from its titles, axis labels and legends;
 - :mod:`~lnlib.ui.app`: ``App`` (controls in, outputs out) and ``Explained`` (an extreme case, explained);
 - :mod:`~lnlib.ui.exercises`: exercises and questions with input widgets and a Check button;
 - :mod:`~lnlib.ui.live`: ``LiveTraining``, the Train button, progress and curves of an app that trains live;
@@ -42,7 +43,7 @@ _HOMES = {
     "ToyVerdict": "text",
     "markdown_table": "text",
 }
-_SUBMODULES = ("app", "controls", "exercises", "live", "outputs", "style", "text")
+_SUBMODULES = ("alt_text", "app", "controls", "exercises", "live", "outputs", "style", "text")
 
 __all__ = sorted(_HOMES) + list(_SUBMODULES)
 

@@ -13,7 +13,6 @@ and read ``app.status``, ``app.note.value`` and the outputs.
 
 from __future__ import annotations
 
-import base64
 import html
 import time
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ import ipywidgets as widgets
 
 from lnlib.support.language import gettext as _
 from lnlib.support.language import gettext_noop as N_
+from lnlib.ui.alt_text import html_image
 from lnlib.ui.controls import control_values
 from lnlib.ui.outputs import FigureView
 
@@ -215,8 +215,7 @@ class App:
         parts = [self.note.value]
         for output in self.outputs:
             if isinstance(output, FigureView):
-                encoded = base64.b64encode(bytes(output.image.value)).decode()
-                parts.append(f"<img src='data:image/png;base64,{encoded}'>")
+                parts.append(html_image(output.image.value, output.alt))
             elif isinstance(output, (widgets.HTML, widgets.HTMLMath)):
                 parts.append(output.value)
         return "<div class='lnlib-static'>" + "".join(parts) + "</div>"

@@ -15,6 +15,8 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from lnlib.ui.alt_text import alt_text, html_image
+
 # Colours for the norms, the same in every notebook (colour-blind safe, Okabe and Ito).
 NORM_COLORS = {
     "batch": "#E69F00",  # orange
@@ -111,15 +113,23 @@ def _figure_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _figure_html(figure: Figure) -> str:
+    return html_image(_figure_png(figure), alt_text(figure))
+
+
 def _show_figures_in_notebooks() -> None:
-    """In IPython, display any matplotlib Figure as PNG (without this, a pyplot-free figure shows as text)."""
+    """In IPython, display any matplotlib Figure as a PNG picture with its alt text (an ``<img>`` in HTML:
+    notebook front ends ignore alt text given beside a bare PNG). Without this, a pyplot-free figure shows
+    as text."""
     try:
         from IPython import get_ipython
     except ImportError:
         return
     shell = get_ipython()
     if shell is not None:
-        shell.display_formatter.formatters["image/png"].for_type(Figure, _figure_png)
+        formatters = shell.display_formatter.formatters
+        formatters["image/png"].pop(Figure, None)  # drawn once, inside the HTML (%matplotlib inline adds it)
+        formatters["text/html"].for_type(Figure, _figure_html)
 
 
 def new_figure(width: float = 11, height: float = 4.5, **subplot_args) -> tuple:

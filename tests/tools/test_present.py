@@ -1,6 +1,7 @@
 """Presenting (Voila) and the reading copy: the commands a lecturer and a reader without a kernel use."""
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -42,6 +43,7 @@ def test_voila_serves_a_notebook_with_its_code_hidden_and_stops_by_pid(tmp_path)
             assert url.startswith("http://127.0.0.1:")
             page = urllib.request.urlopen(url, timeout=120).read().decode()
             assert "Start here" in page and "from lnlib.nb00_start_here.tour import" not in page
+            assert '<html lang="en">' in page
         finally:
             present.stop_voila(process)
     assert process.poll() is not None
@@ -113,6 +115,10 @@ def test_reading_copy_is_executed_html_with_a_picture_of_each_app(tmp_path):
     page = (tmp_path / "00_start_here.html").read_text(encoding="utf-8")
     assert [p.name for p in written] == ["00_start_here.html", "index.html"]
     assert "data:image/png;base64," in page  # the first slider's figure, as a picture
+    images = re.findall(r"<img [^>]*>", page)
+    assert images and all(re.search(r'alt="[^"]*[a-z]{3}[^"]*"', image) for image in images)
+    assert "No description has been provided" not in page  # nbconvert's stand-in for a missing alt
+    assert '<html lang="en">' in page
     assert "whatever the stretch" in page  # its note, computed by the kernel
     assert "层归一化" in page  # the glossary, executed
     assert "Traceback" not in page

@@ -11,7 +11,7 @@ import pytest
 
 import lnlib.__main__ as command_line
 from lnlib.support import language, paths
-from lnlib.tools import present
+from lnlib.tools import present, reading_copy
 
 CHINESE_00 = paths.CHINESE_NOTEBOOKS / "00_start_here.ipynb"
 
@@ -117,3 +117,15 @@ def test_voila_runs_the_chinese_notebook_in_chinese_whatever_lnlib_lang_says(
     assert "层归一化消去了输入的尺度" in outputs  # the first slider's note, from the kernel
     assert "归一化方法" in outputs and "whatever the stretch" not in outputs  # the glossary's first fold
     assert "Traceback" not in outputs and "from lnlib.nb00_start_here.tour import" not in page
+    assert '<html lang="zh-CN">' in page
+    assert re.search(r"alt='[^']*[\u4e00-\u9fff]", outputs)  # the first slider's figure, described in Chinese
+
+
+def test_the_chinese_reading_copy_declares_its_language_and_describes_its_figures_in_chinese(tmp_path):
+    reading_copy.build(tmp_path, [CHINESE_00])
+    page = (tmp_path / "zh-00_start_here.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page
+    images = re.findall(r"<img [^>]*>", page)
+    assert images and all(re.search(r'alt="[^"]*[\u4e00-\u9fff][^"]*"', image) for image in images)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "<section lang='zh-CN'>" in index and "zh-00_start_here.html" in index

@@ -59,6 +59,7 @@ def test_sync_copies_code_marks_new_prose_todo_and_keeps_translations_whose_sour
     chinese = tmp_path / "zh" / english.name
     assert translations.sync(english, chinese) == [0, 2]
     assert [p.split(": ")[1] for p in translations.problems(english, chinese)] == ["not yet translated"] * 2
+    assert nbformat.read(chinese, as_version=4).metadata["lnlib"] == {"language": "zh-CN"}  # for <html lang>
     translations.mark_translated(chinese, 0, "# 标题", english)
     translations.mark_translated(chinese, 2, "正文", english)
     assert translations.problems(english, chinese) == []
@@ -89,3 +90,17 @@ def test_problems_name_a_changed_code_cell_and_a_stale_translation(tmp_path):
     found = translations.problems(english, chinese)
     assert any("cell 0" in p and "changed since it was translated" in p for p in found)
     assert any("cell 1" in p and "code differs" in p for p in found)
+
+
+def test_problems_name_a_chinese_notebook_that_does_not_declare_its_language(tmp_path):
+    english = _notebook(tmp_path, [nbformat.v4.new_code_cell("x = 1")])
+    chinese = tmp_path / "zh" / english.name
+    translations.sync(english, chinese)
+    assert translations.problems(english, chinese) == []
+    notebook = nbformat.read(chinese, as_version=4)
+    del notebook.metadata["lnlib"]
+    nbformat.write(notebook, chinese)
+    (found,) = translations.problems(english, chinese)
+    assert "metadata 'lnlib'" in found and "zh-CN" in found
+    translations.sync(english, chinese)
+    assert translations.problems(english, chinese) == []
