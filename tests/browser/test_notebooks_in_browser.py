@@ -59,6 +59,26 @@ def assert_no_error_text(page, where: str) -> None:
     assert not found, f"{where}: the page shows {found}"
 
 
+# The page's declared language, and the images (figures among them) with no alt text or with a tooltip left over
+# (the course's Voila template turns each figure's tooltip into its alt).
+ACCESSIBILITY = """() => {
+    const images = [...document.querySelectorAll('#rendered_cells img')];
+    return {
+        lang: document.documentElement.lang,
+        figures: document.querySelectorAll('img.lnlib-figure').length,
+        withoutAlt: images.filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.className || i.src.slice(0, 40)),
+        titled: document.querySelectorAll('img.lnlib-figure[title]').length,
+    };
+}"""
+
+
+def assert_figures_described(page, language: str, where: str) -> None:
+    """The page declares ``language`` and every image on it has alt text (none a leftover tooltip)."""
+    found = page.evaluate(ACCESSIBILITY)
+    assert found["lang"] == language, f"{where}: the page declares lang={found['lang']!r}, not {language!r}"
+    assert found["figures"] > 0 and not found["withoutAlt"] and not found["titled"], f"{where}: {found}"
+
+
 def signature(app) -> str:
     return app.evaluate(APP_SIGNATURE)
 
@@ -225,6 +245,7 @@ def test_notebook_renders_without_errors_or_code_and_fetches_nothing_from_outsid
     assert fetched and not elsewhere, f"{name} fetches from outside the machine: {elsewhere}"
     assert "import " not in page.inner_text("body"), f"{name}: Voila shows code"
     assert page.locator(".lnlib-app").count() >= 1, f"{name} shows no interactive app"
+    assert_figures_described(page, "en", f"{name} after loading")
 
 
 @pytest.mark.notebook_page("every_control")
@@ -241,6 +262,7 @@ def test_every_control_changes_its_output(notebook_page, name):
             control = controls.nth(control_index)
             label = control.locator(".widget-label").first.inner_text()
             exercise_control(page, app, control, f"{name}, app {app_index + 1}, control {label!r}")
+    assert_figures_described(page, "en", f"{name} after every control moved")  # re-drawn figures too
 
 
 def test_three_tabs_of_one_notebook_have_three_kernels_and_no_cross_talk(new_page, voila_servers):
@@ -620,3 +642,8 @@ def test_chinese_notebook_renders_in_chinese_with_no_traceback(notebook_page, na
     assert notes.count() >= 1, f"{name} shows no app"
     first_note = notes.first.inner_text()
     assert not first_note or any("\u4e00" <= c <= "\u9fff" for c in first_note), first_note
+    assert_figures_described(page, "zh-CN", name)
+    first_alt = page.locator("img.lnlib-figure").first.get_attribute("alt")
+    assert any("\u4e00" <= c <= "\u9fff" for c in first_alt), (
+        f"{name}: the first figure's alt text {first_alt!r}"
+    )
