@@ -72,7 +72,7 @@ def parser(prog: str = "python -m lnlib") -> argparse.ArgumentParser:
     )
     small_nets.add_argument("names", nargs="*", help="which experiments (default: all)")
     digits = caches.add_parser(
-        "digits", help="notebook 07's runs on scikit-learn's bundled digits (about 3 minutes)"
+        "digits", help="notebook 07's runs on the handwritten digits (about 3 minutes)"
     )
     digits.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
     digits.add_argument(
