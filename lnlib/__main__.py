@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from lnlib.support import paths
+from lnlib.support.extras import MissingPackage
 from lnlib.support.language import LANGUAGES
 from lnlib.tools.bench import SECTIONS as BENCH_SECTIONS
 
@@ -71,7 +72,7 @@ def parser(prog: str = "python -m lnlib") -> argparse.ArgumentParser:
     )
     small_nets.add_argument("names", nargs="*", help="which experiments (default: all)")
     digits = caches.add_parser(
-        "digits", help="notebook 07's runs on scikit-learn's bundled digits (about 3 minutes)"
+        "digits", help="notebook 07's runs on the handwritten digits (about 3 minutes)"
     )
     digits.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
     digits.add_argument(
@@ -215,6 +216,8 @@ def main(argv=None) -> int:
     arguments = command_line.parse_args(argv)
     try:
         return run(arguments)
+    except MissingPackage as error:  # a developer's or lecturer's tool: what to install, in one line
+        command_line.exit(1, f"{command_line.prog}: error: {error}\n")
     except ValueError as error:  # an unknown name: said in one line, as argparse says its errors
         command_line.error(str(error))
 

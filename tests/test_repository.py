@@ -90,6 +90,20 @@ def test_every_pinned_runtime_package_is_one_that_pyprojects_dependencies_admit(
     assert {spec.operator for spec in dependencies["torch"].specifier} == {">="}
 
 
+def test_each_extra_of_lnlib_is_left_out_of_a_learners_install_and_pinned_for_the_tests():
+    extras = [
+        Requirement(r) for group in _pyproject()["project"]["optional-dependencies"].values() for r in group
+    ]
+    course, tests = _pins("requirements.txt"), _pins("requirements-test.txt")
+    assert extras, "pyproject.toml declares no extra"
+    for requirement in extras:
+        name = canonicalize_name(requirement.name)
+        assert name not in course, f"{name}, an extra, is in a learner's install"
+        assert requirement.specifier.contains(tests[name]), (
+            f"{name}=={tests.get(name)} is not in {requirement}"
+        )
+
+
 def test_the_readmes_cpu_torch_command_installs_the_pinned_torch():
     pinned = f"torch=={_pins('requirements.txt')['torch']}"
     for readme in ("README.md", "README.zh-CN.md"):

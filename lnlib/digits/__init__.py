@@ -1,6 +1,6 @@
-"""The real-data lab of notebook 07: scikit-learn's bundled handwritten digits, a tanh MLP with a choice of norm.
+"""The real-data lab of notebook 07: 1,797 handwritten digits, a tanh MLP with a choice of norm.
 
-- :mod:`~lnlib.digits.data`: the 1,797 8×8 digits shipped inside scikit-learn (nothing downloaded), one
+- :mod:`~lnlib.digits.data`: the 8×8 digits of ``data/digits.csv.gz`` (the UCI set as scikit-learn ships it), one
   seeded split into training and held-out examples, standardised with the training split's statistics;
 - :mod:`~lnlib.digits.network`: the MLP (Linear → norm → tanh blocks, norms from :mod:`lnlib.nn`) and what
   it looks like at initialization, layer by layer (activations, gradients, tanh's saturation);

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lnlib.digits.data import file_sha256
 from lnlib.digits.network import NORMS
 from lnlib.digits.training import RunConfig
 from lnlib.support import parallel, paths, results_cache
@@ -100,7 +101,6 @@ def rerun(configs_to_run: list, workers: int = 1) -> list:
 
 def generate(path: Path = CACHE_PATH, workers: int | None = None, progress: bool = True) -> dict:
     """Run every grid and write the cache to ``path``; returns what was written."""
-    import sklearn
     import torch
 
     start, cpu_seconds = time.perf_counter(), []
@@ -119,7 +119,7 @@ def generate(path: Path = CACHE_PATH, workers: int | None = None, progress: bool
         "about": f"Digits experiments of notebook 07. Regenerate with: {COMMAND}",
         "format": FORMAT_VERSION,
         "torch": torch.__version__,
-        "scikit-learn": sklearn.__version__,
+        "digits_sha256": file_sha256(),
         "machine": results_cache.machine(),
         "grids": list(GRIDS),
         "runs": runs,

@@ -1,4 +1,4 @@
-"""Notebook 07, why normalization helps on real data: scikit-learn's digits, a tanh MLP, no norm, BN, LN, RMSNorm.
+"""Notebook 07, why normalization helps on real data: handwritten digits, a tanh MLP, no norm, BN, LN, RMSNorm.
 
 - :mod:`.verdicts`: which learning rates and initial scales train, tanh's saturation at initialization, BN's
   batch noise, each decided from the results cache (``data/digits_results.json``) by a rule in its docstring;

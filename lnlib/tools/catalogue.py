@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from lnlib.support.extras import require
+
 PACKAGE = Path(__file__).resolve().parents[1]
 KEYWORDS = {
     "_": None,
@@ -48,13 +50,11 @@ def _unkey(key) -> tuple:
 
 
 def _babel():
-    try:
-        from babel.messages import catalog, extract, mofile, pofile
-    except ImportError as error:
-        raise ImportError(
-            "the message catalogues need Babel: python -m pip install -r requirements.txt"
-        ) from error
-    return catalog, extract, mofile, pofile
+    """Babel's ``catalog``, ``extract``, ``mofile`` and ``pofile``: a developer's tool, not in a learner's install."""
+    return tuple(
+        require(f"babel.messages.{name}", "Babel", "python -m lnlib catalogue")
+        for name in ("catalog", "extract", "mofile", "pofile")
+    )
 
 
 def part_of(filename: str) -> str:

@@ -4,13 +4,14 @@ Each notebook runs top to bottom in a fresh kernel and is written as HTML into `
 (git ignores it), with an ``index.html``; the Chinese edition's pages (``notebooks/zh/``) are written beside
 them as ``zh-<notebook>.html``. The sliders cannot move without a kernel: each app appears
 as a picture of what it shows at its default values. The pages work offline: MathJax, which renders
-the formulas, is copied beside them from the ``django-static-mathjax`` package.
+the formulas, is copied beside them from the ``django-static-mathjax`` package, which the learner's install
+leaves out (``requirements-test.txt`` has it; JupyterLab's own MathJax is split into chunks no page can load
+alone).
 """
 
 from __future__ import annotations
 
 import html
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
+from lnlib.support.extras import require
 from lnlib.support.language import CHINESE_FOLDER, HTML_LANGUAGE_TAGS
 from lnlib.support.paths import notebooks
 
@@ -27,7 +29,8 @@ TEMPLATE = Path(__file__).resolve().parent / "templates" / "reading_copy.html.j2
 
 def _copy_mathjax(out_dir: Path) -> None:
     """MathJax 3's TeX-to-HTML script and its fonts, into ``out_dir/mathjax``, where the pages look for them."""
-    es5 = Path(importlib.util.find_spec("mathjax").origin).parent / "static" / "mathjax" / "es5"
+    mathjax = require("mathjax", "django-static-mathjax", "python -m lnlib reading-copy")
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
     target = out_dir / "mathjax"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(es5 / "tex-chtml.js", target / "tex-chtml.js")
