@@ -21,6 +21,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.notebook)
 
 
+@pytest.fixture
+def chinese():
+    """The course speaks Chinese during the test (lnlib.support.language), and its own language after it."""
+    from lnlib.support import language
+
+    language.use("zh")
+    yield
+    language.use(None)
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     """The repository's folder."""

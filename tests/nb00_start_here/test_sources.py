@@ -12,13 +12,6 @@ from lnlib.support import language, paths
 HOST = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|io)\b")
 
 
-@pytest.fixture
-def chinese():
-    language.use("zh")
-    yield
-    language.use(None)
-
-
 def copy_text(articles, cited) -> str:
     return (articles / cited.copy_file).read_text(encoding="utf-8")
 

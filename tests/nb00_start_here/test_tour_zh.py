@@ -3,7 +3,6 @@
 import html
 
 import numpy as np
-import pytest
 
 from lnlib.nb00_start_here import tour
 from lnlib.support import language
@@ -11,13 +10,6 @@ from lnlib.support import language
 
 def is_chinese(words: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in words)
-
-
-@pytest.fixture
-def chinese():
-    language.use("zh")
-    yield
-    language.use(None)
 
 
 def test_every_glossary_term_is_explained_in_chinese_too():

@@ -31,13 +31,6 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
-@pytest.fixture
-def chinese():
-    language.use("zh")
-    yield
-    language.use(None)
-
-
 def _numbers(text: str) -> Counter:
     """The numbers a text states, in any order (a translation may reorder a sentence, never change a number)."""
     return Counter(NUMBER.findall(re.sub(r"<[^>]+>", " ", text)))

@@ -35,13 +35,6 @@ APPS = (
 )
 
 
-@pytest.fixture
-def chinese():
-    language.use("zh")
-    yield
-    language.use(None)
-
-
 def _figure(app):
     return (app.view.figure if hasattr(app, "view") else app.figure).figure
 

@@ -15,13 +15,6 @@ from lnlib.ui.controls import control_values
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture
-def chinese():
-    language.use("zh")
-    yield
-    language.use(None)
-
-
 def speaks_chinese(text: str) -> bool:
     return bool(CHINESE.search(text))
 

@@ -60,13 +60,6 @@ def draw(figure) -> None:
     figure.savefig(io.BytesIO(), format="png")
 
 
-@pytest.fixture
-def chinese():
-    language.use("zh")
-    yield
-    language.use(None)
-
-
 @pytest.fixture(scope="module")
 def results():
     return experiments.load()

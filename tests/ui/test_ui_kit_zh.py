@@ -8,13 +8,6 @@ from lnlib.ui import text
 
 
 @pytest.fixture
-def chinese():
-    language.use("zh")
-    yield
-    language.use(None)
-
-
-@pytest.fixture
 def english():
     language.use("en")
     yield
