@@ -27,6 +27,13 @@ def test_the_changelogs_newest_version_is_the_packages():
     assert versions == newest_first and len(set(versions)) == len(versions)
 
 
+def test_the_chinese_changelog_lists_the_same_versions_on_the_same_dates():
+    dated = re.compile(r"^## \[(\d+\.\d+\.\d+)\] - (\S+)", re.M)
+    english = dated.findall((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
+    chinese = dated.findall((ROOT / "CHANGELOG.zh-CN.md").read_text(encoding="utf-8"))
+    assert english and chinese == english
+
+
 def test_pre_commit_runs_the_installed_tools_offline():
     import lnlib.__main__ as command_line
 
