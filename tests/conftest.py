@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -19,6 +20,35 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         elif Path(item.fspath).suffix == ".ipynb":
             item.add_marker(pytest.mark.notebook)
+
+
+RENDER_TESTS = (
+    "test_notebook_renders_without_errors_or_code_and_fetches_nothing_from_outside",
+    "test_chinese_notebook_renders_in_chinese_with_no_traceback",
+)
+"""The browser tests that open a notebook in Voila, which runs it top to bottom, and fail on any cell's error."""
+
+
+def pytest_collection_finish(session):
+    """Each notebook runs once: where a browser test renders a notebook (Chromium present), nbmake's run of
+    the same notebook is skipped, saying so; without the browser tests (``-m "not browser"``) nbmake runs it."""
+    from lnlib.tools.browser import CHROMIUM
+
+    if not os.path.exists(CHROMIUM):
+        return
+    rendered = {
+        item.callspec.params["name"]
+        for item in session.items
+        if getattr(item, "originalname", None) in RENDER_TESTS
+    }
+    for item in session.items:
+        if item.get_closest_marker("notebook"):
+            name = Path(item.fspath).relative_to(paths.NOTEBOOKS).as_posix()
+            if name in rendered:
+                reason = (
+                    f"run top to bottom by Voila in tests/browser/ ({RENDER_TESTS[name.startswith('zh/')]})"
+                )
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture

@@ -312,17 +312,20 @@ def test_reloading_mid_training_leaves_no_kernel_behind_when_voila_stops(new_pag
     before = signature(app)
     page.locator(".lnlib-train-button").first.click()
     wait_for_change(page, app, before, "live training before the reload")  # training is under way
-    page.reload()
-    open_notebook(page, url, notebook(4))
+    # Voila starts a kernel for the reloaded page and runs the notebook in it
+    page.reload(wait_until="commit")
+    deadline = time.monotonic() + 60
+    while len(kernel_processes(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
     kernels = kernel_processes(process.pid)
-    assert kernels, "no kernel found for the reloaded page"
+    assert len(kernels) == 2, f"{len(kernels)} kernel(s), not the training page's and the reloaded page's"
     voila_servers.stop(process)
     _, alive = psutil.wait_procs(kernels, timeout=20)
     assert not alive, f"kernels left running after Voila stopped: {[k.pid for k in alive]}"
 
 
 def test_a_closed_pages_kernel_is_shut_down_and_an_open_idle_pages_kernel_is_kept(new_page, voila_servers):
-    forget_after = 6.0  # seconds (ten minutes when presenting); Voila looks every 3 s
+    forget_after = 3.0  # seconds (ten minutes when presenting); Voila looks every 2 s
     process, url = voila_servers.start("closed-pages", forget_closed_after=forget_after)
     kept, closed = new_page(), new_page()
     open_notebook(kept, url, notebook(0))
