@@ -37,6 +37,13 @@ WIDGETS_DRAWN = """() => !document.querySelector('script[type="application/vnd.v
     && [...document.querySelectorAll('.jp-OutputArea-output.lm-Panel')].every(p => p.querySelector('.jupyter-widgets'))
     && [...document.querySelectorAll('img.lnlib-figure')].every(i => i.src && i.complete)"""
 
+# What of the page is not drawn yet: output scripts Voila's front end has not replaced, widget panels still
+# empty, figures without their picture.
+NOT_YET_DRAWN = """() => [
+    document.querySelectorAll('script[type="application/vnd.voila.cell-output+json"]').length,
+    [...document.querySelectorAll('.jp-OutputArea-output.lm-Panel')].filter(p => !p.querySelector('.jupyter-widgets')).length,
+    [...document.querySelectorAll('img.lnlib-figure')].filter(i => !(i.src && i.complete)).length]"""
+
 # The moment (ms after the page's navigation began) a control is first drawn, or null before.
 FIRST_CONTROL_SHOWN = """() => {
     const shown = [...document.querySelectorAll('.widget-slider, .lnlib-control')]
@@ -64,7 +71,14 @@ def open_notebook(page, url: str, name: str | None = None, timeout: float = 300.
     # Voila sends the page only once the notebook has run: allow the whole timeout, not playwright's 30 s
     page.goto(f"{url}voila/render/{name}" if name else url, timeout=timeout * 1000)
     page.wait_for_function(PAGE_LOADED, timeout=timeout * 1000)
-    page.wait_for_function(WIDGETS_DRAWN, timeout=timeout * 1000)
+    try:
+        page.wait_for_function(WIDGETS_DRAWN, timeout=timeout * 1000)
+    except Exception as error:
+        scripts, panels, figures = page.evaluate(NOT_YET_DRAWN)
+        raise AssertionError(
+            f"{name or url}: not drawn within {timeout:.0f} s: {scripts} outputs not rendered, "
+            f"{panels} widget panels empty, {figures} figures without their picture"
+        ) from error
 
 
 def seconds_to_first_control(browser, page_url: str, timeout: float = 180.0) -> float:

@@ -232,6 +232,7 @@ class SharedPages:
         self.url, self.keep = url, keep
         self.pages = collections.OrderedDict()
         self.fetched = {}
+        self.opening = None
 
     def get(self, name: str):
         """The page of notebook ``name`` (a path relative to notebooks/), opened if it is not yet."""
@@ -241,7 +242,9 @@ class SharedPages:
         page = self.context.new_page()
         self.fetched[name] = fetched = []
         page.on("request", lambda request: fetched.append(request.url))
+        self.opening = page  # for the artifacts, should it fail to open
         open_notebook(page, self.url, name)
+        self.opening = None
         self.pages[name] = page
         while len(self.pages) > self.keep:
             leave(self.pages.popitem(last=False)[1])
@@ -274,6 +277,8 @@ def notebook_page(shared_pages, request, artifacts_dir):
         return page
 
     yield get
+    if shared_pages.opening is not None and shared_pages.opening not in used:
+        used.append(shared_pages.opening)  # the page that failed to open
     save_artifacts_if_failed(request, used, artifacts_dir)
 
 
