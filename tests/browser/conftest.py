@@ -193,8 +193,9 @@ def save_artifacts_if_failed(request, pages: list, artifacts_dir: Path) -> None:
 
 
 def leave(page) -> None:
-    """Close a page after leaving it for about:blank, which tells Voila at once that its kernel can go (a page
-    merely closed keeps its kernel until Voila's idle limit)."""
+    """Close a page after leaving it for about:blank, whose unload asks Voila to shut the page's kernel down.
+    (Voila 0.5.13 refuses that request, 403 '_xsrf' argument missing: the kernel stays until Voila's idle
+    limit or until the test's Voila is stopped by PID.)"""
     try:
         page.goto("about:blank")
     finally:

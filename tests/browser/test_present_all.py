@@ -17,14 +17,10 @@ CONTROL_TEXTS = """() => ['.lnlib-app .lnlib-control', '.lnlib-app .lnlib-note']
 
 def control_texts(page, url: str) -> list:
     """``[labels, notes]``: the texts of the controls and of the notes of the apps of the page at ``url``,
-    once its first control is drawn; the page is then left for about:blank, so that Voila shuts its kernel
-    down at once."""
+    once its first control is drawn (the new_page fixture leaves and closes the page at the test's end)."""
     page.goto(url)
     page.wait_for_function(FIRST_CONTROL_SHOWN)
-    texts = page.evaluate(CONTROL_TEXTS)
-    page.goto("about:blank")
-    page.close()
-    return texts
+    return page.evaluate(CONTROL_TEXTS)
 
 
 def test_present_all_serves_each_edition_in_its_language_and_heats_the_one_asked_for(new_page, voila_servers):
