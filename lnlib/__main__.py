@@ -13,10 +13,10 @@ from pathlib import Path
 from lnlib.support import paths
 from lnlib.support.extras import MissingPackage
 from lnlib.support.language import LANGUAGES
+from lnlib.support.protocol import GROUPS, LAB_MODULES
 from lnlib.tools.bench import SECTIONS as BENCH_SECTIONS
 
-# The grids of lnlib.transformer.experiments.GRIDS (a test keeps them equal; that module imports torch).
-TRANSFORMER_GRIDS = ("init", "learning_rate", "warmup", "batch_norm", "long_budget")
+LAB_NAMES = (*LAB_MODULES, *GROUPS)
 
 
 def program_name() -> str:
@@ -49,34 +49,32 @@ def parser(prog: str = "python -m lnlib") -> argparse.ArgumentParser:
 
     cache = commands.add_parser(
         "cache",
-        help="regenerate the results caches of notebooks 04, 06 and 07",
-        description="Regenerate the results caches in data/ (all of them when none is named).",
+        help="regenerate the labs' results caches (notebooks 04, 06 and 07)",
+        description="Run every configuration × seed of the labs named and write their caches (one protocol: "
+        "lnlib.support.protocol). Labs: "
+        + ", ".join(LAB_NAMES)
+        + "; small-nets stands for notebook 06's five.",
     )
-    caches = cache.add_subparsers(dest="which", metavar="which")
-    transformer = caches.add_parser(
-        "transformer", help="notebook 04's toy-Transformer runs (about 7 minutes)"
+    cache.add_argument("labs", nargs="*", metavar="NAME", help="labs to run, or all (default: all)")
+    cache.add_argument(
+        "--output", type=Path, default=None, help="the folder to write, laid out as data/ (default: data/)"
     )
-    transformer.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
-    transformer.add_argument(
-        "--output", type=Path, default=paths.TRANSFORMER_RESULTS, help="where to write (default: %(default)s)"
+    cache.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
+    cache.add_argument(
+        "--device", choices=("cpu", "cuda"), default="cpu", help="where to train (default: cpu)"
     )
-    transformer.add_argument(
-        "--grids",
-        nargs="*",
-        choices=TRANSFORMER_GRIDS,
-        default=list(TRANSFORMER_GRIDS),
-        help="which grids (default: all)",
+
+    verdicts = commands.add_parser(
+        "verdicts",
+        help="print every toy verdict from the caches: word, rule, effects, seeds",
+        description="Every toy verdict of notebooks 04, 06 and 07, computed from the caches.",
     )
-    small_nets = caches.add_parser(
-        "small-nets", help="notebook 06's small-network experiments (about 7 minutes)"
-    )
-    small_nets.add_argument("names", nargs="*", help="which experiments (default: all)")
-    digits = caches.add_parser(
-        "digits", help="notebook 07's runs on the handwritten digits (about 3 minutes)"
-    )
-    digits.add_argument("--workers", type=int, default=None, help="worker processes (default: 2)")
-    digits.add_argument(
-        "--output", type=Path, default=paths.DIGITS_RESULTS, help="where to write (default: %(default)s)"
+    verdicts.add_argument("--json", action="store_true", help="print JSON")
+    verdicts.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="read the caches from this folder, laid out as data/ (default: data/)",
     )
 
     bench = commands.add_parser(
@@ -140,29 +138,19 @@ def run(arguments: argparse.Namespace) -> int:
         use(chosen)  # this process's messages, in the edition's language
         return present.serve(arguments.notebook, language=chosen)
     if arguments.command == "cache":
-        if arguments.which in (None, "transformer"):
-            from lnlib.transformer import experiments
+        from lnlib.support import protocol
 
-            output = getattr(arguments, "output", paths.TRANSFORMER_RESULTS)
-            grids = tuple(getattr(arguments, "grids", TRANSFORMER_GRIDS))
-            cache = experiments.generate(output, getattr(arguments, "workers", None), grids)
+        for name in protocol.names(arguments.labs):
+            content = protocol.generate(name, arguments.output, arguments.workers, arguments.device)
             print(
-                f"{len(cache['runs'])} training runs and {len(cache['init'])} initializations in "
-                f"{cache['seconds']} s ({cache['cpu_seconds']} s of CPU time); written to {output}"
+                f"{name}: {len(content['results'])} runs in {content['seconds']} s ({content['cpu_seconds']} s of CPU "
+                f"time); written to {protocol.lab(name).path(arguments.output or paths.DATA)}"
             )
-        if arguments.which in (None, "small-nets"):
-            from lnlib.small_nets import experiments
+        return 0
+    if arguments.command == "verdicts":
+        from lnlib.tools import verdicts
 
-            experiments.generate_all(getattr(arguments, "names", ()))
-        if arguments.which in (None, "digits"):
-            from lnlib.digits import experiments
-
-            output = getattr(arguments, "output", paths.DIGITS_RESULTS)
-            cache = experiments.generate(output, getattr(arguments, "workers", None))
-            print(
-                f"{len(cache['runs'])} training runs in {cache['seconds']} s ({cache['cpu_seconds']} s of CPU "
-                f"time); written to {output}"
-            )
+        print(verdicts.report(verdicts.every_verdict(arguments.data), arguments.json))
         return 0
     if arguments.command == "bench":
         from lnlib.tools import bench

@@ -118,3 +118,26 @@ def rerun_agrees():
             )
 
     return check
+
+
+@pytest.fixture
+def stand_in_norm():
+    """The key of a norm registered for this test only (lnlib.support.norms): LayerNorm's modules under another
+    key, name and colour. A lab that builds its model from the one description of each norm builds it with this
+    key too; one that re-declares its norms refuses it."""
+    from lnlib.support import norms
+
+    layer = norms.get("layer")
+    stand_in = norms.Norm(
+        "stand-in",
+        {"en": "stand-in norm", "zh": "替身归一化"},
+        "SI",
+        {"en": "each example's features", "zh": "每个样本自己的全部特征"},
+        "#56B4E9",
+        False,
+        layer.build,
+        layer.torch_build,
+    )
+    norms.register(stand_in)
+    yield stand_in.key
+    norms.unregister(stand_in.key)
