@@ -40,7 +40,7 @@ def exercise_html(path: Path = WORKED_EXAMPLE) -> str:
     return f"<div style='font-size:16px'>{question}</div>"
 
 
-Feedback = ui.Verdict  # the check's answer: right or not, one sentence per number
+Feedback = ui.ExerciseResult  # the check's answer: right or not, one sentence per number
 
 
 def _as_answer(value):

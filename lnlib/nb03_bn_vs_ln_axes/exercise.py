@@ -64,7 +64,7 @@ def _var_slips(s: dict) -> dict:
     }
 
 
-def check(running_mean, running_var) -> ui.Verdict:
+def check(running_mean, running_var) -> ui.ExerciseResult:
     """Right, or which slip each number looks like."""
     s, (right_mean, right_var) = _statistics(), answer()
     messages, correct = [], True
@@ -87,7 +87,7 @@ def check(running_mean, running_var) -> ui.Verdict:
             correct = False
             slip = next((h for h, wrong in slips.items() if abs(value - wrong) <= TOLERANCE), hint)
             messages.append(_("{name}: not right. {slip}").format(name=name, slip=slip))
-    return ui.Verdict(correct, tuple(messages))
+    return ui.ExerciseResult(correct, tuple(messages))
 
 
 def solution_html() -> str:

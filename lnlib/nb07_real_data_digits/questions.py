@@ -9,7 +9,7 @@ from lnlib.nb07_real_data_digits import verdicts
 from lnlib.nb07_real_data_digits.pictures import DigitsInitApp
 from lnlib.support.language import gettext as _
 from lnlib.support.language import gettext_noop as N_
-from lnlib.ui.exercises import Verdict
+from lnlib.ui.exercises import ExerciseResult
 
 EXERCISE_SCALE = 1.0
 
@@ -57,7 +57,7 @@ def largest_rate_exercise(results=None) -> ui.NumberExercise:
     results = verdicts.cached_results(results)
     answers = largest_rates(results)
 
-    def judge(given: dict) -> Verdict:
+    def judge(given: dict) -> ExerciseResult:
         messages, correct = [], True
         for norm, missing, name in (
             ("none", N_("Enter the largest learning rate without a norm."), N_("No norm")),
@@ -93,7 +93,7 @@ def largest_rate_exercise(results=None) -> ui.NumberExercise:
                     )
                 else:
                     messages.append(_("{name}: a larger rate still trains; keep going up.").format(name=name))
-        return Verdict(correct, tuple(messages))
+        return ExerciseResult(correct, tuple(messages))
 
     def solution() -> str:
         rows = []

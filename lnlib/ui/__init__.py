@@ -32,7 +32,7 @@ _HOMES = {
     "NumberExercise": "exercises",
     "ChoiceQuestion": "exercises",
     "Prediction": "exercises",
-    "Verdict": "exercises",
+    "ExerciseResult": "exercises",
     "parse_number": "exercises",
     "LiveTraining": "live",
     "format_number": "text",

@@ -40,7 +40,7 @@ PREDICTION_TITLE = N_("Predict before you drag")
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ExerciseResult:
     """A check's answer: right or not, with one sentence per point (escaped when shown)."""
 
     correct: bool
@@ -102,18 +102,18 @@ class _Checked:
         self.widget = widgets.VBox([header, *body, widgets.HBox(buttons), self.feedback, self.solution_view])
         self.widget.add_class("lnlib-exercise")
 
-    def verdict(self) -> Verdict:
+    def result(self) -> ExerciseResult:
         raise NotImplementedError
 
-    def check(self) -> Verdict:
+    def check(self) -> ExerciseResult:
         """What a click on Check does: judge the answer, show the feedback, offer the solution after an attempt."""
-        verdict = self.verdict()
-        self.feedback.value = verdict._repr_html_()
+        result = self.result()
+        self.feedback.value = result._repr_html_()
         if self._attempted():
             self.attempts += 1
             self.solution_button.disabled = False
             self.solution_button.layout.display = None
-        return verdict
+        return result
 
     def _attempted(self) -> bool:
         raise NotImplementedError
@@ -130,13 +130,13 @@ class _Checked:
 
 
 class NumberExercise(_Checked):
-    """Number boxes (name → label), checked by ``judge(answers) -> Verdict`` (answers: name → float or None)."""
+    """Number boxes (name → label), checked by ``judge(answers) -> ExerciseResult`` (answers: name → float or None)."""
 
     def __init__(
         self,
         question_html: str,
         fields: dict,
-        judge: Callable[[dict], Verdict],
+        judge: Callable[[dict], ExerciseResult],
         solution: Callable[[], str] | None = None,
         title: str = EXERCISE_TITLE,
     ) -> None:
@@ -157,7 +157,7 @@ class NumberExercise(_Checked):
     def _attempted(self) -> bool:
         return any(value is not None for value in self.answers().values())
 
-    def verdict(self) -> Verdict:
+    def result(self) -> ExerciseResult:
         unreadable = [
             _("{label}: “{typed}” is not a number I can read; write e.g. 0.123 or -1/3.").format(
                 label=box.description, typed=box.value.strip()
@@ -166,7 +166,7 @@ class NumberExercise(_Checked):
             if box.value.strip() and parse_number(box.value) is None
         ]
         if unreadable:
-            return Verdict(False, tuple(unreadable))
+            return ExerciseResult(False, tuple(unreadable))
         return self.judge(self.answers())
 
 
@@ -194,12 +194,12 @@ class ChoiceQuestion(_Checked):
     def _attempted(self) -> bool:
         return self.choice.value is not None
 
-    def verdict(self) -> Verdict:
+    def result(self) -> ExerciseResult:
         if self.choice.value is None:
-            return Verdict(False, (_("Pick one answer first."),))
+            return ExerciseResult(False, (_("Pick one answer first."),))
         if self.choice.value == self.answer:
-            return Verdict(True, (self.explanation,))
-        return Verdict(False, (self.slips.get(self.choice.value, _("Not this one; think again.")),))
+            return ExerciseResult(True, (self.explanation,))
+        return ExerciseResult(False, (self.slips.get(self.choice.value, _("Not this one; think again.")),))
 
 
 class Prediction(ChoiceQuestion):
@@ -227,14 +227,14 @@ class Prediction(ChoiceQuestion):
             self.app.widget.remove_class("lnlib-locked")
         self.unlocked = not locked
 
-    def check(self) -> Verdict:
-        verdict = super().check()
+    def check(self) -> ExerciseResult:
+        result = super().check()
         if self.choice.value is not None:
             self.lock(False)
-            if not verdict.correct:
+            if not result.correct:
                 self.feedback.value += (
                     "<div style='font-size:16px'>"
                     + html.escape(_("The controls are unlocked: drag and see what happens."))
                     + "</div>"
                 )
-        return verdict
+        return result

@@ -8,6 +8,7 @@ matplotlib's defaults; :func:`new_figure` calls it, then makes a figure that doe
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -15,17 +16,28 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from lnlib.support import norms
 from lnlib.ui.alt_text import alt_text, html_image
 
-# Colours for the norms, the same in every notebook (colour-blind safe, Okabe and Ito).
-NORM_COLORS = {
-    "batch": "#E69F00",  # orange
-    "layer": "#0072B2",  # blue
-    "rms": "#009E73",  # green
-    "none": "#777777",  # grey
-    "instance": "#CC79A7",  # pink
-    "group": "#D55E00",  # vermilion
-}
+
+class _NormColours(Mapping):
+    """Each norm's colour, read from its one description (:mod:`lnlib.support.norms`): ``NORM_COLORS["layer"]``."""
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return norms.colour(key)
+        except ValueError as error:
+            raise KeyError(str(error)) from None
+
+    def __iter__(self):
+        return iter(norms.registered_keys())
+
+    def __len__(self) -> int:
+        return len(norms.registered_keys())
+
+
+NORM_COLORS = _NormColours()
+"""The colours of the norms, the same in every notebook (colour-blind safe, Okabe and Ito)."""
 
 RC_PARAMS = {
     "font.size": 15,

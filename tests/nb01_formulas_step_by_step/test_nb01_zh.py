@@ -99,4 +99,4 @@ def test_questions_and_every_answer_feedback_are_chinese(chinese):
         for label, key in question.choice.options:
             assert CHINESE.search(label)
             question.choice.value = key
-            assert CHINESE.search(str(question.verdict())), key
+            assert CHINESE.search(str(question.result())), key

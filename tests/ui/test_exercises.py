@@ -32,7 +32,7 @@ def _number_exercise():
     def judge(answers):
         right = answers["a"] is not None and abs(answers["a"] - 2) < 1e-3
         slip = answers["a"] is not None and abs(answers["a"] + 2) < 1e-3
-        return ui.Verdict(
+        return ui.ExerciseResult(
             right, ("a: right.",) if right else ("a: check the sign." if slip else "a: not right.",)
         )
 

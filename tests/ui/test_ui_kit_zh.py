@@ -17,7 +17,7 @@ def english():
 def _exercise():
     def judge(answers):
         right = answers["a"] is not None and abs(answers["a"] - 2) < 1e-3
-        return ui.Verdict(right, ("a",))
+        return ui.ExerciseResult(right, ("a",))
 
     return ui.NumberExercise("<p>2?</p>", {"a": "a"}, judge, lambda: "<p>2</p>")
 
