@@ -71,6 +71,11 @@ def parser(prog: str = "python -m lnlib") -> argparse.ArgumentParser:
     )
     verdicts.add_argument("--json", action="store_true", help="print JSON")
     verdicts.add_argument(
+        "--readme",
+        action="store_true",
+        help="instead, fill both READMEs' lists of toy verdicts from the caches",
+    )
+    verdicts.add_argument(
         "--data",
         type=Path,
         default=None,
@@ -150,6 +155,10 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.command == "verdicts":
         from lnlib.tools import verdicts
 
+        if arguments.readme:
+            for path in verdicts.write_readmes(arguments.data):
+                print(f"{path}: its list of toy verdicts changed")
+            return 0
         print(verdicts.report(verdicts.every_verdict(arguments.data), arguments.json))
         return 0
     if arguments.command == "bench":

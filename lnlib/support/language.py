@@ -17,6 +17,7 @@ into ``lnlib/locale/zh_CN/LC_MESSAGES/lnlib.mo`` when ``lnlib`` is installed (``
 
 from __future__ import annotations
 
+import contextlib
 import gettext as _gettext
 import os
 from pathlib import Path
@@ -66,6 +67,18 @@ def use(language: str | None) -> None:
     """Speak ``language`` from now on in this process (None: back to the environment and folder)."""
     global _chosen
     _chosen = None if language is None else _check(language)
+
+
+@contextlib.contextmanager
+def speaking(language: str):
+    """Within this block the process speaks ``language``; afterwards what it spoke before."""
+    global _chosen
+    before = _chosen
+    use(language)
+    try:
+        yield language
+    finally:
+        _chosen = before
 
 
 def catalogue_path(language: str) -> Path:

@@ -12,8 +12,9 @@ import importlib
 import json
 from pathlib import Path
 
-from lnlib.support import protocol
+from lnlib.support import paths, protocol
 from lnlib.support.language import gettext as _
+from lnlib.support.language import speaking
 from lnlib.support.verdict_rule import RULE, WORDS
 
 SOURCES = (
@@ -42,3 +43,52 @@ def report(verdicts: list, as_json: bool = False) -> str:
         lines.append(f"[{verdict.id}] {_(WORDS[verdict.outcome])}: {verdict.claim}")
         lines += [f"    {effect.summary()} → {effect.side}" for effect in verdict.effects]
     return "\n".join(lines)
+
+
+README_BLOCK = ("<!-- toy verdicts: python -m lnlib verdicts --readme -->", "<!-- end of toy verdicts -->")
+"""The markers of the list of toy verdicts in each README, which ``python -m lnlib verdicts --readme`` fills."""
+READMES = {"en": paths.ROOT / "README.md", "zh": paths.ROOT / "README.zh-CN.md"}
+
+
+def readme_table(verdicts_by_language: dict, language: str) -> str:
+    """The README's list of toy verdicts in ``language``: id, notebook, claim and word (no number: the words are
+    the same on any CPU, the numbers are not)."""
+    with speaking(language):
+        rows = [
+            f"| {_('id')} | {_('notebook')} | {_('claim')} | {_('verdict')} |",
+            "| --- | --- | --- | --- |",
+        ]
+        for verdict in verdicts_by_language[language]:
+            claim = verdict.claim.replace("|", "\\|")
+            rows.append(f"| `{verdict.id}` | {verdict.notebook} | {claim} | {_(WORDS[verdict.outcome])} |")
+        return "\n".join(rows)
+
+
+def readme_blocks(data: Path | None = None) -> dict:
+    """Each README's block of toy verdicts, computed from the caches (language → text between the markers)."""
+    computed = {}
+    for language in READMES:
+        with speaking(language):
+            computed[language] = every_verdict(data)
+    return {language: readme_table(computed, language) for language in READMES}
+
+
+def block_in(text: str) -> str:
+    """The block between the markers of a README's text (a ValueError if the markers are missing)."""
+    start, end = README_BLOCK
+    if start not in text or end not in text:
+        raise ValueError(f"the README has no block between {start!r} and {end!r}")
+    return text.split(start, 1)[1].split(end, 1)[0].strip()
+
+
+def write_readmes(data: Path | None = None) -> list:
+    """Fill both READMEs' blocks from the caches; the READMEs that changed."""
+    changed = []
+    for language, block in readme_blocks(data).items():
+        path = READMES[language]
+        text = path.read_text(encoding="utf-8")
+        old = block_in(text)
+        if old != block:
+            path.write_text(text.replace(old, block, 1), encoding="utf-8")
+            changed.append(path)
+    return changed
