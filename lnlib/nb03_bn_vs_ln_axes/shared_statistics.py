@@ -31,6 +31,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 
 from lnlib import ui
 from lnlib.functional import group_norm, instance_norm, rms_norm, standardize
+from lnlib.support import norms
 from lnlib.support.language import gettext as _
 from lnlib.support.language import gettext_noop as N_
 from lnlib.ui import style
@@ -47,13 +48,8 @@ LAYOUTS = {
     "tokens": {"label": N_("(N, L, D) tokens"), "shape": (4, 5, 6), "channel": "D", "positions": "L"},
     "images": {"label": N_("(N, C, H, W) images"), "shape": (4, 6, 2, 3), "channel": "C", "positions": "H·W"},
 }
-NORM_TITLES = {
-    "batch": "BatchNorm",
-    "layer": "LayerNorm",
-    "rms": "RMSNorm",
-    "instance": "InstanceNorm",
-    "group": "GroupNorm",
-}
+NORM_TITLES = {key: norms.get(key).names["en"] for key in ("batch", "layer", "rms", "instance", "group")}
+"""The five norms this app compares, each titled by its module's name (from its one description)."""
 GROUP_CHOICES = (1, 2, 3, 6)  # the divisors of C = 6
 DEFAULT_GROUPS = 2
 GROUP_PALETTE = np.array(
