@@ -138,14 +138,15 @@ class SequenceBatchNorm(nn.Module):
 
 
 class _TokenNorm(nn.Module):
-    """A per-token norm (layer, RMS, none, …) with the ``(x, mask)`` call of :class:`SequenceBatchNorm`; mask unused."""
+    """A per-token norm (layer, RMS, group, none, …), each token one example, with the ``(x, mask)`` call of :class:`SequenceBatchNorm`; mask unused."""
 
     def __init__(self, norm: nn.Module) -> None:
         super().__init__()
         self.norm = norm
 
     def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        return self.norm(x)
+        # every token is one example of (d_model,) features: (batch · length, channels)
+        return self.norm(x.reshape(-1, x.shape[-1])).reshape(x.shape)
 
 
 def block_norm(
