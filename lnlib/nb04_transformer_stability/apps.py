@@ -68,9 +68,7 @@ class TransformerInitGradientApp(ui.App):
         self.results = cached_results(results)
         controls = {
             "depth": ui.choice("L", _("depth, blocks"), list(experiments.INIT_DEPTHS), 12),
-            "norm": ui.choice(
-                _("norm"), "", [(norm_abbreviation(n), n) for n in ("layer", "rms", "batch", "none")], "layer"
-            ),
+            "norm": ui.choice(_("norm"), "", [(norm_abbreviation(n), n) for n in experiments.NORMS], "layer"),
             "init": ui.choice(
                 _("init"), _("weights"), [(_("PyTorch default"), "torch"), ("Xavier", "xavier")], "torch"
             ),
@@ -107,9 +105,7 @@ class TransformerInitGradientApp(ui.App):
         # Each panel's height fits its highest curve over every depth, so that moving the depth only
         # re-paints the curves; a norm or an initialization of its own gets a background of its own.
         self.tops = {
-            (norm, init): self._tops(norm, init)
-            for norm in ("layer", "rms", "batch", "none")
-            for init in ("torch", "xavier")
+            (norm, init): self._tops(norm, init) for norm in experiments.NORMS for init in ("torch", "xavier")
         }
         self.view = ui.FigureView(self.figure, dynamic=[*self.lines.values(), self.marker])
         self.start(
@@ -323,9 +319,7 @@ class TransformerLearningRateApp(ui.App):
         self.results = cached_results(results)
         self.table = learning_rate_table(self.results)
         controls = {
-            "norm": ui.choice(
-                _("norm"), "", [(norm_abbreviation(n), n) for n in ("none", "layer", "batch", "rms")], "layer"
-            ),
+            "norm": ui.choice(_("norm"), "", [(norm_abbreviation(n), n) for n in experiments.NORMS], "layer"),
             "placement": ui.choice(_("placement"), "", [("Post", "post"), ("Pre", "pre")], "post"),
             "lr": ui.choice(
                 "η", _("learning rate"), [(lr_label(lr), lr) for lr in experiments.LEARNING_RATES], 1e-2

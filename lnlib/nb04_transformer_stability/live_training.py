@@ -51,9 +51,7 @@ class TransformerLiveTrainingApp(LiveTraining, ui.App):
     def __init__(self, results=None) -> None:
         self.results = cached_results(results)
         controls = {
-            "norm": ui.choice(
-                _("norm"), "", [(norm_abbreviation(n), n) for n in ("none", "layer", "batch", "rms")], "layer"
-            ),
+            "norm": ui.choice(_("norm"), "", [(norm_abbreviation(n), n) for n in experiments.NORMS], "layer"),
             "placement": ui.choice(_("placement"), "", [("Post", "post"), ("Pre", "pre")], "post"),
             "depth": ui.slider("L", _("depth, blocks"), 12, 1, 12, integer=True),
             "lr": ui.choice(

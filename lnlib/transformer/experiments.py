@@ -34,15 +34,12 @@ from lnlib.transformer.training import TrainConfig, TrainResult
 
 SEEDS = (0, 1, 2, 3, 4)
 """The seeds of every configuration, at initialization and in training."""
-ARCHITECTURES = (
-    ("none", "pre"),
-    ("layer", "post"),
-    ("layer", "pre"),
-    ("batch", "post"),
-    ("batch", "pre"),
-    ("rms", "post"),
-    ("rms", "pre"),
+NORMS = ("none", "layer", "batch", "rms")
+"""The norms the lab compares (keys of :mod:`lnlib.support.norms`); the model without one has no placement."""
+ARCHITECTURES = (("none", "pre"),) + tuple(
+    (norm, placement) for norm in NORMS[1:] for placement in ("post", "pre")
 )
+"""(norm, placement) of the learning-rate grid: no norm once, every other norm Post and Pre."""
 INIT_DEPTHS = (1, 2, 4, 8, 12, 16)
 INITS = ("torch", "xavier")
 LEARNING_RATES = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
