@@ -84,9 +84,9 @@ def test_loss_lines_smooth_each_seed_and_average_the_steps_every_seed_reached():
 
 def test_mean_over_seeds_is_nan_where_a_seed_diverged_and_capped_at_the_top_of_the_chart():
     losses = np.array([[1.5, 2.0, 9.0], [1.7, np.nan, 9.0]])
-    outcomes = np.array([["learned", "partly", "failed"], ["learned", "diverged", "failed"]])
+    fates = np.array([["learned", "partly", "failed"], ["learned", "diverged", "failed"]])
     # means 1.6, NaN (seed 2 diverged), 9.0 drawn at the chart's top
-    mean = outcomes.mean_unless_diverged(losses, outcomes)
+    mean = outcomes.mean_unless_diverged(losses, fates)
     assert mean[0] == pytest.approx(1.6) and math.isnan(mean[1]) and mean[2] == outcomes.LOSS_LIMITS[1] - 0.1
 
 
@@ -146,8 +146,8 @@ def test_the_batch_norm_gap_verdict_needs_a_significant_gap_that_grows():
 
 def test_learning_rate_range_is_where_every_seed_learned():
     rates = np.array([1e-3, 1e-2, 1e-1])
-    outcomes = np.array([["learned", "learned", "diverged"], ["partly", "learned", "learned"]])
-    assert outcomes.learning_rate_range(outcomes, rates)[:2] == (1e-2, 1e-2)
+    fates = np.array([["learned", "learned", "diverged"], ["partly", "learned", "learned"]])
+    assert outcomes.learning_rate_range(fates, rates)[:2] == (1e-2, 1e-2)
     assert math.isnan(outcomes.learning_rate_range(np.full((2, 3), "failed"), rates)[0])
 
 
