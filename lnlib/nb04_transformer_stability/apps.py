@@ -21,9 +21,8 @@ from lnlib.nb04_transformer_stability.figures import (
     reference_lines,
     set_loss_lines,
 )
-from lnlib.nb04_transformer_stability.verdicts import (
+from lnlib.nb04_transformer_stability.outcomes import (
     LOSS_LIMITS,
-    NORM_NAMES,
     PADDING_CHOICES,
     architecture_name,
     batch_norm_runs,
@@ -35,6 +34,7 @@ from lnlib.nb04_transformer_stability.verdicts import (
     learning_rate_range,
     learning_rate_table,
     mean_unless_diverged,
+    norm_abbreviation,
     warmup_runs,
 )
 from lnlib.support.language import gettext as _
@@ -68,9 +68,7 @@ class TransformerInitGradientApp(ui.App):
         self.results = cached_results(results)
         controls = {
             "depth": ui.choice("L", _("depth, blocks"), list(experiments.INIT_DEPTHS), 12),
-            "norm": ui.choice(
-                _("norm"), "", [(_(NORM_NAMES[n]), n) for n in ("layer", "rms", "batch", "none")], "layer"
-            ),
+            "norm": ui.choice(_("norm"), "", [(norm_abbreviation(n), n) for n in experiments.NORMS], "layer"),
             "init": ui.choice(
                 _("init"), _("weights"), [(_("PyTorch default"), "torch"), ("Xavier", "xavier")], "torch"
             ),
@@ -107,16 +105,14 @@ class TransformerInitGradientApp(ui.App):
         # Each panel's height fits its highest curve over every depth, so that moving the depth only
         # re-paints the curves; a norm or an initialization of its own gets a background of its own.
         self.tops = {
-            (norm, init): self._tops(norm, init)
-            for norm in ("layer", "rms", "batch", "none")
-            for init in ("torch", "xavier")
+            (norm, init): self._tops(norm, init) for norm in experiments.NORMS for init in ("torch", "xavier")
         }
         self.view = ui.FigureView(self.figure, dynamic=[*self.lines.values(), self.marker])
         self.start(
             controls,
             [self.view],
             _("Gradients and activations at initialization (means of {seeds} seeds)").format(
-                seeds=len(experiments.INIT_SEEDS)
+                seeds=len(experiments.SEEDS)
             ),
         )
         if prerender:
@@ -222,7 +218,9 @@ class TransformerWarmupApp(ui.App):
         loss_axis(self.curves, title="")
         self.curves.set_xlabel("")
         self.seed_lines = [self.curves.plot([], [], linewidth=1, alpha=0.5)[0] for _ in SEEDS]
-        self.mean_line = self.curves.plot([], [], label=_("mean of 3 seeds"))[0]
+        self.mean_line = self.curves.plot([], [], label=_("mean of {seeds} seeds").format(seeds=len(SEEDS)))[
+            0
+        ]
         self.crosses = self.curves.plot([], [], "x", markersize=14, mew=3, color="#D55E00")[0]
         self.rate_line = self.rate_axis.plot([], [], color="black", linewidth=2)[0]
         self.rate_axis.set_ylim(0, 1.15 * experiments.WARMUP_LR)
@@ -321,9 +319,7 @@ class TransformerLearningRateApp(ui.App):
         self.results = cached_results(results)
         self.table = learning_rate_table(self.results)
         controls = {
-            "norm": ui.choice(
-                _("norm"), "", [(_(NORM_NAMES[n]), n) for n in ("none", "layer", "batch", "rms")], "layer"
-            ),
+            "norm": ui.choice(_("norm"), "", [(norm_abbreviation(n), n) for n in experiments.NORMS], "layer"),
             "placement": ui.choice(_("placement"), "", [("Post", "post"), ("Pre", "pre")], "post"),
             "lr": ui.choice(
                 "η", _("learning rate"), [(lr_label(lr), lr) for lr in experiments.LEARNING_RATES], 1e-2
@@ -403,7 +399,10 @@ class TransformerLearningRateApp(ui.App):
         )
         set_loss_lines(self.seed_lines, self.mean_line, self.crosses, runs, color)
         name = architecture_name(norm, placement)
-        fixed_title(self.curves, _("{name}, learning rate {lr:g} (3 seeds)").format(name=name, lr=lr))
+        fixed_title(
+            self.curves,
+            _("{name}, learning rate {lr:g} ({seeds} seeds)").format(name=name, lr=lr, seeds=len(SEEDS)),
+        )
         self.view.draw()
         low, high, width = learning_rate_range(outcomes, rates)
         span = (
@@ -440,7 +439,7 @@ class TransformerBatchNormApp(ui.App):
         self.figure, (self.curves, self.shift_axis) = style.new_figure(13, 4.6, ncols=2)
         loss_axis(self.curves)
         self.lines = {
-            norm: self.curves.plot([], [], color=norm_color(norm), label=f"Post-{NORM_NAMES[norm]}")[0]
+            norm: self.curves.plot([], [], color=norm_color(norm), label=f"Post-{norm_abbreviation(norm)}")[0]
             for norm in ("layer", "batch")
         }
         self.seed_lines = {
@@ -502,9 +501,10 @@ class TransformerBatchNormApp(ui.App):
         gap = bn - ln
         padding_note = _(" LN never looks across tokens, so padding cannot disturb it.") if padded else ""
         return _(
-            "Held-out loss, mean of 3 seeds: Post-LN {ln:.3f}, Post-BN {bn:.3f} (BN − LN per seed: {gaps}). "
+            "Held-out loss, mean of {seeds} seeds: Post-LN {ln:.3f}, Post-BN {bn:.3f} (BN − LN per seed: {gaps}). "
             "Post-BN evaluated with batch statistics instead of running ones: {batch_statistics:.3f}.{note}"
         ).format(
+            seeds=len(SEEDS),
             ln=np.nanmean(ln),
             bn=np.nanmean(bn),
             gaps=", ".join(f"{g:+.3f}" for g in gap),

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from matplotlib.patches import Circle, FancyBboxPatch
 
+from lnlib.support import norms
 from lnlib.support.language import gettext as _
 from lnlib.ui import style
 
-NORM_COLOR = style.NORM_COLORS["layer"]
+NORM_COLOR = norms.colour("layer")
 SUBLAYER_COLOR = "#DDDDDD"
 STREAM_COLOR = "#444444"
 

@@ -12,14 +12,13 @@ import math
 import numpy as np
 
 from lnlib import ui
-from lnlib.nb04_transformer_stability.verdicts import (
+from lnlib.nb04_transformer_stability.batch_norm import batch_norm_gaps
+from lnlib.nb04_transformer_stability.outcomes import (
     LOSS_LIMITS,
-    NORM_NAMES,
     PADDING_CHOICES,
     SETTLING_STEPS,
     HTMLText,
     architecture_name,
-    batch_norm_gaps,
     batch_norm_runs,
     cached_results,
     chain,
@@ -31,6 +30,8 @@ from lnlib.nb04_transformer_stability.verdicts import (
     learning_rate_table,
     mean_shift,
     mean_unless_diverged,
+    norm_abbreviation,
+    norm_color,
     predicted_from_residual,
     warmup_runs,
 )
@@ -41,10 +42,6 @@ from lnlib.ui import style
 PLACEMENT_STYLE = {"pre": {"linestyle": "-", "marker": "o"}, "post": {"linestyle": "--", "marker": "s"}}
 WARMUP_COLORS = {0: "#D55E00", 25: "#CC79A7", 50: "#E69F00", 100: "#56B4E9"}
 BATCH_COLORS = {2: "#D55E00", 4: "#E69F00", 8: "#009E73", 16: "#0072B2"}
-
-
-def norm_color(norm: str) -> str:
-    return style.NORM_COLORS[norm]
 
 
 def reference_lines(axis, unigram: bool = True) -> None:
@@ -161,7 +158,7 @@ def figure_gradient_vs_depth(results=None):
     axes[0].legend(loc="lower left")
     figure.suptitle(
         _("Gradient of the last layer at initialization (mean of {seeds} seeds, dots: each seed)").format(
-            seeds=len(experiments.INIT_SEEDS)
+            seeds=len(experiments.SEEDS)
         )
     )
     return figure
@@ -329,8 +326,8 @@ def figure_learning_rate_range(results=None, architectures=None):
     axis.set_xlabel(_("learning rate (log scale)"))
     axis.set_ylabel(_("held-out loss after 150 steps"))
     axis.set_title(
-        _("{depth} blocks, no warm-up, 3 seeds (× = NaN or ∞, ▲ = finite but above the chart)").format(
-            depth=experiments.LEARNING_RATE_DEPTH
+        _("{depth} blocks, no warm-up, {seeds} seeds (× = NaN or ∞, ▲ = finite but above the chart)").format(
+            seeds=len(experiments.SEEDS), depth=experiments.LEARNING_RATE_DEPTH
         )
     )
     axis.legend(loc="upper left", fontsize=12)
@@ -362,7 +359,7 @@ def figure_batch_statistics(results=None):
         )
     over_time.set_xlabel(_("training step"))
     over_time.set_ylabel(_("mean |μ_B − μ_running| / σ_running"))
-    over_time.set_title(_("Full sequences, mean of 3 seeds"))
+    over_time.set_title(_("Full sequences, mean of {seeds} seeds").format(seeds=len(experiments.SEEDS)))
     over_time.set_ylim(0, None)
     over_time.legend(loc="upper right")
     sizes = np.array(experiments.BATCH_SIZES)
@@ -437,7 +434,9 @@ def mismatch_table(results=None) -> HTMLText:
                 _("running − batch"),
             ],
             rows,
-            _("Held-out loss after 150 steps, mean of 3 seeds (LN has no such mismatch)"),
+            _("Held-out loss after 150 steps, mean of {seeds} seeds (LN has no such mismatch)").format(
+                seeds=len(experiments.SEEDS)
+            ),
         )
     )
 
@@ -451,7 +450,7 @@ def batch_dependence_table(results=None) -> HTMLText:
             probes = [r.batch_dependence for r in batch_norm_runs(results, norm, batch_size)]
             rows.append(
                 (
-                    f"Post-{NORM_NAMES[norm]}",
+                    f"Post-{norm_abbreviation(norm)}",
                     batch_size,
                     *(
                         float(np.mean([p[key] for p in probes]))
@@ -470,7 +469,9 @@ def batch_dependence_table(results=None) -> HTMLText:
                 _("eval: a later token"),
             ],
             rows,
-            _("Largest change of sequence 0's log-probabilities (nats), trained models, mean of 3 seeds"),
+            _(
+                "Largest change of sequence 0's log-probabilities (nats), trained models, mean of {seeds} seeds"
+            ).format(seeds=len(experiments.SEEDS)),
         )
     )
 

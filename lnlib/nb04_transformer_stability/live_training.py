@@ -17,11 +17,11 @@ from lnlib.nb04_transformer_stability.figures import (
     loss_axis,
     norm_color,
 )
-from lnlib.nb04_transformer_stability.verdicts import (
+from lnlib.nb04_transformer_stability.outcomes import (
     LOSS_LIMITS,
-    NORM_NAMES,
     cached_results,
     describe_runs,
+    norm_abbreviation,
 )
 from lnlib.support import results_cache
 from lnlib.support.language import gettext as _
@@ -39,7 +39,7 @@ def estimated_seconds(config: TrainConfig, results=None) -> float:
     results = cached_results(results)
     rates = [
         r["wall_time"] / (r["config"]["steps"] * r["config"]["n_layers"] * (r["config"]["batch_size"] + 8))
-        for r in results.data["runs"]
+        for r in results.results.values()
         if r.get("wall_time")
     ]
     return float(np.median(rates)) * config.steps * config.n_layers * (config.batch_size + 8)
@@ -51,9 +51,7 @@ class TransformerLiveTrainingApp(LiveTraining, ui.App):
     def __init__(self, results=None) -> None:
         self.results = cached_results(results)
         controls = {
-            "norm": ui.choice(
-                _("norm"), "", [(_(NORM_NAMES[n]), n) for n in ("none", "layer", "batch", "rms")], "layer"
-            ),
+            "norm": ui.choice(_("norm"), "", [(norm_abbreviation(n), n) for n in experiments.NORMS], "layer"),
             "placement": ui.choice(_("placement"), "", [("Post", "post"), ("Pre", "pre")], "post"),
             "depth": ui.slider("L", _("depth, blocks"), 12, 1, 12, integer=True),
             "lr": ui.choice(
@@ -184,7 +182,7 @@ class TransformerLiveTrainingApp(LiveTraining, ui.App):
         same = ""
         if cached is not None:
             same = results_cache.retrace_note(
-                cached.losses, result.losses, self.results.data.get("machine"), experiments.COMMAND
+                cached.losses, result.losses, self.results.data.get("machine"), experiments.LAB.command
             )
         return _("Trained in {took}: {runs}.{same}").format(
             took=took, runs=describe_runs([result]), same=same

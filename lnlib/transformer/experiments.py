@@ -1,7 +1,9 @@
-"""The results cache of notebook 04: ``python -m lnlib cache transformer`` re-runs every experiment.
+"""The lab of notebook 04 on the one experiment protocol (:mod:`lnlib.support.protocol`):
+``python -m lnlib cache transformer`` runs every configuration × seed and writes ``data/transformer_results.json``.
 
-Four grids of toy-Transformer runs on the Markov chain (:mod:`lnlib.transformer.toy_task`), every one with
-seeds 0, 1 and 2 (five for the cheap measurements at initialization):
+Toy-Transformer runs on the Markov chain (:mod:`lnlib.transformer.toy_task`), every one with the seeds of
+:data:`SEEDS`. The grid holds two kinds of job (the ``"kind"`` of a configuration): ``"init"``, a model
+measured at initialization only, and ``"train"``, a training run. It is the union of:
 
 - ``init``: at initialization only, depth 1 … 16, every norm, Pre and Post, both initializations:
   each layer's gradient norm and the residual stream's size (Xiong et al. 2020, Theorem 1, Lemma 2);
@@ -14,42 +16,30 @@ seeds 0, 1 and 2 (five for the cheap measurements at initialization):
 - ``long_budget``: the ``learning_rate`` grid's six rates for no norm, Post-LN and Pre-LN again, with
   four times the steps (600): does the verdict of 150 steps hold when the slow runs get time to finish?
 
-A run that two grids share is run once. The runs are spread over worker processes (one torch
-thread each); every number is seeded, so the cache comes out the same on every run of a machine
-(the wall times excepted). The whole command takes a few minutes on two cores (see the README).
+A run that two grids share has one key and runs once. Every number is seeded, so the cache comes out the
+same on every run of a machine (the wall times excepted).
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
-from lnlib.support import parallel, paths, results_cache
+from lnlib.support import protocol
 from lnlib.support.determinism import torch_threads
 from lnlib.transformer import training
 from lnlib.transformer.training import TrainConfig, TrainResult
 
-CACHE_PATH = paths.TRANSFORMER_RESULTS
-FORMAT_VERSION = 1
-COMMAND = "python -m lnlib cache transformer"
-SIGNIFICANT_DIGITS = 6  # numbers are stored rounded to this many significant digits
-
-SEEDS = (0, 1, 2)
-INIT_SEEDS = (0, 1, 2, 3, 4)
-ARCHITECTURES = (
-    ("none", "pre"),
-    ("layer", "post"),
-    ("layer", "pre"),
-    ("batch", "post"),
-    ("batch", "pre"),
-    ("rms", "post"),
-    ("rms", "pre"),
+SEEDS = (0, 1, 2, 3, 4)
+"""The seeds of every configuration, at initialization and in training."""
+NORMS = ("none", "layer", "batch", "rms")
+"""The norms the lab compares (keys of :mod:`lnlib.support.norms`); the model without one has no placement."""
+ARCHITECTURES = (("none", "pre"),) + tuple(
+    (norm, placement) for norm in NORMS[1:] for placement in ("post", "pre")
 )
+"""(norm, placement) of the learning-rate grid: no norm once, every other norm Post and Pre."""
 INIT_DEPTHS = (1, 2, 4, 8, 12, 16)
 INITS = ("torch", "xavier")
 LEARNING_RATES = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
@@ -69,22 +59,17 @@ BATCH_NORM_VARIANTS = (
 )
 LONG_BUDGET_STEPS = 600
 LONG_BUDGET_ARCHITECTURES = (("none", "pre"), ("layer", "post"), ("layer", "pre"))
-GRIDS = ("init", "learning_rate", "warmup", "batch_norm", "long_budget")
-
-
-def _seeded(configs, seeds=SEEDS) -> list:
-    return [config.replace(seed=seed) for config in configs for seed in seeds]
 
 
 def init_configs() -> list:
-    """Every model measured at initialization only (no training)."""
+    """Every model measured at initialization only (no training), seed 0."""
     configs = [
         TrainConfig(norm=norm, placement=placement, n_layers=depth, init=init)
         for init in INITS
         for norm, placement in ARCHITECTURES
         for depth in INIT_DEPTHS
     ]
-    return _seeded(configs, INIT_SEEDS)
+    return configs
 
 
 def learning_rate_configs() -> list:
@@ -93,7 +78,7 @@ def learning_rate_configs() -> list:
         for norm, placement in ARCHITECTURES
         for lr in LEARNING_RATES
     ]
-    return _seeded(configs)
+    return configs
 
 
 def warmup_configs() -> list:
@@ -114,7 +99,7 @@ def warmup_configs() -> list:
             init="xavier",
         )
     )
-    return _seeded(configs)
+    return configs
 
 
 def long_budget_configs() -> list:
@@ -126,7 +111,7 @@ def long_budget_configs() -> list:
         for norm, placement in LONG_BUDGET_ARCHITECTURES
         for lr in LEARNING_RATES
     ]
-    return _seeded(configs)
+    return configs
 
 
 def batch_norm_configs() -> list:
@@ -143,40 +128,43 @@ def batch_norm_configs() -> list:
         for batch_size in BATCH_SIZES
         for norm, padded, counts_padding in BATCH_NORM_VARIANTS
     ]
-    return _seeded(configs)
+    return configs
 
 
-def config_key(config: TrainConfig) -> str:
-    """The cache's key of a config: its fields as sorted JSON."""
-    return json.dumps(config.as_dict(), sort_keys=True)
+GRIDS = {
+    "init": init_configs,
+    "learning_rate": learning_rate_configs,
+    "warmup": warmup_configs,
+    "batch_norm": batch_norm_configs,
+    "long_budget": long_budget_configs,
+}
+"""Each grid of the lab → its configurations (seed 0; the protocol runs each with every seed)."""
 
 
-def _unique(configs) -> list:
-    seen, unique = set(), []
-    for config in configs:
-        if config_key(config) not in seen:
-            seen.add(config_key(config))
-            unique.append(config)
-    return unique
+def job(kind: str, config: TrainConfig) -> dict:
+    """A configuration of the protocol: ``{"kind": "init" or "train", **config}`` (JSON-ready)."""
+    if kind not in ("init", "train"):
+        raise ValueError(f"a job is 'init' or 'train', not {kind!r}")
+    return {"kind": kind, **config.as_dict()}
 
 
-def jobs(grids=GRIDS) -> list:
-    """``(kind, config)`` for every measurement the named grids need, each once ("init" or "train")."""
-    unknown = [g for g in grids if g not in GRIDS]
-    if unknown:
-        raise ValueError(f"unknown grid {unknown[0]!r}; choose from {', '.join(GRIDS)}")
-    train_configs = []
-    for grid, configs in (
-        ("learning_rate", learning_rate_configs),
-        ("warmup", warmup_configs),
-        ("batch_norm", batch_norm_configs),
-        ("long_budget", long_budget_configs),
-    ):
-        if grid in grids:
-            train_configs += configs()
-    return ([("init", c) for c in init_configs()] if "init" in grids else []) + [
-        ("train", c) for c in _unique(train_configs)
+def grid() -> list:
+    """Every job of the lab without its seed: the init grid's, then every training grid's."""
+    return [
+        job("init" if name == "init" else "train", config.replace(seed=0))
+        for name, configs in GRIDS.items()
+        for config in configs()
     ]
+
+
+def key(config: dict) -> str:
+    """The cache's key of a seeded job: its fields as sorted JSON."""
+    return json.dumps(config, sort_keys=True)
+
+
+def config_key(kind: str, config: TrainConfig) -> str:
+    """The cache's key of ``config``'s job of ``kind``."""
+    return key(job(kind, config))
 
 
 # ---------------------------------------------------------------------------
@@ -185,22 +173,23 @@ def jobs(grids=GRIDS) -> list:
 
 
 @torch.no_grad()
-def batch_dependence(model, config: TrainConfig) -> dict:
+def batch_dependence(model, config: TrainConfig, device: str = "cpu") -> dict:
     """How much sequence 0's predictions move when only OTHER things change, in training and in eval mode.
 
     ``neighbours``: the other sequences of its batch are replaced; ``future``: the last token of
     every sequence is replaced. Each is the largest change of sequence 0's next-token log-probabilities
     at the positions that did not change (nats; exactly 0 for a per-token norm).
     """
-    inputs, targets, mask = training.evaluation_batches(config)[0]
-    other_inputs, _, other_mask = training.evaluation_batches(config)[1]
+    batches = training.evaluation_batches(config, device=device)
+    inputs, targets, mask = batches[0]
+    other_inputs, _, other_mask = batches[1]
     neighbours, neighbours_mask = other_inputs.clone(), other_mask.clone()
     neighbours[0], neighbours_mask[0] = inputs[0], mask[0]
     future = inputs.clone()
     last = mask.sum(dim=1) - 1  # each sequence's last real position
-    rows = torch.arange(len(inputs))
+    rows = torch.arange(len(inputs), device=inputs.device)
     future[rows, last] = (inputs[rows, last] + 1) % config.vocab_size
-    earlier = (torch.arange(inputs.shape[1]) < last[0]) & mask[0]
+    earlier = (torch.arange(inputs.shape[1], device=inputs.device) < last[0]) & mask[0]
     answer = {}
     for mode, training_mode in (("train", True), ("eval", False)):
         model.train(training_mode)
@@ -213,66 +202,36 @@ def batch_dependence(model, config: TrainConfig) -> dict:
     return answer
 
 
-def _measure(job: tuple) -> dict:
-    kind, config_data = job
-    config = TrainConfig(**config_data)
-    if kind == "init":
+def _measures_batch_dependence(config: TrainConfig) -> bool:
+    return not config.padded and config.replace(seed=0) in batch_norm_configs()
+
+
+def run(config: dict, device: str = "cpu") -> dict:
+    """One seeded job's measurements: at initialization, or a training run (and, for the batch-norm grid's
+    full-length runs, :func:`batch_dependence`), with model and batches on ``device``."""
+    fields = {name: value for name, value in config.items() if name != "kind"}
+    train_config = TrainConfig(**fields)
+    if config["kind"] == "init":
         with torch_threads(deterministic=True):
-            model = training.build_model(config)
-            diagnostics = training.init_diagnostics(
-                model, training.evaluation_batches(config)[: training.INIT_BATCHES]
-            )
-        return {"config": config.as_dict(), **diagnostics}
-    result = training.train(config, keep_model=True, progress=False)
-    if not config.padded and not result.diverged and config in batch_norm_configs():
+            model = training.build_model(train_config).to(device)
+            batches = training.evaluation_batches(train_config, device=device)[: training.INIT_BATCHES]
+            diagnostics = training.init_diagnostics(model, batches)
+        return {"config": train_config.as_dict(), **diagnostics}
+    result = training.train(train_config, keep_model=True, progress=False, device=device)
+    if _measures_batch_dependence(train_config) and not result.diverged:
         with torch_threads(deterministic=True):
-            result.batch_dependence = batch_dependence(result.model, config)
+            result.batch_dependence = batch_dependence(result.model, train_config, device)
     return result.as_dict()
 
 
-def _cost(job: tuple) -> float:
+def cost(config: dict) -> float:
     """A rough relative cost, to start the longest jobs first."""
-    kind, config = job
-    if kind == "init":
-        return config.n_layers * training.INIT_BATCHES * 0.2
-    return config.steps * config.n_layers * (config.batch_size + 8)
+    if config["kind"] == "init":
+        return config["n_layers"] * training.INIT_BATCHES * 0.2
+    return config["steps"] * config["n_layers"] * (config["batch_size"] + 8)
 
 
-def run_jobs(
-    job_list: list, workers: int | None = None, progress: bool = True, cpu_seconds: list | None = None
-) -> list:
-    """Each job's rounded measurements, in the order of ``job_list``; ``workers`` processes (default: 2).
-
-    ``cpu_seconds``, if given, receives the CPU time of each job (in order of completion).
-    """
-    payloads = [(kind, config.as_dict()) for kind, config in job_list]
-    order = sorted(range(len(payloads)), key=lambda i: -_cost(job_list[i]))
-    measured = parallel.run_in_workers(
-        _measure, payloads, workers, "toy-Transformer experiments" if progress else "", order, cpu_seconds
-    )
-    return [parallel.rounded(m, SIGNIFICANT_DIGITS) for m in measured]
-
-
-def generate(path: Path = CACHE_PATH, workers: int | None = None, grids=GRIDS, progress: bool = True) -> dict:
-    """Run the named grids and write the cache to ``path``; returns what was written."""
-    start = time.perf_counter()
-    job_list = jobs(grids)
-    cpu_seconds: list = []
-    measured = run_jobs(job_list, workers, progress, cpu_seconds)
-    cache = {
-        "about": f"Toy-Transformer experiments of notebook 04. Regenerate with: {COMMAND}",
-        "format": FORMAT_VERSION,
-        "torch": torch.__version__,
-        "machine": results_cache.machine(),
-        "grids": list(grids),
-        "init": [m for (kind, _), m in zip(job_list, measured) if kind == "init"],
-        "runs": [m for (kind, _), m in zip(job_list, measured) if kind == "train"],
-    }
-    cache["seconds"] = round(time.perf_counter() - start, 1)
-    cache["cpu_seconds"] = round(sum(cpu_seconds), 1)  # the work: about the wall time on one free core
-    results_cache.write(path, cache)
-    load.cache_clear()
-    return cache
+LAB = protocol.Lab("transformer", "04", "transformer_results.json", grid, SEEDS, key, run, cost)
 
 
 # ---------------------------------------------------------------------------
@@ -286,14 +245,14 @@ class Results:
 
     data: dict
 
-    def __post_init__(self) -> None:
-        self._runs = {config_key(TrainConfig(**r["config"])): r for r in self.data["runs"]}
-        self._init = {config_key(TrainConfig(**r["config"])): r for r in self.data["init"]}
+    @property
+    def results(self) -> dict:
+        return self.data["results"]
 
     def run(self, config: TrainConfig) -> TrainResult:
         """The cached run of exactly ``config`` (a KeyError that says how to get it, if it is not there)."""
         try:
-            data = self._runs[config_key(config)]
+            data = self.results[config_key("train", config)]
         except KeyError:
             raise KeyError(
                 f"{config.label}, lr {config.lr:g}, warm-up {config.warmup_steps}, batch "
@@ -303,28 +262,22 @@ class Results:
         return TrainResult.from_dict(data)
 
     def has(self, config: TrainConfig) -> bool:
-        return config_key(config) in self._runs
+        return config_key("train", config) in self.results
 
     def runs(self, config: TrainConfig, seeds=SEEDS) -> list:
         return [self.run(config.replace(seed=seed)) for seed in seeds]
 
-    def init(self, config: TrainConfig, seeds=INIT_SEEDS) -> list:
+    def init(self, config: TrainConfig, seeds=SEEDS) -> list:
         """The measurements at initialization of ``config`` for each seed (dicts of lists)."""
         found = []
         for seed in seeds:
-            key = config_key(config.replace(seed=seed))
-            if key not in self._init:
+            measured = self.results.get(config_key("init", config.replace(seed=seed)))
+            if measured is None:
                 raise KeyError(f"{config.label} ({config.init} init) is not among the cached initializations")
-            found.append(self._init[key])
+            found.append(measured)
         return found
 
 
-@functools.cache
-def load(path: Path = CACHE_PATH) -> Results:
-    """The cache at ``path``, read once per process; a FileNotFoundError that says how to make it."""
-    data = results_cache.read(path, COMMAND)
-    if data.get("format") != FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has format {data.get('format')}, not {FORMAT_VERSION}; regenerate it with: {COMMAND}"
-        )
-    return Results(data)
+def load() -> Results:
+    """The lab's cache, read through the protocol (``data/``, or the folder ``protocol.reading_from`` names)."""
+    return Results(LAB.load())

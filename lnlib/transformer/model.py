@@ -13,8 +13,8 @@ nothing at all:
         x \leftarrow x + \mathrm{FFN}(\mathrm{Norm}(x))
 
 Pre-LN adds one more norm after the last block (the residual stream is never normalized inside
-it). The norms are the from-scratch modules of :mod:`lnlib.nn` (or, for the benchmark, PyTorch's).
-Batch norm in a sequence model normalizes each channel over batch × positions, so the statistics
+it). Each norm is built from its one description (:mod:`lnlib.support.norms`): the from-scratch module of
+:mod:`lnlib.nn` (or, for the benchmark, PyTorch's) for one token's ``(d_model,)`` features. Batch norm in a sequence model normalizes each channel over batch × positions, so the statistics
 mix tokens of different sequences and of different positions; padding is left out of them
 (:class:`SequenceBatchNorm`), unless ``batch_norm_counts_padding=True`` asks for the naive version
 that shows why it must be.
@@ -23,12 +23,11 @@ that shows why it must be.
 from __future__ import annotations
 
 import math
-import types
 
 import torch
 from torch import Tensor, nn
 
-from lnlib import nn as lnlib_nn
+from lnlib.support import norms
 
 __all__ = [
     "ToyTransformer",
@@ -36,21 +35,27 @@ __all__ = [
     "CausalSelfAttention",
     "FeedForward",
     "SequenceBatchNorm",
-    "BLOCK_NORMS",
     "PLACEMENTS",
     "INITS",
     "NORM_LIBRARIES",
+    "check_norm",
 ]
 
-BLOCK_NORMS = ("layer", "batch", "rms", "none")
 PLACEMENTS = ("pre", "post")
-# Where the norm modules come from: the course's own, or PyTorch's (to compare their speed).
-NORM_LIBRARIES = {
-    "lnlib": lnlib_nn,
-    "torch": types.SimpleNamespace(LayerNorm=nn.LayerNorm, BatchNorm1d=nn.BatchNorm1d, RMSNorm=nn.RMSNorm),
-}
+NORM_LIBRARIES = ("lnlib", "torch")
+"""Where the norm modules come from: the course's own, or PyTorch's (to compare their speed)."""
 INITS = ("torch", "xavier")
-RMS_EPS = 1e-5  # RMSNorm's ε, as LayerNorm's (torch's default, the dtype's machine ε, is smaller)
+
+
+def check_norm(norm: str) -> str:
+    """``norm`` if it is a described norm (:func:`lnlib.support.norms.get`); its ValueError otherwise."""
+    norms.get(norm)
+    return norm
+
+
+def _build(norm: str, shape: tuple, library: str) -> nn.Module:
+    described = norms.get(norm)
+    return described.build(shape) if library == "lnlib" else described.torch_build(shape)
 
 
 class CausalSelfAttention(nn.Module):
@@ -119,10 +124,10 @@ class SequenceBatchNorm(nn.Module):
     padding included, enters the statistics.
     """
 
-    def __init__(self, d_model: int, counts_padding: bool = False, library=lnlib_nn) -> None:
+    def __init__(self, norm: nn.Module, counts_padding: bool = False) -> None:
         super().__init__()
         self.counts_padding = counts_padding
-        self.norm = library.BatchNorm1d(d_model)
+        self.norm = norm  # a batch norm of (N, C)
 
     def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
         if mask is None or self.counts_padding:
@@ -133,28 +138,26 @@ class SequenceBatchNorm(nn.Module):
 
 
 class _TokenNorm(nn.Module):
-    """A per-token norm (layer or RMS) with the ``(x, mask)`` call of :class:`SequenceBatchNorm`; mask unused."""
+    """A per-token norm (layer, RMS, group, none, …), each token one example, with the ``(x, mask)`` call of :class:`SequenceBatchNorm`; mask unused."""
 
     def __init__(self, norm: nn.Module) -> None:
         super().__init__()
         self.norm = norm
 
     def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        return self.norm(x)
+        # every token is one example of (d_model,) features: (batch · length, channels)
+        return self.norm(x.reshape(-1, x.shape[-1])).reshape(x.shape)
 
 
 def block_norm(
     norm: str, d_model: int, batch_norm_counts_padding: bool = False, library: str = "lnlib"
 ) -> nn.Module:
-    """The norm module named ``norm`` (one of :data:`BLOCK_NORMS`), called as ``module(x, mask)``."""
-    modules = NORM_LIBRARIES[library]
-    if norm == "layer":
-        return _TokenNorm(modules.LayerNorm(d_model))
-    if norm == "rms":
-        return _TokenNorm(modules.RMSNorm(d_model, eps=RMS_EPS))
-    if norm == "batch":
-        return SequenceBatchNorm(d_model, batch_norm_counts_padding, modules)
-    return _TokenNorm(nn.Identity())
+    """The described norm ``norm`` for one token's ``(d_model,)`` features, called as ``module(x, mask)``: a norm
+    whose statistics come from the batch is wrapped in the padding-aware :class:`SequenceBatchNorm`."""
+    module = _build(norm, (d_model,), library)
+    if norms.get(norm).uses_batch:
+        return SequenceBatchNorm(module, batch_norm_counts_padding)
+    return _TokenNorm(module)
 
 
 class Block(nn.Module):
@@ -222,8 +225,7 @@ class ToyTransformer(nn.Module):
         super().__init__()
         if init not in INITS:
             raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}, got {init!r}")
-        if norm not in BLOCK_NORMS:
-            raise ValueError(f"norm must be one of {', '.join(map(repr, BLOCK_NORMS))}, got {norm!r}")
+        check_norm(norm)
         if placement not in PLACEMENTS:
             raise ValueError(f"placement must be 'pre' or 'post', got {placement!r}")
         if norm_library not in NORM_LIBRARIES:

@@ -29,12 +29,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from lnlib.support import norms
 from lnlib.support.determinism import torch_threads
 from lnlib.support.language import gettext as _
-from lnlib.support.language import gettext_noop as N_
 from lnlib.support.language import ngettext
 from lnlib.transformer import toy_task
-from lnlib.transformer.model import BLOCK_NORMS, PLACEMENTS, SequenceBatchNorm, ToyTransformer
+from lnlib.transformer.model import PLACEMENTS, SequenceBatchNorm, ToyTransformer, check_norm
 
 __all__ = [
     "TrainConfig",
@@ -57,16 +57,19 @@ INIT_BATCHES = 4  # batches over which the gradient at initialization is average
 STATISTICS_EVERY = 5  # steps between two recordings of batch norm's batch statistics
 ADAM_BETAS = (0.9, 0.98)
 AUTO_PROGRESS_WORK = 3000  # steps × layers above which a progress bar is shown by default
-NORM_ABBREVIATIONS = {"layer": "LN", "batch": "BN", "rms": "RMSNorm", "none": N_("no norm")}
-"""norm → its short name (translated with ``_()`` where shown: :func:`architecture_name` does)."""
+NO_NORM = "none"
+"""The key of the model without a norm: its name has no placement."""
+
+
+def norm_abbreviation(norm: str) -> str:
+    """The norm's short name in legends (:mod:`lnlib.support.norms`); the model without one: its name."""
+    return norms.name(norm) if norm == NO_NORM else norms.get(norm).abbreviation
 
 
 def architecture_name(norm: str, placement: str) -> str:
     """'Pre-LN', 'Post-BN', 'no norm', …"""
     return (
-        _(NORM_ABBREVIATIONS["none"])
-        if norm == "none"
-        else f"{placement.capitalize()}-{NORM_ABBREVIATIONS[norm]}"
+        norm_abbreviation(norm) if norm == NO_NORM else f"{placement.capitalize()}-{norm_abbreviation(norm)}"
     )
 
 
@@ -95,8 +98,7 @@ class TrainConfig:
     init: str = "torch"  # or "xavier" (see ToyTransformer)
 
     def __post_init__(self) -> None:
-        if self.norm not in BLOCK_NORMS:
-            raise ValueError(f"norm must be one of {', '.join(map(repr, BLOCK_NORMS))}, got {self.norm!r}")
+        check_norm(self.norm)
         if self.placement not in PLACEMENTS:
             raise ValueError(f"placement must be 'pre' or 'post', got {self.placement!r}")
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
@@ -134,7 +136,7 @@ class TrainConfig:
     def label(self) -> str:
         """A short name: 'Pre-LN, 12 blocks', 'no norm, 4 blocks', 'Post-BN (padding counted), …'."""
         name = architecture_name(self.norm, self.placement)
-        if self.norm == "batch" and self.padded and self.batch_norm_counts_padding:
+        if norms.get(self.norm).uses_batch and self.padded and self.batch_norm_counts_padding:
             name += _(" (padding counted)")
         return ngettext("{name}, {count} block", "{name}, {count} blocks", self.n_layers).format(
             name=name, count=self.n_layers
@@ -222,9 +224,10 @@ def draw_batch(config: TrainConfig, chain, batch_size: int, rng) -> toy_task.Bat
     )
 
 
-def to_tensors(batch: toy_task.Batch) -> tuple:
-    """``(inputs, targets, mask)``: tokens 0…n−1 predict tokens 1…n; mask marks real inputs with real targets."""
-    tokens, mask = torch.from_numpy(batch.tokens), torch.from_numpy(batch.mask)
+def to_tensors(batch: toy_task.Batch, device: str = "cpu") -> tuple:
+    """``(inputs, targets, mask)`` on ``device``: tokens 0…n−1 predict tokens 1…n; mask marks real inputs with
+    real targets."""
+    tokens, mask = torch.from_numpy(batch.tokens).to(device), torch.from_numpy(batch.mask).to(device)
     return tokens[:, :-1], tokens[:, 1:], mask[:, 1:]
 
 
@@ -236,13 +239,16 @@ def masked_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, mask: torc
     return F.cross_entropy(logits[mask], targets[mask])
 
 
-def evaluation_batches(config: TrainConfig, batch_size: int | None = None) -> list:
+def evaluation_batches(config: TrainConfig, batch_size: int | None = None, device: str = "cpu") -> list:
     """The held-out sequences (seeded by EVAL_SEED, the same for every run) as (inputs, targets, mask) batches
-    of ``batch_size`` sequences (default: the config's)."""
+    of ``batch_size`` sequences (default: the config's), on ``device``."""
     rng = np.random.default_rng(EVAL_SEED)
     size = batch_size or config.batch_size
     chain = task_chain(config)
-    return [to_tensors(draw_batch(config, chain, size, rng)) for _ in range(max(1, EVAL_SEQUENCES // size))]
+    return [
+        to_tensors(draw_batch(config, chain, size, rng), device)
+        for _ in range(max(1, EVAL_SEQUENCES // size))
+    ]
 
 
 @torch.no_grad()
@@ -334,22 +340,26 @@ def train(
     on_step: Callable | None = None,
     progress: bool | None = None,
     keep_model: bool = False,
+    device: str = "cpu",
 ) -> TrainResult:
     """Train ``config``'s model for ``config.steps`` steps and measure it (see the module docstring).
 
     ``on_step(result)`` is called after every step with the result so far (for live plots); if it
     returns True, training stops there. ``progress`` shows a tqdm bar (default: on long runs only).
-    ``keep_model`` keeps the trained model in ``result.model``.
+    ``keep_model`` keeps the trained model in ``result.model``; ``device`` ("cpu" or "cuda") holds the model and
+    its batches.
     """
     start = time.perf_counter()
     result = TrainResult(config)
     with torch_threads(deterministic=True):
         chain = task_chain(config)
-        model = build_model(config)
-        result.__dict__.update(init_diagnostics(model, evaluation_batches(config)[:INIT_BATCHES]))
+        model = build_model(config).to(device)
+        result.__dict__.update(
+            init_diagnostics(model, evaluation_batches(config, device=device)[:INIT_BATCHES])
+        )
         optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=ADAM_BETAS, fused=True)
         data_rng = np.random.default_rng([config.seed, 1])
-        recorder = _BatchStatisticsRecorder(model) if config.norm == "batch" else None
+        recorder = _BatchStatisticsRecorder(model) if norms.get(config.norm).uses_batch else None
         show_bar = progress if progress is not None else config.steps * config.n_layers >= AUTO_PROGRESS_WORK
         steps = range(config.steps)
         if show_bar:
@@ -365,7 +375,7 @@ def train(
                     if config.warmup_steps
                     else config.lr
                 )
-            inputs, targets, mask = to_tensors(draw_batch(config, chain, config.batch_size, data_rng))
+            inputs, targets, mask = to_tensors(draw_batch(config, chain, config.batch_size, data_rng), device)
             if recorder is not None:
                 recorder.active = step % STATISTICS_EVERY == 0
             loss = masked_cross_entropy(model(inputs, mask), targets, mask)
@@ -388,21 +398,23 @@ def train(
         if recorder is not None:
             recorder.remove()
         if not result.diverged:
-            _evaluate(model, config, result)
+            _evaluate(model, config, result, device)
     if keep_model:
         result.model = model
     result.wall_time = time.perf_counter() - start
     return result
 
 
-def _evaluate(model: ToyTransformer, config: TrainConfig, result: TrainResult) -> None:
+def _evaluate(model: ToyTransformer, config: TrainConfig, result: TrainResult, device: str = "cpu") -> None:
     """Held-out loss in eval mode and, for batch norm, with the batch statistics of training-size batches."""
     model.eval()
     # in eval mode every token is on its own, so the batch size changes nothing but the speed
-    result.eval_loss = _held_out_loss(model, evaluation_batches(config, EVAL_BATCH_SIZE))
+    result.eval_loss = _held_out_loss(model, evaluation_batches(config, EVAL_BATCH_SIZE, device))
     result.eval_loss_batch_statistics = result.eval_loss
-    if config.norm == "batch":
+    if norms.get(config.norm).uses_batch:
         in_training_mode = copy.deepcopy(model).train()  # its running statistics move; the model's do not
-        result.eval_loss_batch_statistics = _held_out_loss(in_training_mode, evaluation_batches(config))
+        result.eval_loss_batch_statistics = _held_out_loss(
+            in_training_mode, evaluation_batches(config, device=device)
+        )
     if not math.isfinite(result.eval_loss):
         result.diverged, result.diverged_step = True, len(result.losses)

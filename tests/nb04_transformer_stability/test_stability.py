@@ -6,13 +6,24 @@ import math
 import numpy as np
 import pytest
 
-from lnlib.nb04_transformer_stability import apps, figures, live_training, verdicts
+from lnlib.nb04_transformer_stability import (
+    apps,
+    batch_norm,
+    figures,
+    initialization,
+    learning_rates,
+    live_training,
+    outcomes,
+    verdicts,
+    warmup,
+)
+from lnlib.support import verdict_rule
 from lnlib.support.results_cache import other_machine
 from lnlib.transformer import experiments, training
 from lnlib.transformer.training import TrainConfig, TrainResult
 from lnlib.ui import style
 
-CHAIN = verdicts.chain()
+CHAIN = outcomes.chain()
 
 
 class FakeResults:
@@ -38,15 +49,15 @@ def test_outcomes_follow_the_stated_thresholds():
     def result(loss, diverged=False):
         return TrainResult(TrainConfig(), eval_loss=loss, diverged=diverged)
 
-    assert verdicts.outcome(result(CHAIN.best_loss)) == "learned"
-    assert verdicts.outcome(result(verdicts.learned_threshold() - 1e-9)) == "learned"
-    assert verdicts.outcome(result(verdicts.learned_threshold() + 1e-3)) == "partly"
-    assert verdicts.outcome(result(CHAIN.unigram_loss)) == "failed"
-    assert verdicts.outcome(result(7.7e9)) == "failed"
-    assert verdicts.outcome(result(math.nan)) == "diverged"
-    assert verdicts.outcome(result(1.5, diverged=True)) == "diverged"
+    assert outcomes.outcome(result(CHAIN.best_loss)) == "learned"
+    assert outcomes.outcome(result(outcomes.learned_threshold() - 1e-9)) == "learned"
+    assert outcomes.outcome(result(outcomes.learned_threshold() + 1e-3)) == "partly"
+    assert outcomes.outcome(result(CHAIN.unigram_loss)) == "failed"
+    assert outcomes.outcome(result(7.7e9)) == "failed"
+    assert outcomes.outcome(result(math.nan)) == "diverged"
+    assert outcomes.outcome(result(1.5, diverged=True)) == "diverged"
     # the 'learned' line sits 75 % of the way from H(π) to ln 4
-    assert verdicts.progress_fraction(verdicts.learned_threshold()) == pytest.approx(0.75)
+    assert outcomes.progress_fraction(outcomes.learned_threshold()) == pytest.approx(0.75)
 
 
 def test_smoothing_is_a_trailing_average():
@@ -67,25 +78,25 @@ def test_loss_lines_smooth_each_seed_and_average_the_steps_every_seed_reached():
     assert [line.get_ydata().tolist() for line in seed_lines] == [[4, 3.5, 2.5, 1.5], [4, 4.5, 7]]
     assert mean_line.get_ydata().tolist() == [4, 4, 4.75] and mean_line.get_xdata().tolist() == [0, 1, 2]
     # one × at step 3, at the top of the chart
-    assert list(crosses.get_xdata()) == [3] and list(crosses.get_ydata()) == [verdicts.LOSS_LIMITS[1] - 0.1]
+    assert list(crosses.get_xdata()) == [3] and list(crosses.get_ydata()) == [outcomes.LOSS_LIMITS[1] - 0.1]
     assert {artist.get_color() for artist in (*seed_lines, mean_line, crosses)} == {"#123456"}
 
 
 def test_mean_over_seeds_is_nan_where_a_seed_diverged_and_capped_at_the_top_of_the_chart():
     losses = np.array([[1.5, 2.0, 9.0], [1.7, np.nan, 9.0]])
-    outcomes = np.array([["learned", "partly", "failed"], ["learned", "diverged", "failed"]])
+    fates = np.array([["learned", "partly", "failed"], ["learned", "diverged", "failed"]])
     # means 1.6, NaN (seed 2 diverged), 9.0 drawn at the chart's top
-    mean = verdicts.mean_unless_diverged(losses, outcomes)
-    assert mean[0] == pytest.approx(1.6) and math.isnan(mean[1]) and mean[2] == verdicts.LOSS_LIMITS[1] - 0.1
+    mean = outcomes.mean_unless_diverged(losses, fates)
+    assert mean[0] == pytest.approx(1.6) and math.isnan(mean[1]) and mean[2] == outcomes.LOSS_LIMITS[1] - 0.1
 
 
 def test_the_warmup_verdict_needs_all_three_findings():
     def deep_post_ln_needs_warmup(config):
         return FAILED if config.placement == "post" and config.warmup_steps == 0 else LEARNED
 
-    assert verdicts.verdict_warmup(FakeResults(deep_post_ln_needs_warmup)).outcome == "shown"
-    assert verdicts.verdict_warmup(FakeResults(lambda c: LEARNED)).outcome == "partly shown"
-    nothing_learns = verdicts.verdict_warmup(FakeResults(lambda c: math.nan))
+    assert warmup.verdict_warmup(FakeResults(deep_post_ln_needs_warmup)).outcome == "shown"
+    assert warmup.verdict_warmup(FakeResults(lambda c: LEARNED)).outcome == "partly shown"
+    nothing_learns = warmup.verdict_warmup(FakeResults(lambda c: math.nan))
     assert nothing_learns.outcome == "partly shown" and "diverged (step 3" in nothing_learns.evidence
 
 
@@ -104,11 +115,11 @@ def test_the_learning_rate_verdict_compares_ranges_with_no_norm():
         "batch": (1e-3, 1e-2),
         "rms": (1e-3, 1e-2),
     }
-    assert verdicts.verdict_learning_rate_range(FakeResults(ranges(wider))).outcome == "shown"
+    assert learning_rates.verdict_learning_rate_range(FakeResults(ranges(wider))).outcome == "shown"
     same = dict(wider, pre=(1e-3, 1e-2), post=(1e-3, 1e-2))
-    assert verdicts.verdict_learning_rate_range(FakeResults(ranges(same))).outcome == "not shown"
+    assert learning_rates.verdict_learning_rate_range(FakeResults(ranges(same))).outcome == "not shown"
     only_pre = dict(same, pre=(3e-4, 1e-2))
-    verdict = verdicts.verdict_learning_rate_range(FakeResults(ranges(only_pre)))
+    verdict = learning_rates.verdict_learning_rate_range(FakeResults(ranges(only_pre)))
     assert verdict.outcome == "partly shown" and "Pre-LN 0.0003 … 0.01" in verdict.evidence
 
 
@@ -122,9 +133,12 @@ def test_the_batch_norm_gap_verdict_needs_a_significant_gap_that_grows():
 
         return loss
 
-    assert verdicts.verdict_batch_norm_gap(FakeResults(gap(0.2, 0.05))).outcome == "shown"
-    assert verdicts.verdict_batch_norm_gap(FakeResults(gap(0.0, 0.0))).outcome == "not shown"
-    gaps = verdicts.batch_norm_gaps(FakeResults(gap(0.2, 0.0)))
+    assert batch_norm.verdict_batch_norm_gap(FakeResults(gap(0.2, 0.05))).outcome == "shown"
+    assert batch_norm.verdict_batch_norm_gap(FakeResults(gap(-0.2, -0.05))).outcome == "not shown"
+    assert (
+        batch_norm.verdict_batch_norm_gap(FakeResults(gap(0.0, 0.0))).outcome == "not decided"
+    )  # seed 0: a gap of 0
+    gaps = batch_norm.batch_norm_gaps(FakeResults(gap(0.2, 0.0)))
     sizes, values = gaps["full sequences"]
     assert values.shape == (len(experiments.SEEDS), len(sizes))
     assert values[0, 0] == pytest.approx(0.2 / sizes[0])
@@ -132,84 +146,9 @@ def test_the_batch_norm_gap_verdict_needs_a_significant_gap_that_grows():
 
 def test_learning_rate_range_is_where_every_seed_learned():
     rates = np.array([1e-3, 1e-2, 1e-1])
-    outcomes = np.array([["learned", "learned", "diverged"], ["partly", "learned", "learned"]])
-    assert verdicts.learning_rate_range(outcomes, rates)[:2] == (1e-2, 1e-2)
-    assert math.isnan(verdicts.learning_rate_range(np.full((2, 3), "failed"), rates)[0])
-
-
-# ---------------------------------------------------------------------------
-# The notebook's sentences about the cached data
-# ---------------------------------------------------------------------------
-
-
-def test_what_the_warmup_section_says_about_twelve_blocks(transformer_results):
-    cold = verdicts.warmup_runs(transformer_results, "post", 0)
-    # "the loss drops to the token-frequency line and stays there"
-    assert all(verdicts.outcome(r) == "failed" and abs(r.eval_loss - CHAIN.unigram_loss) < 0.1 for r in cold)
-    # "step the warm-up to 25: training gets going, then collapses back"
-    short = verdicts.warmup_runs(transformer_results, "post", 25)
-    assert all(min(style.smooth_curve(r.losses)) < CHAIN.unigram_loss - 0.4 for r in short)
-    assert all(verdicts.outcome(r) in ("failed", "partly", "diverged") for r in short)
-    # "with 50 steps it is well on its way down; with 100 it learns"
-    assert all(
-        verdicts.outcome(r) in ("partly", "learned")
-        for r in verdicts.warmup_runs(transformer_results, "post", 50)
-    )
-    assert all(
-        verdicts.outcome(r) == "learned" for r in verdicts.warmup_runs(transformer_results, "post", 100)
-    )
-
-
-def test_what_the_learning_rate_section_says_about_the_top_of_the_range(transformer_results):
-    top = max(experiments.LEARNING_RATES)
-    none = transformer_results.runs(TrainConfig(norm="none", lr=top))
-    post = transformer_results.runs(TrainConfig(norm="layer", placement="post", lr=top))
-    # "without a norm the loss explodes" (NaN, or finite but above chance)
-    assert all(r.diverged or r.eval_loss > CHAIN.chance_loss for r in none)
-    # "Post-LN is stuck near the token-frequency line"
-    assert all(abs(r.eval_loss - CHAIN.unigram_loss) < 0.2 for r in post)
-
-
-def test_xavier_init_makes_every_effect_at_initialization_stronger(transformer_results):
-    # "Xavier's weights … make every effect of this section stronger"
-    def ratio(values):
-        return values[-1] / values[0]
-
-    torch_init, xavier = (
-        {
-            placement: verdicts.last_layer_gradient(transformer_results, "layer", placement, init).mean(
-                axis=0
-            )
-            for placement in ("pre", "post")
-        }
-        for init in ("torch", "xavier")
-    )
-    assert ratio(xavier["pre"]) < ratio(torch_init["pre"]) and ratio(xavier["post"]) > ratio(
-        torch_init["post"]
-    )
-    layers = {
-        init: {
-            p: verdicts.init_series(transformer_results, "layer", p, init, 12, "init_grad_norms").mean(axis=0)
-            for p in ("pre", "post")
-        }
-        for init in ("torch", "xavier")
-    }
-    assert ratio(layers["xavier"]["post"]) > ratio(layers["torch"]["post"])
-    growth = {
-        init: verdicts.init_series(transformer_results, "layer", "pre", init, 12, "init_residual").mean(
-            axis=0
-        )
-        for init in ("torch", "xavier")
-    }
-    assert ratio(growth["xavier"]) > ratio(growth["torch"])
-
-
-def test_at_the_lowest_rate_the_normalized_models_are_still_descending_after_150_steps(transformer_results):
-    lowest = min(experiments.LEARNING_RATES)
-    for norm, placement in experiments.ARCHITECTURES[1:]:
-        for run in transformer_results.runs(TrainConfig(norm=norm, placement=placement, lr=lowest)):
-            # the last 10 steps' mean loss is below that of steps 120-129
-            assert np.mean(run.losses[-10:]) < np.mean(run.losses[120:130])
+    fates = np.array([["learned", "learned", "diverged"], ["partly", "learned", "learned"]])
+    assert outcomes.learning_rate_range(fates, rates)[:2] == (1e-2, 1e-2)
+    assert math.isnan(outcomes.learning_rate_range(np.full((2, 3), "failed"), rates)[0])
 
 
 def test_paired_seeds_see_the_same_batches(monkeypatch):
@@ -228,19 +167,73 @@ def test_paired_seeds_see_the_same_batches(monkeypatch):
     assert all(np.array_equal(a, b) for a, b in zip(seen["layer"], seen["batch"]))
 
 
-def test_every_verdict_is_one_of_three_and_cites_its_source(transformer_results):
+def test_every_verdict_takes_its_word_from_the_rule_and_cites_its_source(transformer_results):
+    ids = []
     for verdict in verdicts.all_verdicts(transformer_results):
-        assert verdict.outcome in ("shown", "partly shown", "not shown")
+        ids.append(verdict.id)
+        decision = verdict_rule.decide(verdict.effects)
+        assert verdict.outcome == decision.word and verdict.outcome in verdict_rule.WORDS
+        if decision.full != decision.first_half or decision.full != decision.second_half:
+            assert verdict.outcome == "not decided"  # a half of the seeds that decides otherwise
+        assert all(effect.seeds == len(experiments.SEEDS) >= 5 for effect in verdict.effects)
         assert "2020" in verdict.source or "article" in verdict.source
         page = verdict._repr_html_()
         headline, folded = page.split("<details>")
-        assert "Verdict:" in headline and verdict.outcome in headline  # the headline: verdict and claim
+        assert "Verdict:" in headline  # the headline: verdict and claim
         assert "<summary>" in folded and html.escape(verdict.evidence) in folded  # the numbers, folded away
+    assert ids == [
+        "04-gradient-vs-depth",
+        "04-gradient-per-layer",
+        "04-residual-growth",
+        "04-warmup",
+        "04-warmup-cause",
+        "04-post-ln-shallow",
+        "04-learning-rate-range",
+        "04-learning-rate-range-long",
+        "04-batch-statistics",
+        "04-batch-norm-gap",
+        "04-train-eval-mismatch",
+        "04-batch-dependence",
+    ]
+
+
+def test_the_verdicts_parts_are_the_cached_numbers_seed_by_seed(transformer_results):
+    """Effects recomputed by hand from the cache: BN − LN paired by seed, Pre-LN's depth ratio, rate counts."""
+    gap = batch_norm.verdict_batch_norm_gap(transformer_results).effects[0]
+    for index, seed in enumerate(experiments.SEEDS):
+        config = TrainConfig(
+            norm="batch", placement="post", lr=experiments.BATCH_NORM_LR, batch_size=2, seed=seed
+        )
+        bn, ln = transformer_results.run(config), transformer_results.run(config.replace(norm="layer"))
+        assert gap.values[index] == pytest.approx(bn.final_loss - ln.final_loss, nan_ok=True)
+    depth = initialization.verdict_gradient_vs_depth(transformer_results).effects[0]
+    for index, seed in enumerate(experiments.SEEDS):
+        first, last = (
+            transformer_results.init(TrainConfig(norm="layer", placement="pre", n_layers=n), seeds=(seed,))[0]
+            for n in (min(experiments.INIT_DEPTHS), max(experiments.INIT_DEPTHS))
+        )
+        assert depth.values[index] == pytest.approx(
+            last["init_grad_norms"][-1] / first["init_grad_norms"][-1]
+        )
+    assert depth.predicted == "below" and depth.threshold == initialization.DEPTH_FALL
+    counts = learning_rates.verdict_learning_rate_range(transformer_results).effects[0]
+    for index, seed in enumerate(experiments.SEEDS):
+
+        def learned_at(norm, placement, seed=seed):
+            return sum(
+                outcomes.outcome(
+                    transformer_results.run(TrainConfig(norm=norm, placement=placement, lr=lr, seed=seed))
+                )
+                == "learned"
+                for lr in experiments.LEARNING_RATES
+            )
+
+        assert counts.values[index] == learned_at("layer", "pre") - learned_at("none", "pre")
 
 
 def test_the_exercise_checks_the_answer_against_the_cache(transformer_results):
-    rates, _, outcomes = verdicts.learning_rate_table(transformer_results)[("none", "pre")]
-    right = verdicts.learning_rate_range(outcomes, rates)[1]
+    rates, _, outcome_grid = outcomes.learning_rate_table(transformer_results)[("none", "pre")]
+    right = outcomes.learning_rate_range(outcome_grid, rates)[1]
     assert "Right" in figures.check_largest_learning_rate(right, transformer_results).text
     assert "too large" in figures.check_largest_learning_rate(right * 10, transformer_results).text
     assert "too small" in figures.check_largest_learning_rate(right / 10, transformer_results).text
@@ -259,7 +252,7 @@ def test_warmup_app_reports_each_seed_of_the_chosen_run(transformer_results):
         "post",
         50,
     )
-    runs = verdicts.warmup_runs(transformer_results, "post", 50)
+    runs = outcomes.warmup_runs(transformer_results, "post", 50)
     assert app.status == "ok"
     for run in runs:
         assert f"{run.eval_loss:.3f}".rstrip("0") in app.note.value
@@ -273,24 +266,24 @@ def test_learning_rate_app_shows_the_chosen_runs_and_the_range(transformer_resul
     assert "diverged" in app.note.value or "blew up" in app.note.value
     app.controls["norm"].value = "layer"
     app.controls["placement"].value = "pre"
-    rates, _, outcomes = verdicts.learning_rate_table(transformer_results)[("layer", "pre")]
-    low, high, _ = verdicts.learning_rate_range(outcomes, rates)
+    rates, _, outcome_grid = outcomes.learning_rate_table(transformer_results)[("layer", "pre")]
+    low, high, _ = outcomes.learning_rate_range(outcome_grid, rates)
     assert f"from {low:g} to {high:g}" in app.note.value
 
 
 def test_batch_norm_app_quotes_the_cached_losses(transformer_results):
     app = apps.TransformerBatchNormApp(transformer_results)
     app.controls["batch"].value = 2
-    app.controls["padding"].value = verdicts.PADDING_CHOICES[2][0]
-    bn = verdicts.final_losses(verdicts.batch_norm_runs(transformer_results, "batch", 2, True, True))
-    ln = verdicts.final_losses(verdicts.batch_norm_runs(transformer_results, "layer", 2, True))
+    app.controls["padding"].value = outcomes.PADDING_CHOICES[2][0]
+    bn = outcomes.final_losses(outcomes.batch_norm_runs(transformer_results, "batch", 2, True, True))
+    ln = outcomes.final_losses(outcomes.batch_norm_runs(transformer_results, "layer", 2, True))
     assert f"Post-LN {ln.mean():.3f}, Post-BN {bn.mean():.3f}" in app.note.value
 
 
 def test_init_app_marks_the_chosen_depth(transformer_results):
     app = apps.TransformerInitGradientApp(transformer_results)
     app.controls["depth"].value = 4
-    pre = verdicts.last_layer_gradient(transformer_results, "layer", "pre", "torch").mean(axis=0)
+    pre = outcomes.last_layer_gradient(transformer_results, "layer", "pre", "torch").mean(axis=0)
     assert app.marker.get_ydata()[0] == pytest.approx(pre[experiments.INIT_DEPTHS.index(4)])
     app.controls["norm"].value = "none"
     assert "the same model" in app.note.value

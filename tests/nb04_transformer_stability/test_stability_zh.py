@@ -5,8 +5,18 @@ import re
 import matplotlib.pyplot as plt
 import pytest
 
-from lnlib.nb04_transformer_stability import apps, budget, diagrams, figures, live_training, post_ln, verdicts
+from lnlib.nb04_transformer_stability import (
+    apps,
+    diagrams,
+    figures,
+    learning_rates,
+    live_training,
+    outcomes,
+    verdicts,
+    warmup,
+)
 from lnlib.support import language
+from lnlib.support.verdict_rule import WORDS
 from lnlib.transformer.training import TrainConfig, TrainResult
 from lnlib.ui import controls
 
@@ -71,15 +81,15 @@ def test_every_app_answers_every_control_in_chinese(chinese, transformer_results
 def test_the_padding_choice_shows_chinese_names_but_keeps_its_english_values(chinese, transformer_results):
     app = apps.TransformerBatchNormApp(transformer_results)
     padding = app.controls["padding"]
-    assert [value for _label, value in padding.options] == [name for name, _ in verdicts.PADDING_CHOICES]
+    assert [value for _label, value in padding.options] == [name for name, _ in outcomes.PADDING_CHOICES]
     assert all(CHINESE.search(label) for label, _value in padding.options)
-    padding.value = verdicts.PADDING_CHOICES[2][0]
+    padding.value = outcomes.PADDING_CHOICES[2][0]
     assert app.status == "ok" and "填充计入 BN" in app.figure.axes[0].get_title()
 
 
 def test_every_verdict_reads_chinese_and_keeps_its_outcome_key(chinese, transformer_results):
     for verdict in verdicts.all_verdicts(transformer_results):
-        assert verdict.outcome in verdicts.VERDICT_WORDS
+        assert verdict.outcome in WORDS
         assert CHINESE.search(verdict.claim), verdict.claim
         assert CHINESE.search(verdict.evidence), verdict.evidence
         assert "; " not in verdict.evidence, verdict.evidence  # Chinese clauses are joined by '；'
@@ -90,7 +100,7 @@ def test_every_verdict_reads_chinese_and_keeps_its_outcome_key(chinese, transfor
 def test_the_warmup_cause_verdict_says_in_chinese_that_the_toy_shows_the_effect_not_the_cause(
     chinese, transformer_results
 ):
-    verdict = post_ln.verdict_warmup_cause(transformer_results)
+    verdict = warmup.verdict_warmup_cause(transformer_results)
     if verdict.outcome == "not shown":
         assert "玩具模型显示了现象，但没有显示这个原因" in verdict.evidence
 
@@ -104,13 +114,13 @@ def test_every_figure_and_table_of_the_notebook_is_chinese(chinese, transformer_
         figures.figure_learning_rate_range,
         figures.figure_batch_statistics,
         figures.figure_batch_norm_gap,
-        budget.figure_budget,
+        learning_rates.figure_budget,
     ):
         texts = _texts(draw(transformer_results))
         assert any(CHINESE.search(t) for t in texts), (draw.__name__, texts)
     assert CHINESE.search(" ".join(_texts(diagrams.block_diagram())))
     for table in (
-        verdicts.task_table(),
+        outcomes.task_table(),
         figures.mismatch_table(transformer_results),
         figures.batch_dependence_table(transformer_results),
     ):
@@ -118,8 +128,8 @@ def test_every_figure_and_table_of_the_notebook_is_chinese(chinese, transformer_
 
 
 def test_the_exercise_answers_in_chinese(chinese, transformer_results):
-    rates, _losses, outcomes = verdicts.learning_rate_table(transformer_results)[("none", "pre")]
-    _low, high, _count = verdicts.learning_rate_range(outcomes, rates)
+    rates, _losses, outcome_grid = outcomes.learning_rate_table(transformer_results)[("none", "pre")]
+    _low, high, _count = outcomes.learning_rate_range(outcome_grid, rates)
     assert "正确" in figures.check_largest_learning_rate(high, transformer_results).text
     assert "太大" in figures.check_largest_learning_rate(10 * high, transformer_results).text
     assert "太小" in figures.check_largest_learning_rate(high / 10, transformer_results).text

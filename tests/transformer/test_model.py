@@ -118,7 +118,10 @@ def test_batch_norm_statistics_leave_padding_out_unless_asked_to_count_it():
     x = torch.randn(3, LENGTH, D) * 2 + 1
     mask = torch.ones(3, LENGTH, dtype=torch.bool)
     mask[1, 5:] = mask[2, 2:] = False
-    honest, naive = SequenceBatchNorm(D), SequenceBatchNorm(D, counts_padding=True)
+    honest, naive = (
+        SequenceBatchNorm(lnlib_nn.BatchNorm1d(D)),
+        SequenceBatchNorm(lnlib_nn.BatchNorm1d(D), True),
+    )
     honest(x, mask), naive(x, mask)
     # one update from (0, 1) with momentum 0.1: running_mean = 0.1 · (mean of the tokens counted)
     assert torch.allclose(honest.norm.running_mean, 0.1 * x[mask].mean(0), atol=1e-6)
@@ -197,7 +200,7 @@ def test_xavier_weights_are_as_many_times_larger_as_the_docstring_and_notebook_0
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        ({"norm": "group"}, "norm must be one of"),
+        ({"norm": "weight"}, "unknown norm"),
         ({"placement": "middle"}, "placement"),
         ({"norm_library": "jax"}, "norm_library"),
         ({"init": "zeros"}, "init"),
@@ -219,3 +222,22 @@ def test_bad_inputs_say_what_is_wrong():
         net(torch.zeros(LENGTH, dtype=torch.long))
     with pytest.raises(ValueError, match="mask must have"):
         net(tokens(), torch.ones(4, 3, dtype=torch.bool))
+
+
+@pytest.mark.parametrize("placement", ["pre", "post"])
+def test_the_model_builds_any_described_norm(stand_in_norm, placement):
+    """A norm added to lnlib.support.norms needs nothing of the model: it builds, runs and trains a step."""
+    net = model(stand_in_norm, placement)
+    assert isinstance(net.blocks[0].norm1.norm, lnlib_nn.LayerNorm)
+    logits = net(tokens())
+    assert logits.shape == (4, LENGTH, VOCAB) and torch.isfinite(logits).all()
+    assert training.architecture_name(stand_in_norm, placement) == f"{placement.capitalize()}-SI"
+    result = training.train(
+        training.TrainConfig(norm=stand_in_norm, placement=placement, n_layers=1, steps=2)
+    )
+    assert len(result.losses) == 2 and not result.diverged
+
+
+def test_a_group_norm_normalizes_each_token():
+    net = model("group", "post", layers=1)
+    assert net(tokens()).shape == (4, LENGTH, VOCAB)

@@ -123,7 +123,7 @@ def test_results_round_trip_through_json_data():
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"norm": "group"}, "norm must be one of"),
+        ({"norm": "weight"}, "unknown norm"),
         ({"placement": "between"}, "placement"),
         ({"lr": 0}, "lr must be a positive number"),
         ({"lr": float("nan")}, "lr must be a positive number"),

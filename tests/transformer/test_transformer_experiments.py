@@ -1,18 +1,18 @@
-"""The experiments cache: the grids it promises, complete, and reproduced bit for bit when re-run."""
+"""The lab of notebook 04 on the protocol: its grids, complete in the cache, and reproduced when re-run."""
 
 import json
 
 import pytest
 
-import lnlib.__main__ as command_line
-from lnlib.support import results_cache
+from lnlib.nb04_transformer_stability import verdicts
+from lnlib.support import protocol, results_cache
 from lnlib.support.determinism import torch_threads
 from lnlib.transformer import experiments, training
 from lnlib.transformer.training import TrainConfig
 
 
-def test_every_grid_has_at_least_three_seeds_and_the_learning_rate_grid_six_rates():
-    assert len(experiments.SEEDS) >= 3 and len(experiments.INIT_SEEDS) >= 3
+def test_every_configuration_runs_with_five_seeds_and_the_learning_rate_grid_has_six_rates():
+    assert experiments.LAB.seeds == experiments.SEEDS == (0, 1, 2, 3, 4)
     assert len(experiments.LEARNING_RATES) >= 6
     for norm, placement in (
         ("none", "pre"),
@@ -22,74 +22,64 @@ def test_every_grid_has_at_least_three_seeds_and_the_learning_rate_grid_six_rate
         ("rms", "pre"),
     ):
         assert (norm, placement) in experiments.ARCHITECTURES
-    for configs in (
-        experiments.learning_rate_configs(),
-        experiments.warmup_configs(),
-        experiments.batch_norm_configs(),
-    ):
-        seeds_per_config = {}
-        for config in configs:
-            seeds_per_config.setdefault(experiments.config_key(config.replace(seed=0)), set()).add(
-                config.seed
-            )
-        assert all(seeds == set(experiments.SEEDS) for seeds in seeds_per_config.values())
+    seeds_per_job = {}
+    for config in experiments.LAB.configs():
+        seeds_per_job.setdefault(experiments.key({**config, "seed": 0}), set()).add(config["seed"])
+    assert all(seeds == set(experiments.SEEDS) for seeds in seeds_per_job.values())
 
 
-def test_shared_runs_are_run_once():
-    kinds_and_keys = [(kind, experiments.config_key(c)) for kind, c in experiments.jobs()]
-    assert len(kinds_and_keys) == len(set(kinds_and_keys))
+def test_the_lab_is_the_protocols_and_a_run_two_grids_share_runs_once():
+    assert protocol.lab("transformer") is experiments.LAB
+    keys = [experiments.key(config) for config in experiments.LAB.configs()]
+    assert len(keys) == len(set(keys))
     shared = TrainConfig(norm="batch", placement="post", lr=experiments.BATCH_NORM_LR)  # in two grids
     assert shared in experiments.learning_rate_configs() and shared in experiments.batch_norm_configs()
+    assert sum(config == experiments.job("train", shared) for config in experiments.grid()) == 2
+    assert keys.count(experiments.config_key("train", shared)) == 1
+    with pytest.raises(ValueError, match="'init' or 'train'"):
+        experiments.job("evaluate", shared)
 
 
 def test_the_stored_cache_holds_every_job_of_the_current_grids(transformer_results):
-    for kind, config in experiments.jobs():
-        if kind == "train":
-            assert transformer_results.has(config), (
-                f"{config} is missing: run python -m lnlib cache transformer"
-            )
-        else:
-            assert transformer_results.init(config, seeds=(config.seed,))
-    assert transformer_results.data["format"] == experiments.FORMAT_VERSION
+    content = experiments.LAB.load()
+    assert content["seeds"] == list(experiments.SEEDS)
+    assert set(content["results"]) == {experiments.key(config) for config in experiments.LAB.configs()}
+    for config in experiments.LAB.configs():
+        if config["kind"] == "train":
+            assert transformer_results.has(TrainConfig(**{k: v for k, v in config.items() if k != "kind"}))
 
 
-# A small part of the cache, re-run here: one initialization, a Post-BN run on padded batches of 2
-# (batch statistics recorded), a Post-LN run with its batch-dependence probe, a 4-block no-norm run,
-# and one run of the 600-step grid.
+# A small part of the cache, re-run here: one initialization and a Post-LN run with its batch-dependence probe.
 REGENERATED = [
-    ("init", TrainConfig(norm="layer", placement="post", n_layers=4, seed=4, init="xavier")),
-    (
-        "train",
-        TrainConfig(
-            norm="batch", placement="post", lr=experiments.BATCH_NORM_LR, batch_size=2, padded=True, seed=1
-        ),
+    experiments.config_key(
+        "init", TrainConfig(norm="layer", placement="post", n_layers=4, seed=4, init="xavier")
     ),
-    (
+    experiments.config_key(
         "train",
         TrainConfig(norm="layer", placement="post", lr=experiments.BATCH_NORM_LR, batch_size=2, seed=2),
     ),
-    ("train", TrainConfig(norm="none", lr=1e-1, seed=0)),
-    # the long-budget grid: a no-norm run at the top rate (it diverges early, so it is cheap to re-run)
-    ("train", TrainConfig(norm="none", lr=1e-1, steps=experiments.LONG_BUDGET_STEPS, seed=0)),
 ]
 
 
-def _stored(results, kind, config):
-    key = experiments.config_key(config)
-    records = results.data["init"] if kind == "init" else results.data["runs"]
-    return next(r for r in records if experiments.config_key(TrainConfig(**r["config"])) == key)
-
-
 def test_regenerating_part_of_the_cache_reproduces_it(transformer_results, rerun_agrees):
-    for job in REGENERATED:
-        assert job in experiments.jobs(), f"{job} is not part of the grids any more"
-    regenerated = experiments.run_jobs(REGENERATED, workers=1, progress=False)
-    assert regenerated[2]["batch_dependence"]["train_neighbours"] == 0.0
-    stored = [_stored(transformer_results, *job) for job in REGENERATED]
-    machine = transformer_results.data.get("machine")
+    stored = [transformer_results.results[key] for key in REGENERATED]
+    regenerated = [experiments.LAB.rerun(key) for key in REGENERATED]
+    assert regenerated[1]["batch_dependence"]["train_neighbours"] == 0.0
+    machine = experiments.LAB.load().get("machine")
     if results_cache.other_machine(machine):
         stored, regenerated = _cut_where_both_diverged(stored, regenerated)
     rerun_agrees(machine, stored, regenerated, "part of notebook 04's cache")
+
+
+def test_a_rerun_on_another_machine_keeps_every_verdicts_word(transformer_results, tmp_path):
+    """Every verdict's word from a cache in which the re-run configurations replace the stored ones."""
+    content = json.loads(json.dumps(experiments.LAB.load()))
+    for key in REGENERATED:
+        content["results"][key] = experiments.LAB.rerun(key)
+    results_cache.write(tmp_path / experiments.LAB.file, content)
+    expected = [v.outcome for v in verdicts.all_verdicts()]
+    with protocol.reading_from(tmp_path):
+        assert [v.outcome for v in verdicts.all_verdicts(experiments.load())] == expected
 
 
 PER_STEP = ("losses", "grad_norms")
@@ -122,7 +112,7 @@ def test_cutting_where_both_diverged_keeps_every_other_difference():
 
 
 def test_differences_notices_a_changed_number_and_ignores_wall_time(transformer_results):
-    stored = _stored(transformer_results, *REGENERATED[1])
+    stored = transformer_results.results[REGENERATED[1]]
     changed = json.loads(json.dumps(stored))
     changed["wall_time"] = stored["wall_time"] + 5
     assert results_cache.differences(stored, changed) == []
@@ -144,20 +134,18 @@ def test_batch_dependence_is_zero_for_layer_norm_and_in_eval_mode():
     assert bn["eval_neighbours"] == 0.0 and bn["eval_future"] == 0.0
 
 
+def test_a_run_honours_its_device_and_refuses_an_unknown_kind():
+    config = experiments.job("init", TrainConfig(n_layers=1)) | {"seed": 0}
+    assert experiments.run(config, "cpu")["init_grad_norms"]
+    with pytest.raises(KeyError):
+        experiments.run({k: v for k, v in config.items() if k != "kind"}, "cpu")
+
+
 def test_missing_results_say_how_to_get_them(tmp_path, transformer_results):
     with pytest.raises(KeyError, match="not in the cache"):
         transformer_results.run(TrainConfig(n_layers=7))
-    with pytest.raises(FileNotFoundError, match="python -m lnlib cache transformer"):
-        experiments.load(tmp_path / "missing.json")
-    with pytest.raises(ValueError, match="unknown grid 'everything'"):
-        experiments.jobs(("everything",))
-
-
-def test_the_command_line_rejects_an_unknown_grid(capsys):
-    with pytest.raises(SystemExit):
-        command_line.main(["cache", "transformer", "--grids", "bogus"])
-    assert "invalid choice: 'bogus'" in capsys.readouterr().err
-
-
-def test_the_command_line_offers_the_grids_of_the_experiments():
-    assert command_line.TRANSFORMER_GRIDS == experiments.GRIDS
+    with (
+        protocol.reading_from(tmp_path),
+        pytest.raises(FileNotFoundError, match="python -m lnlib cache transformer"),
+    ):
+        experiments.load()
