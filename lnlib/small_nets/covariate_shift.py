@@ -21,7 +21,7 @@ and this module repeats each on a small MLP (:mod:`lnlib.small_nets`, same task,
    Santurkar: BN makes both much smaller; that, not ICS, is why it trains faster.
 
 A layer-norm arm is added: article 004 claims LN reduces ICS too. The runs are cached in
-``data/experiments/covariate_shift.json`` (``python -m lnlib cache small-nets covariate_shift``).
+``data/experiments/covariate_shift.json`` (``python -m lnlib cache covariate_shift``).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ import torch.nn.functional as F
 
 from lnlib import ui
 from lnlib.small_nets import networks
-from lnlib.small_nets.experiments import Experiment
 from lnlib.small_nets.labels import arm_label
+from lnlib.support import protocol
 from lnlib.support.language import gettext as _
 from lnlib.ui import style
 from lnlib.ui.text import Markdown, markdown_table
@@ -47,7 +47,7 @@ ARMS = {  # arm → (norm, noise level of the noisy batch norm)
     "very noisy batch": ("noisy batch", 0.5),
     "layer": ("layer", 0.0),
 }
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
 # A 10-layer MLP at a learning rate where batch norm clearly trains faster than no norm: the effect to explain.
 DEPTH, WIDTH, LR, STEPS, BATCH, EVERY = 10, 64, 0.3, 300, 64, 10
 PROBE_LAYER = 3  # the 4th linear layer (index 3): its input and its weight gradient are measured
@@ -55,9 +55,14 @@ STEP_FACTORS = (0.5, 1.0, 2.0, 4.0)  # η = factor × learning rate, for the smo
 PROBE_EXAMPLES = 512
 
 
-def configs() -> list:
-    """Every run of the experiment: one per arm and seed."""
-    return [{"arm": arm, "seed": seed} for arm in ARMS for seed in SEEDS]
+def grid() -> list:
+    """Every configuration of the experiment (each runs once per seed): one per arm."""
+    return [{"arm": arm} for arm in ARMS]
+
+
+def key(config: dict) -> str:
+    """The cache's key of a seeded configuration: ``"none/seed0"``."""
+    return f"{config['arm']}/seed{config['seed']}"
 
 
 @contextlib.contextmanager
@@ -134,16 +139,16 @@ def _layer_input_moments(model, x) -> tuple:
     """Per-unit mean and standard deviation of the probed layer's input on ``x`` (training mode, undone after)."""
     with _preserved(model), torch.no_grad():
         states = model.hidden_states(x)[PROBE_LAYER - 1]
-    return states.mean(dim=0).numpy(), states.std(dim=0).numpy()
+    return states.mean(dim=0).cpu().numpy(), states.std(dim=0).cpu().numpy()
 
 
-def run(config: dict) -> dict:
+def run(config: dict, device: str = "cpu") -> dict:
     """One training run with its measurements every ``EVERY`` steps (JSON-ready)."""
-    task = networks.teacher_task(seed=0)
+    task = networks.teacher_task(seed=0).to(device)
     norm, noise = ARMS[config["arm"]]
     model = networks.MLP(
         task.x_train.shape[1], WIDTH, DEPTH, task.classes, norm, seed=config["seed"], noise=noise
-    )
+    ).to(device)
     probe_x = task.x_train[:PROBE_EXAMPLES]
     records = {
         "step": [],
@@ -182,7 +187,7 @@ def run(config: dict) -> dict:
     }
 
 
-EXPERIMENT = Experiment("covariate_shift", configs, run, key_fields=(("arm", ""), ("seed", "seed")))
+LAB = protocol.Lab("covariate_shift", "06", "experiments/covariate_shift.json", grid, SEEDS, key, run)
 
 
 # ---------------------------------------------------------------------------
@@ -195,7 +200,7 @@ def summary(results: dict) -> dict:
     gradient ICS, loss range, β-smoothness (the last three averaged over training)."""
     table = {}
     for arm in ARMS:
-        runs = [results[EXPERIMENT.key({"arm": arm, "seed": s})] for s in SEEDS]
+        runs = [results[key({"arm": arm, "seed": s})] for s in SEEDS]
         table[arm] = {
             "train_loss": float(np.mean([r["train_loss"] for r in runs])),
             "test_accuracy": float(np.mean([r["test_accuracy"] for r in runs])),
@@ -296,7 +301,7 @@ def figure(results: dict):
     ]
     for ax, (key, ylabel, title) in zip(axes.flat, panels):
         for arm in ARMS:
-            runs = [results[EXPERIMENT.key({"arm": arm, "seed": s})][key] for s in SEEDS]
+            runs = [results[key({"arm": arm, "seed": s})][key] for s in SEEDS]
             length = min(len(r) for r in runs)
             curve = np.mean([r[:length] for r in runs], axis=0)
             steps = np.arange(length) if key == "losses" else np.arange(length) * EVERY

@@ -22,41 +22,38 @@ import numpy as np
 
 from lnlib import ui
 from lnlib.small_nets import networks
-from lnlib.small_nets.experiments import Experiment
 from lnlib.small_nets.labels import arm_label
+from lnlib.support import protocol
 from lnlib.support.language import gettext as _
+from lnlib.support.verdict_rule import every_seed
 from lnlib.ui import style
 from lnlib.ui.text import Markdown
 
 COMPARED_NORMS = ("none", "batch", "layer")
-SEEDS = (0, 1)
-LEARNING_RATES = tuple(float(f"{10 ** (-3 + 0.5 * k):.4g}") for k in range(9))
+SEEDS = (0, 1, 2, 3, 4)
+LEARNING_RATES = tuple(float(f"{10 ** (-2 + 0.5 * k):.4g}") for k in range(7))
 INIT_GAINS = (0.25, 0.5, 1.0, 2.0, 4.0)
 INIT_SWEEP_LR = 0.1
 DEPTH, WIDTH, STEPS, BATCH, CURVE_EVERY = 10, 64, 200, 64, 5
 TRAINS_BELOW = 1.2  # clearly below chance, ln 5 ≈ 1.61
 
 
-def configs() -> list:
-    runs = [
-        {"norm": n, "lr": lr, "init_gain": 1.0, "seed": s}
-        for n in COMPARED_NORMS
-        for lr in LEARNING_RATES
-        for s in SEEDS
-    ]
-    runs += [
-        {"norm": n, "lr": INIT_SWEEP_LR, "init_gain": g, "seed": s}
-        for n in COMPARED_NORMS
-        for g in INIT_GAINS
-        for s in SEEDS
-        if g != 1.0
-    ]
+def grid() -> list:
+    """The learning-rate sweep at Kaiming's scale, then the scale sweep at ``INIT_SWEEP_LR`` (each runs once per
+    seed; the point both sweeps share runs once)."""
+    runs = [{"norm": n, "lr": lr, "init_gain": 1.0} for n in COMPARED_NORMS for lr in LEARNING_RATES]
+    runs += [{"norm": n, "lr": INIT_SWEEP_LR, "init_gain": g} for n in COMPARED_NORMS for g in INIT_GAINS]
     return runs
 
 
-def run(config: dict) -> dict:
+def key(config: dict) -> str:
+    """The cache's key of a seeded configuration: ``"layer/lr0.3162/gain1/seed0"``."""
+    return f"{config['norm']}/lr{config['lr']:g}/gain{config['init_gain']:g}/seed{config['seed']}"
+
+
+def run(config: dict, device: str = "cpu") -> dict:
     """One run: the training loss every ``CURVE_EVERY`` steps and the final loss on the whole training set."""
-    task = networks.teacher_task(seed=0)
+    task = networks.teacher_task(seed=0).to(device)
     model = networks.MLP(
         task.x_train.shape[1],
         WIDTH,
@@ -65,7 +62,7 @@ def run(config: dict) -> dict:
         config["norm"],
         init_gain=config["init_gain"],
         seed=config["seed"],
-    )
+    ).to(device)
     history = networks.train_classifier(model, task, config["lr"], STEPS, BATCH, seed=config["seed"])
     final = (
         networks.loss_on(model, task.x_train, task.y_train) if history.diverged_at is None else float("nan")
@@ -77,12 +74,7 @@ def run(config: dict) -> dict:
     }
 
 
-EXPERIMENT = Experiment(
-    "learning_rates",
-    configs,
-    run,
-    key_fields=(("norm", ""), ("lr", "lr"), ("init_gain", "gain"), ("seed", "seed")),
-)
+LAB = protocol.Lab("learning_rates", "06", "experiments/learning_rates.json", grid, SEEDS, key, run)
 
 
 def final_losses(results: dict, norm: str, sweep: str = "lr") -> np.ndarray:
@@ -98,7 +90,7 @@ def final_losses(results: dict, norm: str, sweep: str = "lr") -> np.ndarray:
         [
             np.mean(
                 [
-                    results[EXPERIMENT.key({"norm": norm, "lr": lr, "init_gain": gain, "seed": s})][
+                    results[key({"norm": norm, "lr": lr, "init_gain": gain, "seed": s})][
                         "final_loss"
                     ]
                     for s in SEEDS
@@ -189,7 +181,7 @@ class LearningRateApp(ui.App):
     """Pick a learning rate: the training curves of the three networks at that rate, from the cached sweep."""
 
     def __init__(self, lr: float = 0.1) -> None:
-        self.results = EXPERIMENT.load()
+        self.results = LAB.results()
         controls = {
             "lr": ui.slider("η", _("learning rate"), lr, LEARNING_RATES[0], LEARNING_RATES[-1], 0.5, log=True)
         }
@@ -233,13 +225,13 @@ class LearningRateApp(ui.App):
         self.marker.set_xdata([lr, lr])
         verdicts = []
         for norm in COMPARED_NORMS:
-            run = self.results[EXPERIMENT.key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": 0})]
+            run = self.results[key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": 0})]
             curve = np.array(run["curve"], dtype=float)
             padded = np.full(len(self.curves[norm].get_xdata()), np.nan)
             padded[: len(curve)] = np.clip(curve, 0, 3)
             self.curves[norm].set_ydata(padded)
             losses = [
-                self.results[EXPERIMENT.key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": s})][
+                self.results[key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": s})][
                     "final_loss"
                 ]
                 for s in SEEDS
