@@ -22,7 +22,7 @@ import numpy as np
 from torch import nn
 
 from lnlib.small_nets import generalization, networks
-from lnlib.small_nets.labels import arm_label
+from lnlib.small_nets.labels import arm_colour, arm_label
 from lnlib.small_nets.rnn_noise import GhostBatchNorm
 from lnlib.support import norms, protocol
 from lnlib.support.language import gettext as _
@@ -135,43 +135,10 @@ def summary_table(results: dict) -> Markdown:
     )
 
 
-def findings(results: dict) -> Markdown:
-    """What turning the batch noise up does, with its numbers, said as it comes out."""
-    effect = noise_effect(results)
-    regularizes = effect["train_change"] < -1 and effect["test_change"] > 1
-    verdict = (
-        _("the noise acts as a regularizer here: it fits fewer noisy labels and does better on clean ones.")
-        if regularizes
-        else _("no regularizing effect of the noise shows here.")
-        if effect["test_change"] <= 1
-        else _("the held-out accuracy rises, but not by fitting fewer noisy labels.")
-    )
-    best = max(effect["vs_none"], key=lambda arm: effect["vs_none"][arm][0])
-    return Markdown(
-        _(
-            "From ordinary batch norm (statistics over all {largest} examples) to statistics over {smallest}, "
-            "training accuracy on the noisy labels changes by {train_change:+.1f} points and held-out accuracy by "
-            "{test_change:+.1f} (train − held-out gap {gap_change:+.1f}): {verdict} Against no norm, the best arm on "
-            "held-out data is {best} ({mean:+.1f} ± {error:.1f} points, {seeds} paired seeds)."
-        ).format(
-            largest=GROUPS[0],
-            smallest=GROUPS[-1],
-            train_change=effect["train_change"],
-            test_change=effect["test_change"],
-            gap_change=effect["gap_change"],
-            verdict=verdict,
-            best=arm_label(best),
-            mean=effect["vs_none"][best][0],
-            error=effect["vs_none"][best][1],
-            seeds=len(SEEDS),
-        )
-    )
-
-
 def figure(results: dict):
     """Training and held-out accuracy during training, per arm (mean of the seeds)."""
     fig, axes = style.new_figure(12, 4.4, ncols=2)
-    colors = dict(zip(ARMS, ("#777777", style.NORM_COLORS["layer"], "#E69F00", "#D55E00", "#8B2500")))
+    shades = dict(zip(ARMS[2:], (1.0, 0.65, 0.35)))  # BN's colour, fainter as its groups shrink
     for ax, key, title in (
         (axes[0], "train_accuracy", _("Training accuracy (20 % noisy labels)")),
         (axes[1], "test_accuracy", _("Held-out accuracy (clean labels)")),
@@ -181,7 +148,8 @@ def figure(results: dict):
             ax.plot(
                 runs[0]["step"],
                 np.mean([r[key] for r in runs], axis=0),
-                color=colors[arm],
+                color=arm_colour(arm),
+                alpha=shades.get(arm, 1.0),
                 label=arm_label(arm),
             )
         ax.set(xlabel=_("training step"), ylabel=_("accuracy"), title=title, ylim=(0, 1.02))

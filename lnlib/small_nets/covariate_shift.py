@@ -32,9 +32,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lnlib import ui
 from lnlib.small_nets import networks
-from lnlib.small_nets.labels import arm_label
+from lnlib.small_nets.labels import arm_colour, arm_label
 from lnlib.support import protocol
 from lnlib.support.language import gettext as _
 from lnlib.ui import style
@@ -242,59 +241,15 @@ def summary_table(results: dict) -> Markdown:
     )
 
 
-def findings(results: dict) -> Markdown:
-    """Santurkar et al.'s three findings as the cached runs show them, with their numbers."""
-    table = summary(results)
-    none, batch, noisy, very_noisy, layer = (table[arm] for arm in ARMS)
-
-    def number(value: float) -> str:
-        return f"{value:.2f}"
-
-    def times(value: float) -> str:  # two significant digits
-        return ui.format_number(float(f"{value:.2g}"))
-
-    return Markdown(
-        _(
-            "Santurkar et al.'s three findings, in small. BN does steady its layers' input (shift {bn_shift} "
-            "against {none_shift} without a norm), but (1) the noisy BN, whose inputs shift {noisy_times} times "
-            "*more* than without a norm, still trains far better than no norm (loss {noisy_loss} against "
-            "{none_loss}), and at {very_noisy_times} times the shift it still trains no worse (loss "
-            "{very_noisy_loss}); (2) BN does not reduce ICS measured by gradients ({bn_ics} against {none_ics}); "
-            "(3) what BN does change is the landscape: the loss varies {smoother} times less along the gradient "
-            "({bn_range} against {none_range}). LN, in this MLP, barely steadies the inputs (shift {ln_shift} "
-            "against {none_shift}) and gains nothing clear in training over no norm (loss {ln_loss}). "
-            "Stabilizing distributions is not how these norms help."
-        ).format(
-            bn_shift=number(batch["input_shift"]),
-            none_shift=number(none["input_shift"]),
-            noisy_times=times(noisy["input_shift"] / none["input_shift"]),
-            noisy_loss=number(noisy["train_loss"]),
-            none_loss=number(none["train_loss"]),
-            very_noisy_times=times(very_noisy["input_shift"] / none["input_shift"]),
-            very_noisy_loss=number(very_noisy["train_loss"]),
-            bn_ics=number(batch["gradient_ics"]),
-            none_ics=number(none["gradient_ics"]),
-            smoother=times(none["loss_range"] / batch["loss_range"]),
-            bn_range=number(batch["loss_range"]),
-            none_range=number(none["loss_range"]),
-            ln_shift=number(layer["input_shift"]),
-            ln_loss=number(layer["train_loss"]),
-        )
-    )
-
-
 def figure(results: dict):
     """Training loss, the probed layer's input shift, gradient ICS and β-smoothness over training, per norm."""
     fig, axes = style.new_figure(13, 7.5, nrows=2, ncols=2)
-    colors = {
-        "none": style.NORM_COLORS["none"],
-        "batch": style.NORM_COLORS["batch"],
-        "noisy batch": style.NORM_COLORS["group"],
-        "very noisy batch": style.NORM_COLORS["instance"],
-        "layer": style.NORM_COLORS["layer"],
-    }
+    dashes = {
+        "noisy batch": "--",
+        "very noisy batch": ":",
+    }  # notebook 06's variants of BN: BN's colour, dashed
     panels = [
-        ("losses", _("training loss"), _("Training loss (mean of 3 seeds)")),
+        ("losses", _("training loss"), _("Training loss (mean of {seeds} seeds)").format(seeds=len(SEEDS))),
         ("input_shift", _("mean |Δμ| + mean |Δσ| per 10 steps"), _("Shift of layer 4's input distribution")),
         ("gradient_ics", "‖G − G′‖ / ‖G‖", _("ICS by gradients (Santurkar Def. 2.1)")),
         ("beta_smoothness", "max ‖∇L(W) − ∇L(W − ηg)‖ / ‖ηg‖", _("Effective β-smoothness")),
@@ -309,7 +264,7 @@ def figure(results: dict):
                 curve = style.smooth_curve(curve, 10)
             if key == "input_shift":
                 steps, curve = steps[1:], curve[1:]
-            ax.plot(steps, curve, color=colors[arm], label=arm_label(arm))
+            ax.plot(steps, curve, dashes.get(arm, "-"), color=arm_colour(arm), label=arm_label(arm))
         ax.set(xlabel=_("training step"), ylabel=ylabel, title=title)
         if key in ("input_shift", "beta_smoothness", "gradient_ics"):
             ax.set_yscale("log")

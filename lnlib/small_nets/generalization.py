@@ -21,7 +21,7 @@ import numpy as np
 
 from lnlib.small_nets import networks
 from lnlib.small_nets.labels import arm_label
-from lnlib.support import protocol
+from lnlib.support import norms, protocol
 from lnlib.support.language import gettext as _
 from lnlib.ui import style
 from lnlib.ui.text import Markdown, markdown_table
@@ -142,26 +142,6 @@ def points_from_none(results: dict, norm: str) -> str:
     return f"{100 * mean:.1f} ± {100 * error:.1f}".replace("-", "−")
 
 
-def findings(results: dict) -> Markdown:
-    """What the held-out test shows, with its numbers."""
-    table = summary(results)
-    return Markdown(
-        _(
-            "Every network fits the noisy training labels (training accuracy at least {train:.3f}); none is held "
-            "back. Against no norm, seed by seed (mean ± standard error of {seeds} seeds), held-out accuracy moves "
-            "by {layer} points with LN, {rms} with RMSNorm and {batch} with BN: LN and RMSNorm end slightly below "
-            "no norm, BN clearly below (its running statistics and batch noise do not help here). No implicit "
-            "regularization shows."
-        ).format(
-            train=min(row["train"] for row in table.values()),
-            seeds=len(SEEDS),
-            layer=points_from_none(results, "layer"),
-            rms=points_from_none(results, "rms"),
-            batch=points_from_none(results, "batch"),
-        )
-    )
-
-
 def figure(results: dict):
     """Training and held-out accuracy during training, per norm (mean of the seeds)."""
     fig, axes = style.new_figure(12, 4.4, ncols=2)
@@ -174,7 +154,7 @@ def figure(results: dict):
             ax.plot(
                 runs[0]["step"],
                 np.mean([r[key] for r in runs], axis=0),
-                color=style.NORM_COLORS[norm],
+                color=norms.colour(norm),
                 label=arm_label(norm),
             )
         ax.set(xlabel=_("training step"), ylabel=_("accuracy"), title=title, ylim=(0, 1.02))

@@ -23,7 +23,7 @@ import numpy as np
 from lnlib import ui
 from lnlib.small_nets import networks
 from lnlib.small_nets.labels import arm_label
-from lnlib.support import protocol
+from lnlib.support import norms, protocol
 from lnlib.support.language import gettext as _
 from lnlib.support.verdict_rule import every_seed
 from lnlib.ui import style
@@ -77,35 +77,62 @@ def run(config: dict, device: str = "cpu") -> dict:
 LAB = protocol.Lab("learning_rates", "06", "experiments/learning_rates.json", grid, SEEDS, key, run)
 
 
-def final_losses(results: dict, norm: str, sweep: str = "lr") -> np.ndarray:
-    """Mean over seeds of the final loss along the learning-rate sweep (``sweep="lr"``) or the scale sweep
-    (``"init_gain"``); NaN where any seed diverged."""
+def _points(sweep: str) -> list:
+    """The (learning rate, initial scale) points of ``sweep``: ``"lr"`` or ``"init_gain"``."""
     if sweep == "lr":
-        points = [(lr, 1.0) for lr in LEARNING_RATES]
-    elif sweep == "init_gain":
-        points = [(INIT_SWEEP_LR, gain) for gain in INIT_GAINS]
-    else:
-        raise ValueError(f"sweep must be 'lr' or 'init_gain', got {sweep!r}")
+        return [(lr, 1.0) for lr in LEARNING_RATES]
+    if sweep == "init_gain":
+        return [(INIT_SWEEP_LR, gain) for gain in INIT_GAINS]
+    raise ValueError(f"sweep must be 'lr' or 'init_gain', got {sweep!r}")
+
+
+def seed_losses(results: dict, norm: str, sweep: str = "lr") -> np.ndarray:
+    """Every seed's final loss along ``sweep``, shape (seeds, points); NaN where a seed diverged."""
     return np.array(
         [
-            np.mean(
-                [
-                    results[key({"norm": norm, "lr": lr, "init_gain": gain, "seed": s})][
-                        "final_loss"
-                    ]
-                    for s in SEEDS
-                ]
-            )
-            for lr, gain in points
-        ]
+            [
+                results[key({"norm": norm, "lr": lr, "init_gain": gain, "seed": s})]["final_loss"]
+                for lr, gain in _points(sweep)
+            ]
+            for s in SEEDS
+        ],
+        dtype=float,
     )
 
 
-def training_range(results: dict, norm: str, sweep: str = "lr") -> list:
-    """The swept values at which the network trains (mean final loss of the seeds below TRAINS_BELOW)."""
+def final_losses(results: dict, norm: str, sweep: str = "lr") -> np.ndarray:
+    """Mean over seeds of the final loss along the learning-rate sweep (``sweep="lr"``) or the scale sweep
+    (``"init_gain"``); NaN where any seed diverged."""
+    return seed_losses(results, norm, sweep).mean(axis=0)
+
+
+def _trains(loss: float) -> bool:
+    return bool(np.isfinite(loss) and loss < TRAINS_BELOW)
+
+
+def seed_range(results: dict, norm: str, seed: int, sweep: str = "lr") -> list:
+    """The swept values at which seed ``seed`` trains (its final loss below TRAINS_BELOW)."""
     values = LEARNING_RATES if sweep == "lr" else INIT_GAINS
-    losses = final_losses(results, norm, sweep)
-    return [v for v, loss in zip(values, losses) if np.isfinite(loss) and loss < TRAINS_BELOW]
+    losses = seed_losses(results, norm, sweep)[SEEDS.index(seed)]
+    return [v for v, loss in zip(values, losses) if _trains(loss)]
+
+
+def training_range(results: dict, norm: str, sweep: str = "lr") -> list:
+    """The swept values at which the network trains: every seed's final loss below TRAINS_BELOW
+    (:func:`lnlib.support.verdict_rule.every_seed`, the rule of notebooks 04 and 07 too)."""
+    values = LEARNING_RATES if sweep == "lr" else INIT_GAINS
+    losses = seed_losses(results, norm, sweep)
+    return [v for v, column in zip(values, losses.T) if every_seed(_trains(loss) for loss in column)]
+
+
+def ranges_text(results: dict, sweep: str = "lr") -> str:
+    """Each norm's training range along ``sweep``, as read aloud: "no norm: 0.03 to 0.3; LN: …"."""
+    return _("; ").join(
+        _("{norm}: {values}").format(
+            norm=arm_label(norm), values=describe_range(training_range(results, norm, sweep), sweep)
+        )
+        for norm in COMPARED_NORMS
+    )
 
 
 def describe_range(values: list, sweep: str = "lr") -> str:
@@ -125,27 +152,18 @@ def describe_range(values: list, sweep: str = "lr") -> str:
     return _(", ").join(label(value) for value in values)
 
 
-def findings(results: dict) -> Markdown:
-    """Which learning rates and initial scales train, per norm, as the cached sweep shows."""
-    rates = {norm: describe_range(training_range(results, norm)) for norm in COMPARED_NORMS}
-    scales = {
-        norm: describe_range(training_range(results, norm, "init_gain"), "init_gain")
-        for norm in COMPARED_NORMS
-    }
+def ranges_table(results: dict) -> Markdown:
+    """Which learning rates and initial scales train, per norm (every seed, :func:`training_range`)."""
     return Markdown(
         _(
-            "BN widens the range of learning rates that train ({bn_rates}, against {none_rates} without a norm); "
-            "LN does not widen it in this MLP ({ln_rates}). Initial scales (× Kaiming's, at learning rate "
-            "{lr:g}): no norm trains at {none_scales}, LN at {ln_scales}, BN at {bn_scales}: both norms over a wider range than no "
-            "norm, as their invariance to re-scaling the weights predicts."
+            "Where every one of the {seeds} seeds trains (final loss below {threshold}). Learning rates: {rates}. "
+            "Initial scales (× Kaiming's, at learning rate {lr:g}): {scales}."
         ).format(
-            bn_rates=rates["batch"],
-            none_rates=rates["none"],
-            ln_rates=rates["layer"],
+            seeds=len(SEEDS),
+            threshold=TRAINS_BELOW,
+            rates=ranges_text(results, "lr"),
             lr=INIT_SWEEP_LR,
-            none_scales=scales["none"],
-            ln_scales=scales["layer"],
-            bn_scales=scales["batch"],
+            scales=ranges_text(results, "init_gain"),
         )
     )
 
@@ -154,7 +172,7 @@ def figure(results: dict):
     """Final training loss against the learning rate and against the initial scale, per norm."""
     fig, (left, right) = style.new_figure(12, 4.4, ncols=2)
     for norm in COMPARED_NORMS:
-        color = style.NORM_COLORS[norm]
+        color = norms.colour(norm)
         left.semilogx(
             LEARNING_RATES, final_losses(results, norm, "lr"), "o-", color=color, label=arm_label(norm)
         )
@@ -171,7 +189,7 @@ def figure(results: dict):
         (right, _("initial weight scale × Kaiming (lr 0.1)"), _("Final loss vs initial scale")),
     ):
         ax.axhline(TRAINS_BELOW, color="black", linestyle=":", label=_("trains below this"))
-        ax.axhline(math.log(5), color=style.NORM_COLORS["none"], linestyle="--", label=_("chance (ln 5)"))
+        ax.axhline(math.log(5), color=norms.colour("none"), linestyle="--", label=_("chance (ln 5)"))
         ax.set(xlabel=xlabel, ylabel=_("final training loss"), ylim=(0, 3.0), title=title)
     left.legend(loc="upper center", ncols=3)
     return fig
@@ -191,22 +209,22 @@ class LearningRateApp(ui.App):
                 LEARNING_RATES,
                 final_losses(self.results, norm, "lr"),
                 "o-",
-                color=style.NORM_COLORS[norm],
+                color=norms.colour(norm),
                 label=arm_label(norm),
             )
-        self.left.axhline(math.log(5), color=style.NORM_COLORS["none"], linestyle="--")
+        self.left.axhline(math.log(5), color=norms.colour("none"), linestyle="--")
         self.marker = self.left.axvline(lr, color="black", linestyle=":")
         self.left.set(
             xlabel=_("learning rate"),
             ylabel=_("final training loss"),
             ylim=(0, 2.5),
-            title=_("Final loss (mean of 2 seeds)"),
+            title=_("Final loss (mean of {seeds} seeds)").format(seeds=len(SEEDS)),
         )
         self.left.legend(loc="upper left")
         steps = np.arange(0, STEPS, CURVE_EVERY)
         self.curves = {
             norm: self.right.plot(
-                steps, np.full(len(steps), np.nan), color=style.NORM_COLORS[norm], label=arm_label(norm)
+                steps, np.full(len(steps), np.nan), color=norms.colour(norm), label=arm_label(norm)
             )[0]
             for norm in COMPARED_NORMS
         }
@@ -231,15 +249,13 @@ class LearningRateApp(ui.App):
             padded[: len(curve)] = np.clip(curve, 0, 3)
             self.curves[norm].set_ydata(padded)
             losses = [
-                self.results[key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": s})][
-                    "final_loss"
-                ]
+                self.results[key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": s})]["final_loss"]
                 for s in SEEDS
             ]
             shown, final = arm_label(norm), ui.format_number(float(np.mean(losses)), 3)
             if any(not np.isfinite(loss) for loss in losses):
                 verdicts.append(_("{norm}: diverged").format(norm=shown))
-            elif np.mean(losses) < TRAINS_BELOW:
+            elif every_seed(_trains(loss) for loss in losses):
                 verdicts.append(_("{norm}: trains (final loss {loss})").format(norm=shown, loss=final))
             else:
                 verdicts.append(

@@ -42,7 +42,9 @@ class Task:
 
     def to(self, device: str) -> Task:
         """The same task with its tensors on ``device``."""
-        return Task(*(t.to(device) for t in (self.x_train, self.y_train, self.x_test, self.y_test)), self.classes)
+        return Task(
+            *(t.to(device) for t in (self.x_train, self.y_train, self.x_test, self.y_test)), self.classes
+        )
 
 
 def teacher_task(
@@ -94,7 +96,9 @@ def feature_norm(norm: str, features: int, seed: int = 0, noise: float = 0.25) -
     """The norm ``norm`` for ``features`` units, built from :mod:`lnlib.support.norms` (a ValueError for an unknown
     key); ``noisy batch``: the registry's batch norm and :class:`NoiseAfterNorm` at level ``noise``."""
     if norm == NOISY_BATCH:
-        return nn.Sequential(norms.get("batch").build((features,)), NoiseAfterNorm(features, noise, noise, seed))
+        return nn.Sequential(
+            norms.get("batch").build((features,)), NoiseAfterNorm(features, noise, noise, seed)
+        )
     return norms.get(norm).build((features,))
 
 
@@ -187,7 +191,9 @@ def train_classifier(
     model.train()
     count = len(task.x_train)
     for step in range(steps):
-        index = torch.randint(0, count, (min(batch_size, count),), generator=generator).to(task.x_train.device)
+        index = torch.randint(0, count, (min(batch_size, count),), generator=generator).to(
+            task.x_train.device
+        )
         x, y = task.x_train[index], task.y_train[index]
         if on_step is not None:
             on_step(step, model, x, y, opt)

@@ -142,7 +142,7 @@ class RecurrentNoiseApp(ui.App):
         }
         self.figure, (self.left, self.right) = style.new_figure(12, 4.2, ncols=2)
         steps = np.arange(1, LENGTH + 1)
-        (self.curve,) = self.left.plot(steps, np.zeros(LENGTH), "o-", color=style.NORM_COLORS["batch"])
+        (self.curve,) = self.left.plot(steps, np.zeros(LENGTH), "o-", color=norms.colour("batch"))
         self.left.set(
             xlabel=_("time step t"),
             ylabel=_("spread of h_t / size of h_t"),
@@ -150,11 +150,9 @@ class RecurrentNoiseApp(ui.App):
             title=_("Example 0's hidden state, batchmates redrawn"),
         )
         final = [batch_noise_through_time(n)[-1] for n in self.SIZES]
+        self.right.loglog(self.SIZES, final, "o-", color=norms.colour("batch"), label=_("batch norm, t = 30"))
         self.right.loglog(
-            self.SIZES, final, "o-", color=style.NORM_COLORS["batch"], label=_("batch norm, t = 30")
-        )
-        self.right.loglog(
-            self.SIZES, 1 / np.sqrt(self.SIZES), "--", color=style.NORM_COLORS["none"], label=_("1/√N")
+            self.SIZES, 1 / np.sqrt(self.SIZES), "--", color=norms.colour("none"), label=_("1/√N")
         )
         (self.marker,) = self.right.loglog([batch], [1.0], "o", color="black")
         self.right.set(
@@ -183,7 +181,7 @@ class RecurrentNoiseApp(ui.App):
             )
         spread = batch_noise_through_time(batch, kind)
         self.curve.set_ydata(spread)
-        self.curve.set_color(style.NORM_COLORS[kind])
+        self.curve.set_color(norms.colour(kind))
         self.marker.set_data([max(batch, 2)], [max(spread[-1], 1.1e-2)])
         self.marker.set_visible(kind == "batch")
         self.view.draw()
@@ -296,7 +294,9 @@ def run(config: dict, device: str = "cpu") -> dict:
     model = NormalizedRNN(norm, group, length, seed=config["seed"]).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     generator = torch.Generator().manual_seed(config["seed"])
-    x_test, y_test = (t.to(device) for t in memory_task(TEST_SEQUENCES, torch.Generator().manual_seed(10_000), length))
+    x_test, y_test = (
+        t.to(device) for t in memory_task(TEST_SEQUENCES, torch.Generator().manual_seed(10_000), length)
+    )
     losses = []
     for step in range(STEPS):
         x, y = (t.to(device) for t in memory_task(BATCH, generator, length))
@@ -347,39 +347,13 @@ def summary_table(results: dict) -> Markdown:
     )
 
 
-def findings(results: dict) -> Markdown:
-    """What the memory task shows, with its numbers: BN by examples per statistic, then LN by sequence length."""
-    table = {arm: ui.format_number(row["mean"], 3) for arm, row in summary(results).items()}
-    return Markdown(
-        _(
-            "What it shows (held-out accuracy, mean of {seeds} seeds; chance {chance:g}). BN's noise destroys the "
-            "long-range memory when each statistic comes from 4 or 2 examples ({m4} and {m2}), and does no harm "
-            "with 8 or more ({m8} and {m64}; no norm: {none}), as Cooijmans et al. (2016) found for BN-LSTMs. The "
-            "surprise is LN: at {length} tokens it never leaves chance ({layer}), at {short} tokens it learns the "
-            "task ({layer_short})."
-        ).format(
-            seeds=len(SEEDS),
-            chance=1 / TOKENS,
-            m4=table["batch, m = 4"],
-            m2=table["batch, m = 2"],
-            m8=table["batch, m = 8"],
-            m64=table["batch, m = 64"],
-            none=table["none"],
-            length=LENGTH,
-            layer=table["layer"],
-            short=ARMS["layer, 10 tokens"][2],
-            layer_short=table["layer, 10 tokens"],
-        )
-    )
-
-
 def figure(results: dict):
     """Training loss over steps (mean of seeds) and held-out accuracy per arm."""
     fig, (left, right) = style.new_figure(12, 4.4, ncols=2)
     colors = {
-        "none": style.NORM_COLORS["none"],
-        "layer": style.NORM_COLORS["layer"],
-        "layer, 10 tokens": style.NORM_COLORS["layer"],
+        "none": norms.colour("none"),
+        "layer": norms.colour("layer"),
+        "layer, 10 tokens": norms.colour("layer"),
     }
     shades = {
         "batch, m = 64": 1.0,
@@ -390,7 +364,7 @@ def figure(results: dict):
     }
     table = summary(results)
     for index, arm in enumerate(ARMS):
-        color = colors.get(arm, style.NORM_COLORS["batch"])
+        color = colors.get(arm, norms.colour("batch"))
         alpha = shades.get(arm, 1.0)
         curve = np.mean([results[key({"arm": arm, "seed": s})]["losses"] for s in SEEDS], axis=0)
         left.plot(np.arange(len(curve)) * EVERY, curve, color=color, alpha=alpha, label=arm_label(arm))
