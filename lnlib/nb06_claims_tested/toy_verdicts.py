@@ -378,6 +378,32 @@ def generalization_against(other: str) -> ToyVerdict:
     )
 
 
+def bn_generalization() -> ToyVerdict:
+    """Article 003's "BN regularizes and improves generalization": BN's held-out accuracy against no norm's."""
+    from lnlib.small_nets import generalization as lab
+
+    difference = _held_out("batch") - _held_out("none")
+    evidence = _(
+        "{train} training examples, {noise:.0%} of their labels random, {seeds} seeds: held-out accuracy {batch:.3f} "
+        "with BN, {none:.3f} without a norm; BN − no norm, paired by seed: {points} points."
+    ).format(
+        train=lab.TRAIN,
+        noise=lab.LABEL_NOISE,
+        seeds=len(_seeds(lab)),
+        batch=float(np.mean(_held_out("batch"))),
+        none=float(np.mean(_held_out("none"))),
+        points=_points(difference),
+    )
+    return ToyVerdict(
+        "06-generalization-bn",
+        NOTEBOOK,
+        _("BN improves generalization: it does better on unseen data than no norm."),
+        _("article 003"),
+        (Effect(_("held-out accuracy, BN − no norm"), difference),),
+        evidence,
+    )
+
+
 def batch_noise() -> ToyVerdict:
     from lnlib.small_nets import batch_noise as lab
 
@@ -432,6 +458,7 @@ VERDICTS = {
     "06-rnn-layer-norm": rnn_layer_norm,
     "06-generalization": lambda: generalization_against("none"),
     "06-generalization-vs-bn": lambda: generalization_against("batch"),
+    "06-generalization-bn": bn_generalization,
     "06-batch-noise": batch_noise,
 }
 """Every toy verdict of notebook 06: its id → the function that computes it from the caches."""
@@ -447,3 +474,24 @@ def by_id(verdict_id: str) -> ToyVerdict:
 def all_verdicts() -> list:
     """Every toy verdict of notebook 06, computed from the caches."""
     return [compute() for compute in VERDICTS.values()]
+
+
+class Shown:
+    """Toy verdicts as a notebook shows them: one after another, each with its word, claim and folded numbers."""
+
+    def __init__(self, verdicts) -> None:
+        self.verdicts = list(verdicts)
+
+    def _repr_html_(self) -> str:
+        return "".join(verdict._repr_html_() for verdict in self.verdicts)
+
+    def __str__(self) -> str:
+        return "\n".join(
+            f"{verdict.outcome_text}: {verdict.claim} {verdict.evidence} {verdict.numbers()}"
+            for verdict in self.verdicts
+        )
+
+
+def shown(*verdict_ids: str) -> Shown:
+    """The toy verdicts ``verdict_ids`` (all of them when none is named), computed now, for a notebook cell."""
+    return Shown(by_id(verdict_id) for verdict_id in verdict_ids or VERDICTS)

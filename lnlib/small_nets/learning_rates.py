@@ -27,7 +27,6 @@ from lnlib.support import norms, protocol
 from lnlib.support.language import gettext as _
 from lnlib.support.verdict_rule import every_seed
 from lnlib.ui import style
-from lnlib.ui.text import Markdown
 
 COMPARED_NORMS = ("none", "batch", "layer")
 SEEDS = (0, 1, 2, 3, 4)
@@ -150,22 +149,6 @@ def describe_range(values: list, sweep: str = "lr") -> str:
     if grid[first : last + 1] == list(values):
         return _("{first} to {last}").format(first=label(values[0]), last=label(values[-1]))
     return _(", ").join(label(value) for value in values)
-
-
-def ranges_table(results: dict) -> Markdown:
-    """Which learning rates and initial scales train, per norm (every seed, :func:`training_range`)."""
-    return Markdown(
-        _(
-            "Where every one of the {seeds} seeds trains (final loss below {threshold}). Learning rates: {rates}. "
-            "Initial scales (× Kaiming's, at learning rate {lr:g}): {scales}."
-        ).format(
-            seeds=len(SEEDS),
-            threshold=TRAINS_BELOW,
-            rates=ranges_text(results, "lr"),
-            lr=INIT_SWEEP_LR,
-            scales=ranges_text(results, "init_gain"),
-        )
-    )
 
 
 def figure(results: dict):

@@ -3,7 +3,8 @@
 import torch
 from torch import nn
 
-from lnlib.small_nets import batch_noise, experiments
+from lnlib.small_nets import batch_noise
+from lnlib.small_nets.labels import arm_label
 from lnlib.small_nets.rnn_noise import GhostBatchNorm
 
 
@@ -31,8 +32,8 @@ def test_smaller_groups_make_an_examples_output_noisier():
 
 
 def test_the_figure_and_table_show_every_arm():
-    results = experiments.load("batch_noise")
+    results = batch_noise.LAB.results()
     figure = batch_noise.figure(results)
-    assert [line.get_label() for line in figure.axes[1].lines] == list(batch_noise.ARMS)
+    assert [line.get_label() for line in figure.axes[1].lines] == [arm_label(arm) for arm in batch_noise.ARMS]
     table = str(batch_noise.summary_table(results))
-    assert all(f"| {arm} |" in table for arm in batch_noise.ARMS)
+    assert all(f"| {arm_label(arm)} |" in table for arm in batch_noise.ARMS)

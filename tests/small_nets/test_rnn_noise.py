@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from lnlib.small_nets import experiments, rnn_noise
+from lnlib.small_nets import rnn_noise
 
 
 def test_ghost_batch_norm_with_one_group_is_torchs_batch_norm():
@@ -62,14 +62,3 @@ def test_app_explains_a_batch_of_one_and_reports_the_spread():
     assert app.status == "explained"
     app.controls["kind"].value = "layer"
     assert app.status == "ok" and "does not depend" in app.note.value
-
-
-def test_findings_quote_the_cached_accuracies():
-    results = experiments.load("rnn_noise")
-    text = str(rnn_noise.findings(results))
-    table = rnn_noise.summary(results)
-    assert (
-        f"4 or 2 examples ({table['batch, m = 4']['mean']:.3f} and {table['batch, m = 2']['mean']:.3f})"
-        in text
-    )
-    assert f"never leaves chance ({table['layer']['mean']:.3f})" in text
