@@ -4,13 +4,14 @@ Article 004 claims that LN lets training succeed over a wider range of learning 
 it less sensitive to hyper-parameters (learning rate, initialization, batch size). The sweep here:
 the 10-layer MLP of :mod:`lnlib.small_nets.covariate_shift`, plain SGD, 200 steps of 64 examples, for
 
-- nine learning rates from :math:`10^{-3}` to :math:`10` (half-decade steps), initial weights as
+- seven learning rates from :math:`10^{-2}` to :math:`10` (half-decade steps), initial weights as
   Kaiming's;
 - five initial weight scales (Kaiming's times 0.25 … 4) at learning rate 0.1;
 
-two seeds each. A setting *trains* when its final training loss (whole training set, evaluation
-mode, mean of the seeds) is below :data:`TRAINS_BELOW` = 1.2, clearly under chance (ln 5 ≈ 1.61);
-a run whose loss becomes NaN or infinite diverged. Cached in ``data/experiments/learning_rates.json``;
+five seeds each. A seed *trains* when its final training loss (whole training set, evaluation mode)
+is below :data:`TRAINS_BELOW` = 1.2, clearly under chance (ln 5 ≈ 1.61); a setting trains when every
+seed does (:func:`lnlib.support.verdict_rule.every_seed`); a run whose loss becomes NaN or infinite
+diverged. Cached in ``data/experiments/learning_rates.json``;
 :class:`LearningRateApp` browses it.
 """
 

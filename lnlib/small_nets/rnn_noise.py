@@ -17,9 +17,9 @@ says BN "may interfere with the time dependence" of RNNs. Two tests:
   tokens at the end of the sequence), trained with batches of 64 and batch-norm statistics taken
   over groups of m examples ("ghost batches": :class:`GhostBatchNorm`), m = 64 down to 2. The
   gradient's batch stays 64, so only the noise of the statistics changes with m. No norm and layer
-  norm are trained alongside, layer norm also on 10-token sequences: it fails at 30 tokens and
-  learns at 10. Why it fails is not tested here, so the course offers no explanation; Ba et al. (2016)
-  report LN helping LSTMs and GRUs, and this toy disagrees for a plain tanh RNN on this task.
+  norm are trained alongside, layer norm also on 10-token sequences. Ba et al. (2016) report LN
+  helping LSTMs and GRUs; :mod:`lnlib.nb06_claims_tested.toy_verdicts` says whether this plain tanh
+  RNN agrees.
 """
 
 from __future__ import annotations
