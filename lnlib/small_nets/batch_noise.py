@@ -139,7 +139,7 @@ def figure(results: dict):
     """Training and held-out accuracy during training, per arm (mean of the seeds)."""
     fig, axes = style.new_figure(12, 4.4, ncols=2)
     shades = dict(zip(ARMS[2:], (1.0, 0.65, 0.35)))  # BN's colour, fainter as its groups shrink
-    for ax, key, title in (
+    for ax, field, title in (
         (axes[0], "train_accuracy", _("Training accuracy (20 % noisy labels)")),
         (axes[1], "test_accuracy", _("Held-out accuracy (clean labels)")),
     ):
@@ -147,7 +147,7 @@ def figure(results: dict):
             runs = [results[key({"arm": arm, "seed": s})] for s in SEEDS]
             ax.plot(
                 runs[0]["step"],
-                np.mean([r[key] for r in runs], axis=0),
+                np.mean([r[field] for r in runs], axis=0),
                 color=arm_colour(arm),
                 alpha=shades.get(arm, 1.0),
                 label=arm_label(arm),

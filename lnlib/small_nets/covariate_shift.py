@@ -254,19 +254,19 @@ def figure(results: dict):
         ("gradient_ics", "‖G − G′‖ / ‖G‖", _("ICS by gradients (Santurkar Def. 2.1)")),
         ("beta_smoothness", "max ‖∇L(W) − ∇L(W − ηg)‖ / ‖ηg‖", _("Effective β-smoothness")),
     ]
-    for ax, (key, ylabel, title) in zip(axes.flat, panels):
+    for ax, (field, ylabel, title) in zip(axes.flat, panels):
         for arm in ARMS:
-            runs = [results[key({"arm": arm, "seed": s})][key] for s in SEEDS]
+            runs = [results[key({"arm": arm, "seed": s})][field] for s in SEEDS]
             length = min(len(r) for r in runs)
             curve = np.mean([r[:length] for r in runs], axis=0)
-            steps = np.arange(length) if key == "losses" else np.arange(length) * EVERY
-            if key == "losses":
+            steps = np.arange(length) if field == "losses" else np.arange(length) * EVERY
+            if field == "losses":
                 curve = style.smooth_curve(curve, 10)
-            if key == "input_shift":
+            if field == "input_shift":
                 steps, curve = steps[1:], curve[1:]
             ax.plot(steps, curve, dashes.get(arm, "-"), color=arm_colour(arm), label=arm_label(arm))
         ax.set(xlabel=_("training step"), ylabel=ylabel, title=title)
-        if key in ("input_shift", "beta_smoothness", "gradient_ics"):
+        if field in ("input_shift", "beta_smoothness", "gradient_ics"):
             ax.set_yscale("log")
     axes[0, 0].legend()
     return fig

@@ -145,7 +145,7 @@ def points_from_none(results: dict, norm: str) -> str:
 def figure(results: dict):
     """Training and held-out accuracy during training, per norm (mean of the seeds)."""
     fig, axes = style.new_figure(12, 4.4, ncols=2)
-    for ax, key, title in (
+    for ax, field, title in (
         (axes[0], "train_accuracy", _("Training accuracy (20 % noisy labels)")),
         (axes[1], "test_accuracy", _("Held-out accuracy (clean labels)")),
     ):
@@ -153,7 +153,7 @@ def figure(results: dict):
             runs = [results[key({"norm": norm, "seed": s})] for s in SEEDS]
             ax.plot(
                 runs[0]["step"],
-                np.mean([r[key] for r in runs], axis=0),
+                np.mean([r[field] for r in runs], axis=0),
                 color=norms.colour(norm),
                 label=arm_label(norm),
             )
