@@ -4,16 +4,21 @@ import torch
 from torch import nn
 
 from lnlib.small_nets import batch_noise
+from lnlib.support import norms as registry
 from lnlib.small_nets.labels import arm_label
 from lnlib.small_nets.rnn_noise import GhostBatchNorm
 
 
 def test_each_arm_builds_the_network_it_names():
     assert all(isinstance(n, nn.Identity) for n in batch_noise.build("none", 0).norms)
-    assert all(isinstance(n, nn.LayerNorm) for n in batch_noise.build("layer", 0).norms)
+    layer = type(registry.get("layer").build((4,)))
+    assert all(type(n) is layer for n in batch_noise.build("layer", 0).norms)  # the registry's LN
     for m in batch_noise.GROUPS:
         norms = batch_noise.build(f"batch, m = {m}", 0).norms
-        assert all(isinstance(n, GhostBatchNorm) and n.group == m for n in norms)
+        if m == batch_noise.BATCH:  # ordinary BN: the registry's
+            assert all(type(n) is type(registry.get("batch").build((4,))) for n in norms)
+        else:
+            assert all(isinstance(n, GhostBatchNorm) and n.group == m for n in norms)
     assert batch_noise.BATCH % min(batch_noise.GROUPS) == 0 and max(batch_noise.GROUPS) == batch_noise.BATCH
 
 

@@ -46,8 +46,8 @@ def test_hidden_states_shapes_and_bad_norm():
     assert rnn_noise.hidden_states(sequences, w_h, w_x, "batch").shape == (5, 7, 8)
     with pytest.raises(ValueError, match="'batch', 'layer' or 'none'"):
         rnn_noise.hidden_states(sequences, w_h, w_x, "group")
-    with pytest.raises(ValueError, match="'none', 'layer' or 'batch'"):
-        rnn_noise.NormalizedRNN("group")
+    with pytest.raises(ValueError, match="unknown norm"):
+        rnn_noise.NormalizedRNN("dropout")
 
 
 def test_memory_task_targets_the_first_token():
