@@ -4,9 +4,9 @@ import torch
 from torch import nn
 
 from lnlib.small_nets import batch_noise
-from lnlib.support import norms as registry
 from lnlib.small_nets.labels import arm_label
 from lnlib.small_nets.rnn_noise import GhostBatchNorm
+from lnlib.support import norms as registry
 
 
 def test_each_arm_builds_the_network_it_names():
