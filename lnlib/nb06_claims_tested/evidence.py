@@ -51,16 +51,17 @@ def evidence_batch_independence() -> str:
 
 
 def evidence_rnn() -> str:
-    from lnlib.small_nets import experiments, rnn_noise
+    from lnlib.small_nets import rnn_noise
 
-    table = rnn_noise.summary(experiments.load("rnn_noise"))
+    table = rnn_noise.summary(rnn_noise.LAB.results())
     noise = rnn_noise.batch_noise_through_time(8)
     return _(
-        "Recall the first of {length} tokens, batches of 64, held-out accuracy (3 seeds, chance 0.25): {accuracies}. "
+        "Recall the first of {length} tokens, batches of 64, held-out accuracy ({seeds} seeds, chance 0.25): {accuracies}. "
         "At initialization with N = 8, BN moves example 0's h_t by {first} of its size at t = 1 and {last} at "
         "t = {length}."
     ).format(
         length=rnn_noise.LENGTH,
+        seeds=len(rnn_noise.SEEDS),
         accuracies=_join(f"{arm_label(arm)} {_fmt(row['mean'])}" for arm, row in table.items()),
         first=_fmt(noise[0]),
         last=_fmt(noise[-1]),
@@ -68,9 +69,9 @@ def evidence_rnn() -> str:
 
 
 def evidence_batch_noise() -> str:
-    from lnlib.small_nets import batch_noise, experiments
+    from lnlib.small_nets import batch_noise
 
-    results = experiments.load("batch_noise")
+    results = batch_noise.LAB.results()
     table, effect = batch_noise.summary(results), batch_noise.noise_effect(results)
     return (
         _(
@@ -328,23 +329,27 @@ def _ranges(results, sweep: str) -> str:
 
 
 def evidence_learning_rates() -> str:
-    from lnlib.small_nets import experiments, learning_rates
+    from lnlib.small_nets import learning_rates
 
-    results = experiments.load("learning_rates")
+    results = learning_rates.LAB.results()
     return (
         _(
-            "10-layer MLP, SGD, learning rates at which it trains (final loss, mean of 2 seeds, below "
-            "{threshold}): {ranges}."
-        ).format(threshold=learning_rates.TRAINS_BELOW, ranges=_ranges(results, "lr"))
+            "10-layer MLP, SGD, learning rates at which it trains (the final loss of every one of {seeds} seeds "
+            "below {threshold}): {ranges}."
+        ).format(
+            seeds=len(learning_rates.SEEDS),
+            threshold=learning_rates.TRAINS_BELOW,
+            ranges=_ranges(results, "lr"),
+        )
         + _digits_ranges()
     )
 
 
 def evidence_sensitivity() -> str:
     from lnlib.nb06_claims_tested import invariances
-    from lnlib.small_nets import experiments
+    from lnlib.small_nets import learning_rates
 
-    results = experiments.load("learning_rates")
+    results = learning_rates.LAB.results()
     change = invariances.output_change("layer norm", "weight matrix re-scaling")
     return (
         _(
@@ -356,9 +361,9 @@ def evidence_sensitivity() -> str:
 
 
 def evidence_ics() -> str:
-    from lnlib.small_nets import covariate_shift, experiments
+    from lnlib.small_nets import covariate_shift
 
-    table = covariate_shift.summary(experiments.load("covariate_shift"))
+    table = covariate_shift.summary(covariate_shift.LAB.results())
     rows = _join(
         _("{arm}: shift {shift}, gradient ICS {ics}, loss range {loss_range}, final loss {loss}").format(
             arm=arm_label(arm),
@@ -369,21 +374,24 @@ def evidence_ics() -> str:
         )
         for arm, row in table.items()
     )
-    return _("10-layer MLP, lr 0.3, 3 seeds: {rows}.").format(rows=rows)
+    return _("10-layer MLP, lr {lr:g}, {seeds} seeds: {rows}.").format(
+        lr=covariate_shift.LR, seeds=len(covariate_shift.SEEDS), rows=rows
+    )
 
 
 def evidence_generalization() -> str:
-    from lnlib.small_nets import experiments, generalization
+    from lnlib.small_nets import generalization
 
-    results = experiments.load("generalization")
+    results = generalization.LAB.results()
     table = generalization.summary(results)
     differences = {
         norm: generalization.difference_from_none(results, norm) for norm in ("batch", "layer", "rms")
     }
     return _(
-        "256 examples with 20 % noisy labels, 5 seeds: held-out accuracy {accuracies}; training accuracy at least "
+        "256 examples with 20 % noisy labels, {seeds} seeds: held-out accuracy {accuracies}; training accuracy at least "
         "{train} for every norm. Against no norm, seed by seed: {differences}."
     ).format(
+        seeds=len(generalization.SEEDS),
         accuracies=_join(f"{arm_label(norm)} {_fmt(row['test'])}" for norm, row in table.items()),
         train=_fmt(min(r["train"] for r in table.values())),
         differences=_join(

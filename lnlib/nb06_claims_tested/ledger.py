@@ -1,9 +1,11 @@
-r"""The ledger of notebook 06: every claim of the five articles, its verdict, and the evidence.
+r"""The ledger of notebook 06: every claim of the five articles, its grade, and the evidence.
 
-Each :class:`Claim` holds the article's words (Chinese, as printed), the claim in English, a verdict,
+Each :class:`Claim` holds the article's words (Chinese, as printed), the claim in English, a grade,
 one or two sentences of reasons, where the evidence is (a section of notebook 06, another
-notebook, a paper), and, where the evidence can be computed, a function that computes it now and
-returns its numbers as a sentence (:func:`evidence`). Verdicts:
+notebook, a paper), the toy verdicts of notebook 06 its reason cites (their words and numbers are
+filled in when the row is shown: :func:`reason`), and, where the evidence can be computed, a function
+that computes it now and returns its numbers as a sentence (:func:`evidence`). A grade weighs the
+literature and the toys together; it is not a toy verdict (:mod:`lnlib.support.verdict_rule`). Grades:
 
 - **holds**: true as stated (within what a toy can show, which the reason says);
 - **partly**: part of it is true, or true with a condition the article leaves out;
@@ -16,7 +18,7 @@ The articles themselves (number, title, site) are described in :mod:`lnlib.nb00_
 in :data:`lnlib.support.paths.ARTICLES`); a test checks that each has a row.
 
 Its size is earned by one concern, the ledger itself: most of its lines are the 40 claims' quotes,
-verdicts and reasons; the code that computes the evidence is in :mod:`.evidence`.
+grades and reasons; the code that computes the evidence is in :mod:`.evidence`.
 """
 
 from __future__ import annotations
@@ -55,15 +57,15 @@ from lnlib.support.language import gettext as _
 from lnlib.support.language import gettext_noop as N_
 from lnlib.ui.text import Markdown, markdown_table
 
-CLAIM_VERDICTS = ("holds", "partly", "depends", "does not hold", "unsupported")
-CLAIM_VERDICT_MARKS = {
+LEDGER_GRADES = ("holds", "partly", "depends", "does not hold", "unsupported")
+GRADE_MARKS = {
     "holds": N_("✅ holds"),
     "partly": N_("🟡 partly"),
     "depends": N_("🔀 depends"),
     "does not hold": N_("❌ does not hold"),
     "unsupported": N_("❔ unsupported"),
 }
-"""Verdict → its mark as shown (translated where shown; the verdicts themselves stay program values)."""
+"""Grade → its mark as shown (translated where shown; the grades themselves stay program values)."""
 
 
 # The claims the articles' index names, as (article, topic): each must have a ledger row with that topic.
@@ -99,11 +101,12 @@ class Claim:
     article: str  # "000" … "004"
     quote: str  # the article's words, as printed
     claim: str  # the claim in English
-    verdict: str  # one of CLAIM_VERDICTS
+    grade: str  # one of LEDGER_GRADES
     reason: str  # why, in one or two sentences, with the numbers that decide it
     evidence: str  # where the evidence is: a section of notebook 06, another notebook, a paper
     check: Callable | None = None  # computes the evidence now; returns a sentence with its numbers
     topic: str = ""  # the index topic this row covers, if any
+    toy: tuple = ()  # ids of notebook 06's toy verdicts (lnlib.nb06_claims_tested.toy_verdicts) the reason cites
 
 
 LEDGER = (
@@ -146,14 +149,13 @@ LEDGER = (
         "depends",
         N_(
             "Literature: LN was designed for RNNs, and Ba et al. (2016) report faster training of LSTMs and GRUs "
-            "with it; Transformers, sequence models too, are built on it. Our toy disagrees: on our memory task a "
-            "plain tanh RNN with LN stays at chance over 30 tokens (it learns over 10), while the same RNN without a "
-            "norm, or with batch norm over 8 or more examples per statistic, learns it perfectly. A toy that "
-            "disagrees does not refute the paper; it shows the gain is not universal."
+            "with it; Transformers, sequence models too, are built on it. A toy that disagrees would not refute the "
+            "paper; it would show the gain is not universal."
         ),
         N_("notebook 06 § 2 (RNN); Ba et al. 2016 § 6; Cooijmans et al. 2016"),
         evidence_rnn,
         "RNNs",
+        toy=("06-rnn-layer-norm",),
     ),
     Claim(
         "000-d",
@@ -162,12 +164,13 @@ LEDGER = (
         N_("LN generalizes better (than BN)."),
         "partly",
         N_(
-            "The article cites no study, and we know of none that finds it in general. Our toy: on our held-out test "
-            "LN generalizes better than BN (0.58 vs 0.54 accuracy) but no better than no norm "
-            "at all (−0.4 ± 0.2 points): what is better is BN's worse, not LN's better."
+            "The article cites no study, and we know of none that finds it in general. Our held-out test compares "
+            "LN with BN and with no norm at all: LN better than BN but not better than no norm would mean BN's "
+            "worse, not LN's better."
         ),
         N_("notebook 06 § 8"),
         evidence_generalization,
+        toy=("06-generalization-vs-bn", "06-generalization"),
     ),
     Claim(
         "000-e",
@@ -177,14 +180,13 @@ LEDGER = (
         "depends",
         N_(
             "Literature: Ba et al. (2016) report faster convergence with LN in RNNs, and Transformers need a norm to "
-            "train deep (Xiong et al. 2020; notebook 04's toy Transformer agrees). Our other toys disagree: in our "
-            "10-layer MLP LN trains slower than no norm at the same learning rate, and in our RNN memory task it "
-            "stops learning altogether. On real data, notebook 07's 5-block tanh MLP on scikit-learn's digits, LN "
+            "train deep (Xiong et al. 2020; notebook 04's toy Transformer agrees). On real data, notebook 07's 5-block tanh MLP on scikit-learn's digits, LN "
             "makes convergence easier: it trains at 20 of 35 (initial scale, learning rate) settings, no norm at 7. "
             "Where the speed-up comes depends on the model."
         ),
         N_("notebook 06 § 6–7; notebook 04; notebook 07 § 3"),
         evidence_learning_rates,
+        toy=("06-ln-convergence",),
     ),
     Claim(
         "000-f",
@@ -394,11 +396,11 @@ LEDGER = (
         "partly",
         N_(
             "They are normalization techniques. BN's batch noise can regularize (Ioffe and Szegedy 2015 could drop "
-            "dropout; Luo et al. 2019), LN has no such noise; in our held-out test neither improved generalization "
-            "(BN was 4.6 points worse than no norm)."
+            "dropout; Luo et al. 2019), LN has no such noise; our held-out test compares each with no norm."
         ),
         N_("notebook 06 § 8; Luo et al. 2019"),
         evidence_generalization,
+        toy=("06-generalization-bn", "06-generalization"),
     ),
     Claim(
         "003-b",
@@ -409,10 +411,11 @@ LEDGER = (
         N_(
             "Santurkar et al. (2018): BN with noise that makes layer inputs shift more than without any norm still "
             "trains well, BN does not reduce ICS measured by gradients, and what it does is smooth the loss landscape. "
-            "Our small repeat agrees on all three (the noisy BN: 2.4× the shift of no norm, yet loss 0.41 vs 0.61)."
+            "Our small repeat measures all three."
         ),
         N_("notebook 06 § 6; Santurkar et al. 2018"),
         evidence_ics,
+        toy=("06-covariate-shift",),
     ),
     Claim(
         "003-c",
@@ -435,14 +438,13 @@ LEDGER = (
         "partly",
         N_(
             "Literature: Cooijmans et al. (2016) train recurrent BN well with statistics per time step over ordinary "
-            "batches. Our toy agrees and adds where it breaks: the noise is real and the recurrence carries it; it "
-            "harms when statistics come from few examples (BN over 4 or 2 examples stays near chance on our memory "
-            "task) but not with 8 or more (≥ 99 %). LN, free of that noise, failed our task for a reason we have "
-            "not tested."
+            "batches. The noise is real and the recurrence carries it (§ 2, measured live); our memory task asks "
+            "whether it harms at each number of examples per statistic."
         ),
         N_("notebook 06 § 2; Cooijmans et al. 2016; Ba et al. 2016"),
         evidence_rnn,
         "BN noise harms RNNs",
+        toy=("06-rnn-noise",),
     ),
     Claim(
         "003-e",
@@ -516,17 +518,16 @@ LEDGER = (
         N_(
             "Literature: Ioffe and Szegedy (2015) could drop dropout once BN was in, Luo et al. (2019) derive the noise "
             "of BN's batch statistics as a regularizer, and Hoffer et al. (2017) use small 'ghost' batches to get it "
-            "back in large-batch training. Our toy disagrees: with the batch fixed at 128, taking BN's statistics over "
-            "4 examples instead of 128 (far more noise) fits the noisy training labels just as completely and does "
-            "worse on held-out data, and BN at every noise level trails no norm. Part of that loss may be the "
-            "mismatch between small groups' statistics in training and the running ones at evaluation; the toy does "
-            "not separate the two. On real data (notebook 07's digits) small batches help BN no more than they help no "
+            "back in large-batch training. Our toy turns the noise up with the batch fixed at 128; a held-out "
+            "loss there may partly be the mismatch between small groups' statistics in training and the running ones "
+            "at evaluation, which the toy does not separate. On real data (notebook 07's digits) small batches help BN no more than they help no "
             "norm: no regularizing effect shows there either, where every network fits its training digits."
         ),
         N_(
             "notebook 06 § 8 (batch noise); notebook 07 § 5; Ioffe and Szegedy 2015; Luo et al. 2019; Hoffer et al. 2017"
         ),
         evidence_batch_noise,
+        toy=("06-batch-noise",),
     ),
     # ---- article 004 -------------------------------------------------------------------------
     Claim(
@@ -574,12 +575,12 @@ LEDGER = (
         N_("LN solves internal covariate shift, which is why learning is faster."),
         "does not hold",
         N_(
-            "Reducing ICS is not how normalization helps (Santurkar et al. 2018). In our repeat LN barely reduced the "
-            "shift of layer inputs (0.10 vs 0.16 without a norm) and gained nothing clear in training over no norm."
+            "Reducing ICS is not how normalization helps (Santurkar et al. 2018); our repeat measures it for BN and LN."
         ),
         N_("notebook 06 § 6; Santurkar et al. 2018"),
         evidence_ics,
         "internal covariate shift",
+        toy=("06-covariate-shift", "06-ln-covariate-shift"),
     ),
     Claim(
         "004-e",
@@ -589,12 +590,11 @@ LEDGER = (
         "depends",
         N_(
             "Literature: Ba et al. (2016) report that LN stabilizes the hidden state's dynamics and speeds up LSTMs "
-            "and GRUs on their tasks. Our toy disagrees: on our memory task the LN-RNN forgets the first of 30 "
-            "tokens (chance) though it recalls the first of 10, while the plain RNN recalls it over 30. Why it "
-            "fails we have not tested."
+            "and GRUs on their tasks. Where our toy RNN differs, why it fails we have not tested."
         ),
         N_("notebook 06 § 2 (RNN); Ba et al. 2016"),
         evidence_rnn,
+        toy=("06-rnn-layer-norm",),
     ),
     Claim(
         "004-f",
@@ -616,15 +616,14 @@ LEDGER = (
         "partly",
         N_(
             "Batch size: yes, by construction. Initialization: yes, LN is invariant to re-scaling the weights (Ba et "
-            "al. 2016, recomputed) and our toy MLP trains over a wider range of initial scales with it than without "
-            "a norm, as notebook 07's tanh MLP on real digits does with every norm (at η = 0.1, initial scales 0.1 to 3 "
-            "against only 1 without a norm). Learning rate: the literature has no general result for LN; our toy MLP "
-            "trains over no wider a range with LN than without a norm (BN over the widest); on notebook 07's digits "
+            "al. 2016, recomputed); notebook 07's tanh MLP on real digits does with every norm (at η = 0.1, initial scales 0.1 to 3 "
+            "against only 1 without a norm). Learning rate: the literature has no general result for LN; on notebook 07's digits "
             "every norm trains over more learning rates than no norm."
         ),
         N_("notebook 06 § 5 and § 7; notebook 07 § 3"),
         evidence_sensitivity,
         "hyper-parameter sensitivity",
+        toy=("06-initial-scales", "06-learning-rates"),
     ),
     Claim(
         "004-h",
@@ -637,8 +636,7 @@ LEDGER = (
             "2020); for BN, Ioffe and Szegedy (2015) and Bjorck et al. (2018) report larger usable learning rates. "
             "Our toys: notebook 04's 4-block Transformer, in 150 steps, learns at a higher largest rate with "
             "Pre-LN than without a norm but not at the lowest, so the range shifts rather than widens; given 600 "
-            "steps Pre-LN's range becomes wider than no norm's and Post-LN's as wide as no norm's. In our 10-layer "
-            "MLP (200 steps) LN's range is no wider than no norm's and BN's the widest. On real digits (notebook "
+            "steps Pre-LN's range becomes wider than no norm's and Post-LN's as wide as no norm's. On real digits (notebook "
             "07, a 5-block tanh MLP, 400 steps) every norm trains over more learning rates than no norm at each initial scale; BN's "
             "largest rate is higher at 4 of 5 scales, LN's never above no norm's where no norm trains: LN widens the "
             "range downwards."
@@ -646,6 +644,7 @@ LEDGER = (
         N_("notebook 06 § 7; notebook 04; notebook 07 § 3"),
         evidence_learning_rates,
         "learning-rate range",
+        toy=("06-learning-rates",),
     ),
     Claim(
         "004-i",
@@ -654,13 +653,13 @@ LEDGER = (
         N_("LN has an implicit regularizing effect and improves generalization."),
         "unsupported",
         N_(
-            "The article cites 'empirical studies' without naming one. On our held-out test LN fits the noisy labels "
-            "as completely as no norm and does no better on unseen data (−0.4 ± 0.2 points); Xu et al. (2019) even "
-            "find LN's γ and β raise the risk of over-fitting."
+            "The article cites 'empirical studies' without naming one; Xu et al. (2019) even find LN's γ and β raise "
+            "the risk of over-fitting."
         ),
         N_("notebook 06 § 8; Xu et al. 2019"),
         evidence_generalization,
         "implicit regularization",
+        toy=("06-generalization",),
     ),
     Claim(
         "004-j",
@@ -727,9 +726,29 @@ def evidence(claim_id: str) -> str:
     return _("Cited, not computed: {sources}.").format(sources=_(claim.evidence))
 
 
-def mark(verdict: str) -> str:
-    """A verdict as shown: its mark and its name in the current language."""
-    return _(CLAIM_VERDICT_MARKS[verdict])
+def mark(grade: str) -> str:
+    """A ledger grade as shown: its mark and its name in the current language."""
+    return _(GRADE_MARKS[grade])
+
+
+def toy_sentence(verdict) -> str:
+    """What a toy verdict (:class:`lnlib.support.verdict_rule.ToyVerdict`) adds to a ledger row: its word, by the
+    verdict rule, and its numbers."""
+    return _("Our toy ({id}, {claim}): {word}. {evidence}").format(
+        id=verdict.id, claim=verdict.claim, word=verdict.outcome_text, evidence=verdict.evidence
+    )
+
+
+def reason(claim: Claim, verdicts: dict | None = None) -> str:
+    """A row's reason as shown: the literature, then each toy verdict it cites, computed now (``verdicts``: id →
+    ToyVerdict, to show others; default: notebook 06's own)."""
+    if not claim.toy:
+        return _(claim.reason)
+    if verdicts is None:
+        from lnlib.nb06_claims_tested import toy_verdicts
+
+        verdicts = {verdict_id: toy_verdicts.by_id(verdict_id) for verdict_id in claim.toy}
+    return " ".join([_(claim.reason)] + [toy_sentence(verdicts[verdict_id]) for verdict_id in claim.toy])
 
 
 def shown_claim(claim: Claim, with_quote: bool = False) -> str:
@@ -740,28 +759,29 @@ def shown_claim(claim: Claim, with_quote: bool = False) -> str:
     return claim.claim + (f" 「{claim.quote}」" if with_quote else "")
 
 
-def verdicts(*claim_ids: str) -> Markdown:
-    """Each claim with its verdict, the reason, and its evidence computed now: the end of each section of notebook 06.
+def grades(*claim_ids: str) -> Markdown:
+    """Each claim with its ledger grade, the reason, and its evidence computed now: the end of each section of
+    notebook 06.
 
-    Each leads with a one-line headline (claim and verdict); the reason and the numbers are folded beneath it."""
+    Each leads with a one-line headline (claim and grade); the reason and the numbers are folded beneath it."""
     blocks = []
     for claim_id in claim_ids:
         claim = by_id(claim_id)
         headline = _("**{id}** (article {article}) *{claim}* → **{verdict}**").format(
-            id=claim.id, article=claim.article, claim=shown_claim(claim), verdict=mark(claim.verdict)
+            id=claim.id, article=claim.article, claim=shown_claim(claim), verdict=mark(claim.grade)
         )
         why = _("why, and the evidence computed now")
         computed = _("Evidence, computed now: {evidence}").format(evidence=evidence(claim_id))
         blocks.append(
-            f"{headline}\n\n<details><summary>{why}</summary>\n\n{_(claim.reason)}\n\n> {computed}\n\n</details>"
+            f"{headline}\n\n<details><summary>{why}</summary>\n\n{reason(claim)}\n\n> {computed}\n\n</details>"
         )
     return Markdown("\n\n".join(blocks))
 
 
-def verdict_counts() -> dict:
-    counts = dict.fromkeys(CLAIM_VERDICTS, 0)
+def grade_counts() -> dict:
+    counts = dict.fromkeys(LEDGER_GRADES, 0)
     for claim in LEDGER:
-        counts[claim.verdict] += 1
+        counts[claim.grade] += 1
     return counts
 
 
@@ -772,8 +792,8 @@ def _header(with_reasons: bool) -> list:
 
 
 def _row(claim: Claim, with_quotes: bool, with_reasons: bool = True) -> tuple:
-    cells = (claim.id, shown_claim(claim, with_quotes), mark(claim.verdict))
-    return cells + ((_(claim.reason),) if with_reasons else ()) + (_(claim.evidence),)
+    cells = (claim.id, shown_claim(claim, with_quotes), mark(claim.grade))
+    return cells + ((reason(claim),) if with_reasons else ()) + (_(claim.evidence),)
 
 
 def table(article: str | None = None, with_quotes: bool = False) -> Markdown:
@@ -784,16 +804,16 @@ def table(article: str | None = None, with_quotes: bool = False) -> Markdown:
 
 def _counts_text(counts: dict) -> str:
     return _(", ").join(
-        _("{verdict}: {count}").format(verdict=mark(v), count=n) for v, n in counts.items() if n
+        _("{verdict}: {count}").format(verdict=mark(g), count=n) for g, n in counts.items() if n
     )
 
 
 def article_headline(article: str) -> str:
-    """One article's line: its title and how many of its claims got each verdict."""
-    counts = dict.fromkeys(CLAIM_VERDICTS, 0)
+    """One article's line: its title and how many of its claims got each grade."""
+    counts = dict.fromkeys(LEDGER_GRADES, 0)
     for claim in LEDGER:
         if claim.article == article:
-            counts[claim.verdict] += 1
+            counts[claim.grade] += 1
     # HTML: it heads a <details> fold
     return _("<b>{title}</b>: {counts}").format(
         title=html.escape(heading(article)), counts=_counts_text(counts)
@@ -803,8 +823,8 @@ def article_headline(article: str) -> str:
 def folded_by_article(with_quotes: bool = False) -> Markdown:
     """The ledger folded by article, each beneath its one-line headline (one screen with every fold shut).
 
-    With quotes: every column. Without (the ledger at a glance): the claim, its verdict and where the
-    evidence is; the reasons are in each section's verdicts and in the article-by-article ledger."""
+    With quotes: every column. Without (the ledger at a glance): the claim, its grade and where the
+    evidence is; the reasons are in each section's grades and in the article-by-article ledger."""
     folds = []
     for article in ARTICLES:
         rows = [_row(c, with_quotes, with_reasons=with_quotes) for c in LEDGER if c.article == article]
@@ -816,21 +836,21 @@ def folded_by_article(with_quotes: bool = False) -> Markdown:
 
 
 def counts_line() -> Markdown:
-    counts = verdict_counts()
+    counts = grade_counts()
     return Markdown(
         _("**{count} claims:** {counts}").format(
             count=len(LEDGER),
             counts=_(", ").join(
-                _("{verdict}: {count}").format(verdict=mark(v), count=n) for v, n in counts.items()
+                _("{verdict}: {count}").format(verdict=mark(g), count=n) for g, n in counts.items()
             ),
         )
     )
 
 
 def readme_list() -> str:
-    """The claims with their verdicts as a Markdown list, for the README (in English, as the README)."""
+    """The claims with their grades as a Markdown list, for the README (in English, as the README)."""
     lines = []
     for article in ARTICLES:
         lines.append(f"- **{heading(article, 'en')}**")
-        lines.extend(f"  - {c.claim} — *{c.verdict}*" for c in LEDGER if c.article == article)
+        lines.extend(f"  - {c.claim} — *{c.grade}*" for c in LEDGER if c.article == article)
     return "\n".join(lines)

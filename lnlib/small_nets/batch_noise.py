@@ -22,9 +22,9 @@ import numpy as np
 from torch import nn
 
 from lnlib.small_nets import generalization, networks
-from lnlib.small_nets.experiments import Experiment
-from lnlib.small_nets.labels import arm_label
+from lnlib.small_nets.labels import arm_colour, arm_label
 from lnlib.small_nets.rnn_noise import GhostBatchNorm
+from lnlib.support import norms, protocol
 from lnlib.support.language import gettext as _
 from lnlib.ui import style
 from lnlib.ui.text import Markdown, markdown_table
@@ -32,16 +32,23 @@ from lnlib.ui.text import Markdown, markdown_table
 BATCH = 128
 GROUPS = (128, 16, 4)  # examples per statistic: ordinary batch norm, then noisier
 ARMS = ("none", "layer") + tuple(f"batch, m = {m}" for m in GROUPS)
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
 STEPS = 600
 
 
-def configs() -> list:
-    return [{"arm": arm, "seed": seed} for arm in ARMS for seed in SEEDS]
+def grid() -> list:
+    """One configuration per arm (each runs once per seed)."""
+    return [{"arm": arm} for arm in ARMS]
+
+
+def key(config: dict) -> str:
+    """The cache's key of a seeded configuration: ``"batch, m = 4/seed0"``."""
+    return f"{config['arm']}/seed{config['seed']}"
 
 
 def build(arm: str, seed: int) -> nn.Module:
-    """The generalization test's MLP, with no norm, layer norm, or batch norm over groups of m examples."""
+    """The generalization test's MLP, with no norm, layer norm, or batch norm over groups of m examples (the
+    registry's batch norm for m = the whole batch, :class:`GhostBatchNorm` below it)."""
     data = generalization.task()
     norm = "layer" if arm == "layer" else "none"
     model = networks.MLP(
@@ -49,26 +56,30 @@ def build(arm: str, seed: int) -> nn.Module:
     )
     if arm.startswith("batch"):
         group = int(arm.split("=")[1])
-        model.norms = nn.ModuleList(GhostBatchNorm(generalization.WIDTH, group) for _ in model.norms)
+        width = generalization.WIDTH
+        model.norms = nn.ModuleList(
+            GhostBatchNorm(width, group) if group < BATCH else norms.get("batch").build((width,))
+            for _ in model.norms
+        )
     return model
 
 
-def run(config: dict) -> dict:
+def run(config: dict, device: str = "cpu") -> dict:
     """One run: training (noisy labels) and held-out (clean) accuracy every ``generalization.EVERY`` steps, in eval mode
     (:func:`lnlib.small_nets.generalization.held_out_run`)."""
-    data = generalization.task()
-    model = build(config["arm"], config["seed"])
+    data = generalization.task().to(device)
+    model = build(config["arm"], config["seed"]).to(device)
     return generalization.held_out_run(model, data, STEPS, BATCH, config["seed"])
 
 
-EXPERIMENT = Experiment("batch_noise", configs, run, key_fields=(("arm", ""), ("seed", "seed")))
+LAB = protocol.Lab("batch_noise", "06", "experiments/batch_noise.json", grid, SEEDS, key, run)
 
 
 def summary(results: dict) -> dict:
     """arm → mean over seeds of the final training and held-out accuracy, the gap, and the held-out s.e."""
     table = {}
     for arm in ARMS:
-        runs = [results[EXPERIMENT.key({"arm": arm, "seed": s})] for s in SEEDS]
+        runs = [results[key({"arm": arm, "seed": s})] for s in SEEDS]
         train = np.array([r["final_train_accuracy"] for r in runs])
         test = np.array([r["final_test_accuracy"] for r in runs])
         table[arm] = {
@@ -89,8 +100,8 @@ def noise_effect(results: dict) -> dict:
     def paired(arm):
         differences = np.array(
             [
-                results[EXPERIMENT.key({"arm": arm, "seed": s})]["final_test_accuracy"]
-                - results[EXPERIMENT.key({"arm": "none", "seed": s})]["final_test_accuracy"]
+                results[key({"arm": arm, "seed": s})]["final_test_accuracy"]
+                - results[key({"arm": "none", "seed": s})]["final_test_accuracy"]
                 for s in SEEDS
             ]
         )
@@ -124,53 +135,21 @@ def summary_table(results: dict) -> Markdown:
     )
 
 
-def findings(results: dict) -> Markdown:
-    """What turning the batch noise up does, with its numbers, said as it comes out."""
-    effect = noise_effect(results)
-    regularizes = effect["train_change"] < -1 and effect["test_change"] > 1
-    verdict = (
-        _("the noise acts as a regularizer here: it fits fewer noisy labels and does better on clean ones.")
-        if regularizes
-        else _("no regularizing effect of the noise shows here.")
-        if effect["test_change"] <= 1
-        else _("the held-out accuracy rises, but not by fitting fewer noisy labels.")
-    )
-    best = max(effect["vs_none"], key=lambda arm: effect["vs_none"][arm][0])
-    return Markdown(
-        _(
-            "From ordinary batch norm (statistics over all {largest} examples) to statistics over {smallest}, "
-            "training accuracy on the noisy labels changes by {train_change:+.1f} points and held-out accuracy by "
-            "{test_change:+.1f} (train − held-out gap {gap_change:+.1f}): {verdict} Against no norm, the best arm on "
-            "held-out data is {best} ({mean:+.1f} ± {error:.1f} points, {seeds} paired seeds)."
-        ).format(
-            largest=GROUPS[0],
-            smallest=GROUPS[-1],
-            train_change=effect["train_change"],
-            test_change=effect["test_change"],
-            gap_change=effect["gap_change"],
-            verdict=verdict,
-            best=arm_label(best),
-            mean=effect["vs_none"][best][0],
-            error=effect["vs_none"][best][1],
-            seeds=len(SEEDS),
-        )
-    )
-
-
 def figure(results: dict):
     """Training and held-out accuracy during training, per arm (mean of the seeds)."""
     fig, axes = style.new_figure(12, 4.4, ncols=2)
-    colors = dict(zip(ARMS, ("#777777", style.NORM_COLORS["layer"], "#E69F00", "#D55E00", "#8B2500")))
-    for ax, key, title in (
+    shades = dict(zip(ARMS[2:], (1.0, 0.65, 0.35)))  # BN's colour, fainter as its groups shrink
+    for ax, field, title in (
         (axes[0], "train_accuracy", _("Training accuracy (20 % noisy labels)")),
         (axes[1], "test_accuracy", _("Held-out accuracy (clean labels)")),
     ):
         for arm in ARMS:
-            runs = [results[EXPERIMENT.key({"arm": arm, "seed": s})] for s in SEEDS]
+            runs = [results[key({"arm": arm, "seed": s})] for s in SEEDS]
             ax.plot(
                 runs[0]["step"],
-                np.mean([r[key] for r in runs], axis=0),
-                color=colors[arm],
+                np.mean([r[field] for r in runs], axis=0),
+                color=arm_colour(arm),
+                alpha=shades.get(arm, 1.0),
                 label=arm_label(arm),
             )
         ax.set(xlabel=_("training step"), ylabel=_("accuracy"), title=title, ylim=(0, 1.02))

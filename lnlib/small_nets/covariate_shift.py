@@ -21,7 +21,7 @@ and this module repeats each on a small MLP (:mod:`lnlib.small_nets`, same task,
    Santurkar: BN makes both much smaller; that, not ICS, is why it trains faster.
 
 A layer-norm arm is added: article 004 claims LN reduces ICS too. The runs are cached in
-``data/experiments/covariate_shift.json`` (``python -m lnlib cache small-nets covariate_shift``).
+``data/experiments/covariate_shift.json`` (``python -m lnlib cache covariate_shift``).
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lnlib import ui
 from lnlib.small_nets import networks
-from lnlib.small_nets.experiments import Experiment
-from lnlib.small_nets.labels import arm_label
+from lnlib.small_nets.labels import arm_colour, arm_label
+from lnlib.support import protocol
 from lnlib.support.language import gettext as _
 from lnlib.ui import style
 from lnlib.ui.text import Markdown, markdown_table
@@ -47,7 +46,7 @@ ARMS = {  # arm → (norm, noise level of the noisy batch norm)
     "very noisy batch": ("noisy batch", 0.5),
     "layer": ("layer", 0.0),
 }
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
 # A 10-layer MLP at a learning rate where batch norm clearly trains faster than no norm: the effect to explain.
 DEPTH, WIDTH, LR, STEPS, BATCH, EVERY = 10, 64, 0.3, 300, 64, 10
 PROBE_LAYER = 3  # the 4th linear layer (index 3): its input and its weight gradient are measured
@@ -55,9 +54,14 @@ STEP_FACTORS = (0.5, 1.0, 2.0, 4.0)  # η = factor × learning rate, for the smo
 PROBE_EXAMPLES = 512
 
 
-def configs() -> list:
-    """Every run of the experiment: one per arm and seed."""
-    return [{"arm": arm, "seed": seed} for arm in ARMS for seed in SEEDS]
+def grid() -> list:
+    """Every configuration of the experiment (each runs once per seed): one per arm."""
+    return [{"arm": arm} for arm in ARMS]
+
+
+def key(config: dict) -> str:
+    """The cache's key of a seeded configuration: ``"none/seed0"``."""
+    return f"{config['arm']}/seed{config['seed']}"
 
 
 @contextlib.contextmanager
@@ -134,16 +138,16 @@ def _layer_input_moments(model, x) -> tuple:
     """Per-unit mean and standard deviation of the probed layer's input on ``x`` (training mode, undone after)."""
     with _preserved(model), torch.no_grad():
         states = model.hidden_states(x)[PROBE_LAYER - 1]
-    return states.mean(dim=0).numpy(), states.std(dim=0).numpy()
+    return states.mean(dim=0).cpu().numpy(), states.std(dim=0).cpu().numpy()
 
 
-def run(config: dict) -> dict:
+def run(config: dict, device: str = "cpu") -> dict:
     """One training run with its measurements every ``EVERY`` steps (JSON-ready)."""
-    task = networks.teacher_task(seed=0)
+    task = networks.teacher_task(seed=0).to(device)
     norm, noise = ARMS[config["arm"]]
     model = networks.MLP(
         task.x_train.shape[1], WIDTH, DEPTH, task.classes, norm, seed=config["seed"], noise=noise
-    )
+    ).to(device)
     probe_x = task.x_train[:PROBE_EXAMPLES]
     records = {
         "step": [],
@@ -182,7 +186,7 @@ def run(config: dict) -> dict:
     }
 
 
-EXPERIMENT = Experiment("covariate_shift", configs, run, key_fields=(("arm", ""), ("seed", "seed")))
+LAB = protocol.Lab("covariate_shift", "06", "experiments/covariate_shift.json", grid, SEEDS, key, run)
 
 
 # ---------------------------------------------------------------------------
@@ -195,7 +199,7 @@ def summary(results: dict) -> dict:
     gradient ICS, loss range, β-smoothness (the last three averaged over training)."""
     table = {}
     for arm in ARMS:
-        runs = [results[EXPERIMENT.key({"arm": arm, "seed": s})] for s in SEEDS]
+        runs = [results[key({"arm": arm, "seed": s})] for s in SEEDS]
         table[arm] = {
             "train_loss": float(np.mean([r["train_loss"] for r in runs])),
             "test_accuracy": float(np.mean([r["test_accuracy"] for r in runs])),
@@ -237,76 +241,32 @@ def summary_table(results: dict) -> Markdown:
     )
 
 
-def findings(results: dict) -> Markdown:
-    """Santurkar et al.'s three findings as the cached runs show them, with their numbers."""
-    table = summary(results)
-    none, batch, noisy, very_noisy, layer = (table[arm] for arm in ARMS)
-
-    def number(value: float) -> str:
-        return f"{value:.2f}"
-
-    def times(value: float) -> str:  # two significant digits
-        return ui.format_number(float(f"{value:.2g}"))
-
-    return Markdown(
-        _(
-            "Santurkar et al.'s three findings, in small. BN does steady its layers' input (shift {bn_shift} "
-            "against {none_shift} without a norm), but (1) the noisy BN, whose inputs shift {noisy_times} times "
-            "*more* than without a norm, still trains far better than no norm (loss {noisy_loss} against "
-            "{none_loss}), and at {very_noisy_times} times the shift it still trains no worse (loss "
-            "{very_noisy_loss}); (2) BN does not reduce ICS measured by gradients ({bn_ics} against {none_ics}); "
-            "(3) what BN does change is the landscape: the loss varies {smoother} times less along the gradient "
-            "({bn_range} against {none_range}). LN, in this MLP, barely steadies the inputs (shift {ln_shift} "
-            "against {none_shift}) and gains nothing clear in training over no norm (loss {ln_loss}). "
-            "Stabilizing distributions is not how these norms help."
-        ).format(
-            bn_shift=number(batch["input_shift"]),
-            none_shift=number(none["input_shift"]),
-            noisy_times=times(noisy["input_shift"] / none["input_shift"]),
-            noisy_loss=number(noisy["train_loss"]),
-            none_loss=number(none["train_loss"]),
-            very_noisy_times=times(very_noisy["input_shift"] / none["input_shift"]),
-            very_noisy_loss=number(very_noisy["train_loss"]),
-            bn_ics=number(batch["gradient_ics"]),
-            none_ics=number(none["gradient_ics"]),
-            smoother=times(none["loss_range"] / batch["loss_range"]),
-            bn_range=number(batch["loss_range"]),
-            none_range=number(none["loss_range"]),
-            ln_shift=number(layer["input_shift"]),
-            ln_loss=number(layer["train_loss"]),
-        )
-    )
-
-
 def figure(results: dict):
     """Training loss, the probed layer's input shift, gradient ICS and β-smoothness over training, per norm."""
     fig, axes = style.new_figure(13, 7.5, nrows=2, ncols=2)
-    colors = {
-        "none": style.NORM_COLORS["none"],
-        "batch": style.NORM_COLORS["batch"],
-        "noisy batch": style.NORM_COLORS["group"],
-        "very noisy batch": style.NORM_COLORS["instance"],
-        "layer": style.NORM_COLORS["layer"],
-    }
+    dashes = {
+        "noisy batch": "--",
+        "very noisy batch": ":",
+    }  # notebook 06's variants of BN: BN's colour, dashed
     panels = [
-        ("losses", _("training loss"), _("Training loss (mean of 3 seeds)")),
+        ("losses", _("training loss"), _("Training loss (mean of {seeds} seeds)").format(seeds=len(SEEDS))),
         ("input_shift", _("mean |Δμ| + mean |Δσ| per 10 steps"), _("Shift of layer 4's input distribution")),
         ("gradient_ics", "‖G − G′‖ / ‖G‖", _("ICS by gradients (Santurkar Def. 2.1)")),
         ("beta_smoothness", "max ‖∇L(W) − ∇L(W − ηg)‖ / ‖ηg‖", _("Effective β-smoothness")),
     ]
-    for ax, (key, ylabel, title) in zip(axes.flat, panels):
+    for ax, (field, ylabel, title) in zip(axes.flat, panels):
         for arm in ARMS:
-            runs = [results[EXPERIMENT.key({"arm": arm, "seed": s})][key] for s in SEEDS]
+            runs = [results[key({"arm": arm, "seed": s})][field] for s in SEEDS]
             length = min(len(r) for r in runs)
             curve = np.mean([r[:length] for r in runs], axis=0)
-            steps = np.arange(length) if key == "losses" else np.arange(length) * EVERY
-            if key == "losses":
+            steps = np.arange(length) if field == "losses" else np.arange(length) * EVERY
+            if field == "losses":
                 curve = style.smooth_curve(curve, 10)
-            if key == "input_shift":
+            if field == "input_shift":
                 steps, curve = steps[1:], curve[1:]
-            ax.plot(steps, curve, color=colors[arm], label=arm_label(arm))
+            ax.plot(steps, curve, dashes.get(arm, "-"), color=arm_colour(arm), label=arm_label(arm))
         ax.set(xlabel=_("training step"), ylabel=ylabel, title=title)
-        if key in ("input_shift", "beta_smoothness", "gradient_ics"):
+        if field in ("input_shift", "beta_smoothness", "gradient_ics"):
             ax.set_yscale("log")
     axes[0, 0].legend()
     return fig

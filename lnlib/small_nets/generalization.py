@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from lnlib.small_nets import networks
-from lnlib.small_nets.experiments import Experiment
 from lnlib.small_nets.labels import arm_label
+from lnlib.support import norms, protocol
 from lnlib.support.language import gettext as _
 from lnlib.ui import style
 from lnlib.ui.text import Markdown, markdown_table
@@ -32,8 +32,14 @@ TRAIN, TEST, LABEL_NOISE = 256, 4096, 0.2
 DEPTH, WIDTH, LR, STEPS, BATCH, EVERY = 3, 256, 1e-3, 1200, 32, 50
 
 
-def configs() -> list:
-    return [{"norm": norm, "seed": seed} for norm in COMPARED_NORMS for seed in SEEDS]
+def grid() -> list:
+    """One configuration per norm (each runs once per seed)."""
+    return [{"norm": norm} for norm in COMPARED_NORMS]
+
+
+def key(config: dict) -> str:
+    """The cache's key of a seeded configuration: ``"layer/seed0"``."""
+    return f"{config['norm']}/seed{config['seed']}"
 
 
 def task() -> networks.Task:
@@ -41,12 +47,12 @@ def task() -> networks.Task:
     return networks.teacher_task(TRAIN, TEST, label_noise=LABEL_NOISE, seed=1)
 
 
-def run(config: dict) -> dict:
+def run(config: dict, device: str = "cpu") -> dict:
     """One run: training and held-out accuracy every ``EVERY`` steps."""
-    data = task()
+    data = task().to(device)
     model = networks.MLP(
         data.x_train.shape[1], WIDTH, DEPTH, data.classes, config["norm"], seed=config["seed"]
-    )
+    ).to(device)
     return held_out_run(model, data, STEPS, BATCH, config["seed"])
 
 
@@ -72,14 +78,14 @@ def held_out_run(model, data: networks.Task, steps: int, batch: int, seed: int) 
     }
 
 
-EXPERIMENT = Experiment("generalization", configs, run, key_fields=(("norm", ""), ("seed", "seed")))
+LAB = protocol.Lab("generalization", "06", "experiments/generalization.json", grid, SEEDS, key, run)
 
 
 def summary(results: dict) -> dict:
     """norm → mean and standard error over seeds of the final training and held-out accuracy, and their gap."""
     table = {}
     for norm in COMPARED_NORMS:
-        runs = [results[EXPERIMENT.key({"norm": norm, "seed": s})] for s in SEEDS]
+        runs = [results[key({"norm": norm, "seed": s})] for s in SEEDS]
         train = np.array([r["final_train_accuracy"] for r in runs])
         test = np.array([r["final_test_accuracy"] for r in runs])
         best = np.array([max(r["test_accuracy"]) for r in runs])
@@ -97,8 +103,8 @@ def difference_from_none(results: dict, norm: str) -> tuple:
     """Held-out accuracy of ``norm`` minus that of no norm, seed by seed (paired): (mean, standard error)."""
     differences = np.array(
         [
-            results[EXPERIMENT.key({"norm": norm, "seed": s})]["final_test_accuracy"]
-            - results[EXPERIMENT.key({"norm": "none", "seed": s})]["final_test_accuracy"]
+            results[key({"norm": norm, "seed": s})]["final_test_accuracy"]
+            - results[key({"norm": "none", "seed": s})]["final_test_accuracy"]
             for s in SEEDS
         ]
     )
@@ -136,39 +142,19 @@ def points_from_none(results: dict, norm: str) -> str:
     return f"{100 * mean:.1f} ± {100 * error:.1f}".replace("-", "−")
 
 
-def findings(results: dict) -> Markdown:
-    """What the held-out test shows, with its numbers."""
-    table = summary(results)
-    return Markdown(
-        _(
-            "Every network fits the noisy training labels (training accuracy at least {train:.3f}); none is held "
-            "back. Against no norm, seed by seed (mean ± standard error of {seeds} seeds), held-out accuracy moves "
-            "by {layer} points with LN, {rms} with RMSNorm and {batch} with BN: LN and RMSNorm end slightly below "
-            "no norm, BN clearly below (its running statistics and batch noise do not help here). No implicit "
-            "regularization shows."
-        ).format(
-            train=min(row["train"] for row in table.values()),
-            seeds=len(SEEDS),
-            layer=points_from_none(results, "layer"),
-            rms=points_from_none(results, "rms"),
-            batch=points_from_none(results, "batch"),
-        )
-    )
-
-
 def figure(results: dict):
     """Training and held-out accuracy during training, per norm (mean of the seeds)."""
     fig, axes = style.new_figure(12, 4.4, ncols=2)
-    for ax, key, title in (
+    for ax, field, title in (
         (axes[0], "train_accuracy", _("Training accuracy (20 % noisy labels)")),
         (axes[1], "test_accuracy", _("Held-out accuracy (clean labels)")),
     ):
         for norm in COMPARED_NORMS:
-            runs = [results[EXPERIMENT.key({"norm": norm, "seed": s})] for s in SEEDS]
+            runs = [results[key({"norm": norm, "seed": s})] for s in SEEDS]
             ax.plot(
                 runs[0]["step"],
-                np.mean([r[key] for r in runs], axis=0),
-                color=style.NORM_COLORS[norm],
+                np.mean([r[field] for r in runs], axis=0),
+                color=norms.colour(norm),
                 label=arm_label(norm),
             )
         ax.set(xlabel=_("training step"), ylabel=_("accuracy"), title=title, ylim=(0, 1.02))

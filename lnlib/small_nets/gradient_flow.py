@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from lnlib import ui
 from lnlib.small_nets import networks
+from lnlib.support import norms
 from lnlib.support.determinism import torch_threads
 from lnlib.support.language import gettext as _
 from lnlib.support.language import gettext_noop as N_
@@ -115,7 +116,7 @@ def figure():
                 np.arange(1, DEPTH + 1),
                 gradient_norms(norm, gain),
                 style_,
-                color=style.NORM_COLORS[norm],
+                color=norms.colour(norm),
                 label=_("gain {gain}").format(gain=gain),
             )
         ax.set(xlabel=_("layer"), title=_(GRADIENT_TITLES[norm]))

@@ -4,13 +4,14 @@ Article 004 claims that LN lets training succeed over a wider range of learning 
 it less sensitive to hyper-parameters (learning rate, initialization, batch size). The sweep here:
 the 10-layer MLP of :mod:`lnlib.small_nets.covariate_shift`, plain SGD, 200 steps of 64 examples, for
 
-- nine learning rates from :math:`10^{-3}` to :math:`10` (half-decade steps), initial weights as
+- seven learning rates from :math:`10^{-2}` to :math:`10` (half-decade steps), initial weights as
   Kaiming's;
 - five initial weight scales (Kaiming's times 0.25 … 4) at learning rate 0.1;
 
-two seeds each. A setting *trains* when its final training loss (whole training set, evaluation
-mode, mean of the seeds) is below :data:`TRAINS_BELOW` = 1.2, clearly under chance (ln 5 ≈ 1.61);
-a run whose loss becomes NaN or infinite diverged. Cached in ``data/experiments/learning_rates.json``;
+five seeds each. A seed *trains* when its final training loss (whole training set, evaluation mode)
+is below :data:`TRAINS_BELOW` = 1.2, clearly under chance (ln 5 ≈ 1.61); a setting trains when every
+seed does (:func:`lnlib.support.verdict_rule.every_seed`); a run whose loss becomes NaN or infinite
+diverged. Cached in ``data/experiments/learning_rates.json``;
 :class:`LearningRateApp` browses it.
 """
 
@@ -22,41 +23,37 @@ import numpy as np
 
 from lnlib import ui
 from lnlib.small_nets import networks
-from lnlib.small_nets.experiments import Experiment
 from lnlib.small_nets.labels import arm_label
+from lnlib.support import norms, protocol
 from lnlib.support.language import gettext as _
+from lnlib.support.verdict_rule import every_seed
 from lnlib.ui import style
-from lnlib.ui.text import Markdown
 
 COMPARED_NORMS = ("none", "batch", "layer")
-SEEDS = (0, 1)
-LEARNING_RATES = tuple(float(f"{10 ** (-3 + 0.5 * k):.4g}") for k in range(9))
+SEEDS = (0, 1, 2, 3, 4)
+LEARNING_RATES = tuple(float(f"{10 ** (-2 + 0.5 * k):.4g}") for k in range(7))
 INIT_GAINS = (0.25, 0.5, 1.0, 2.0, 4.0)
 INIT_SWEEP_LR = 0.1
 DEPTH, WIDTH, STEPS, BATCH, CURVE_EVERY = 10, 64, 200, 64, 5
 TRAINS_BELOW = 1.2  # clearly below chance, ln 5 ≈ 1.61
 
 
-def configs() -> list:
-    runs = [
-        {"norm": n, "lr": lr, "init_gain": 1.0, "seed": s}
-        for n in COMPARED_NORMS
-        for lr in LEARNING_RATES
-        for s in SEEDS
-    ]
-    runs += [
-        {"norm": n, "lr": INIT_SWEEP_LR, "init_gain": g, "seed": s}
-        for n in COMPARED_NORMS
-        for g in INIT_GAINS
-        for s in SEEDS
-        if g != 1.0
-    ]
+def grid() -> list:
+    """The learning-rate sweep at Kaiming's scale, then the scale sweep at ``INIT_SWEEP_LR`` (each runs once per
+    seed; the point both sweeps share runs once)."""
+    runs = [{"norm": n, "lr": lr, "init_gain": 1.0} for n in COMPARED_NORMS for lr in LEARNING_RATES]
+    runs += [{"norm": n, "lr": INIT_SWEEP_LR, "init_gain": g} for n in COMPARED_NORMS for g in INIT_GAINS]
     return runs
 
 
-def run(config: dict) -> dict:
+def key(config: dict) -> str:
+    """The cache's key of a seeded configuration: ``"layer/lr0.3162/gain1/seed0"``."""
+    return f"{config['norm']}/lr{config['lr']:g}/gain{config['init_gain']:g}/seed{config['seed']}"
+
+
+def run(config: dict, device: str = "cpu") -> dict:
     """One run: the training loss every ``CURVE_EVERY`` steps and the final loss on the whole training set."""
-    task = networks.teacher_task(seed=0)
+    task = networks.teacher_task(seed=0).to(device)
     model = networks.MLP(
         task.x_train.shape[1],
         WIDTH,
@@ -65,7 +62,7 @@ def run(config: dict) -> dict:
         config["norm"],
         init_gain=config["init_gain"],
         seed=config["seed"],
-    )
+    ).to(device)
     history = networks.train_classifier(model, task, config["lr"], STEPS, BATCH, seed=config["seed"])
     final = (
         networks.loss_on(model, task.x_train, task.y_train) if history.diverged_at is None else float("nan")
@@ -77,43 +74,65 @@ def run(config: dict) -> dict:
     }
 
 
-EXPERIMENT = Experiment(
-    "learning_rates",
-    configs,
-    run,
-    key_fields=(("norm", ""), ("lr", "lr"), ("init_gain", "gain"), ("seed", "seed")),
-)
+LAB = protocol.Lab("learning_rates", "06", "experiments/learning_rates.json", grid, SEEDS, key, run)
+
+
+def _points(sweep: str) -> list:
+    """The (learning rate, initial scale) points of ``sweep``: ``"lr"`` or ``"init_gain"``."""
+    if sweep == "lr":
+        return [(lr, 1.0) for lr in LEARNING_RATES]
+    if sweep == "init_gain":
+        return [(INIT_SWEEP_LR, gain) for gain in INIT_GAINS]
+    raise ValueError(f"sweep must be 'lr' or 'init_gain', got {sweep!r}")
+
+
+def seed_losses(results: dict, norm: str, sweep: str = "lr") -> np.ndarray:
+    """Every seed's final loss along ``sweep``, shape (seeds, points); NaN where a seed diverged."""
+    return np.array(
+        [
+            [
+                results[key({"norm": norm, "lr": lr, "init_gain": gain, "seed": s})]["final_loss"]
+                for lr, gain in _points(sweep)
+            ]
+            for s in SEEDS
+        ],
+        dtype=float,
+    )
 
 
 def final_losses(results: dict, norm: str, sweep: str = "lr") -> np.ndarray:
     """Mean over seeds of the final loss along the learning-rate sweep (``sweep="lr"``) or the scale sweep
     (``"init_gain"``); NaN where any seed diverged."""
-    if sweep == "lr":
-        points = [(lr, 1.0) for lr in LEARNING_RATES]
-    elif sweep == "init_gain":
-        points = [(INIT_SWEEP_LR, gain) for gain in INIT_GAINS]
-    else:
-        raise ValueError(f"sweep must be 'lr' or 'init_gain', got {sweep!r}")
-    return np.array(
-        [
-            np.mean(
-                [
-                    results[EXPERIMENT.key({"norm": norm, "lr": lr, "init_gain": gain, "seed": s})][
-                        "final_loss"
-                    ]
-                    for s in SEEDS
-                ]
-            )
-            for lr, gain in points
-        ]
-    )
+    return seed_losses(results, norm, sweep).mean(axis=0)
+
+
+def _trains(loss: float) -> bool:
+    return bool(np.isfinite(loss) and loss < TRAINS_BELOW)
+
+
+def seed_range(results: dict, norm: str, seed: int, sweep: str = "lr") -> list:
+    """The swept values at which seed ``seed`` trains (its final loss below TRAINS_BELOW)."""
+    values = LEARNING_RATES if sweep == "lr" else INIT_GAINS
+    losses = seed_losses(results, norm, sweep)[SEEDS.index(seed)]
+    return [v for v, loss in zip(values, losses) if _trains(loss)]
 
 
 def training_range(results: dict, norm: str, sweep: str = "lr") -> list:
-    """The swept values at which the network trains (mean final loss of the seeds below TRAINS_BELOW)."""
+    """The swept values at which the network trains: every seed's final loss below TRAINS_BELOW
+    (:func:`lnlib.support.verdict_rule.every_seed`, the rule of notebooks 04 and 07 too)."""
     values = LEARNING_RATES if sweep == "lr" else INIT_GAINS
-    losses = final_losses(results, norm, sweep)
-    return [v for v, loss in zip(values, losses) if np.isfinite(loss) and loss < TRAINS_BELOW]
+    losses = seed_losses(results, norm, sweep)
+    return [v for v, column in zip(values, losses.T) if every_seed(_trains(loss) for loss in column)]
+
+
+def ranges_text(results: dict, sweep: str = "lr") -> str:
+    """Each norm's training range along ``sweep``, as read aloud: "no norm: 0.03 to 0.3; LN: …"."""
+    return _("; ").join(
+        _("{norm}: {values}").format(
+            norm=arm_label(norm), values=describe_range(training_range(results, norm, sweep), sweep)
+        )
+        for norm in COMPARED_NORMS
+    )
 
 
 def describe_range(values: list, sweep: str = "lr") -> str:
@@ -133,36 +152,11 @@ def describe_range(values: list, sweep: str = "lr") -> str:
     return _(", ").join(label(value) for value in values)
 
 
-def findings(results: dict) -> Markdown:
-    """Which learning rates and initial scales train, per norm, as the cached sweep shows."""
-    rates = {norm: describe_range(training_range(results, norm)) for norm in COMPARED_NORMS}
-    scales = {
-        norm: describe_range(training_range(results, norm, "init_gain"), "init_gain")
-        for norm in COMPARED_NORMS
-    }
-    return Markdown(
-        _(
-            "BN widens the range of learning rates that train ({bn_rates}, against {none_rates} without a norm); "
-            "LN does not widen it in this MLP ({ln_rates}). Initial scales (× Kaiming's, at learning rate "
-            "{lr:g}): no norm trains at {none_scales}, LN at {ln_scales}, BN at {bn_scales}: both norms over a wider range than no "
-            "norm, as their invariance to re-scaling the weights predicts."
-        ).format(
-            bn_rates=rates["batch"],
-            none_rates=rates["none"],
-            ln_rates=rates["layer"],
-            lr=INIT_SWEEP_LR,
-            none_scales=scales["none"],
-            ln_scales=scales["layer"],
-            bn_scales=scales["batch"],
-        )
-    )
-
-
 def figure(results: dict):
     """Final training loss against the learning rate and against the initial scale, per norm."""
     fig, (left, right) = style.new_figure(12, 4.4, ncols=2)
     for norm in COMPARED_NORMS:
-        color = style.NORM_COLORS[norm]
+        color = norms.colour(norm)
         left.semilogx(
             LEARNING_RATES, final_losses(results, norm, "lr"), "o-", color=color, label=arm_label(norm)
         )
@@ -179,7 +173,7 @@ def figure(results: dict):
         (right, _("initial weight scale × Kaiming (lr 0.1)"), _("Final loss vs initial scale")),
     ):
         ax.axhline(TRAINS_BELOW, color="black", linestyle=":", label=_("trains below this"))
-        ax.axhline(math.log(5), color=style.NORM_COLORS["none"], linestyle="--", label=_("chance (ln 5)"))
+        ax.axhline(math.log(5), color=norms.colour("none"), linestyle="--", label=_("chance (ln 5)"))
         ax.set(xlabel=xlabel, ylabel=_("final training loss"), ylim=(0, 3.0), title=title)
     left.legend(loc="upper center", ncols=3)
     return fig
@@ -189,7 +183,7 @@ class LearningRateApp(ui.App):
     """Pick a learning rate: the training curves of the three networks at that rate, from the cached sweep."""
 
     def __init__(self, lr: float = 0.1) -> None:
-        self.results = EXPERIMENT.load()
+        self.results = LAB.results()
         controls = {
             "lr": ui.slider("η", _("learning rate"), lr, LEARNING_RATES[0], LEARNING_RATES[-1], 0.5, log=True)
         }
@@ -199,22 +193,22 @@ class LearningRateApp(ui.App):
                 LEARNING_RATES,
                 final_losses(self.results, norm, "lr"),
                 "o-",
-                color=style.NORM_COLORS[norm],
+                color=norms.colour(norm),
                 label=arm_label(norm),
             )
-        self.left.axhline(math.log(5), color=style.NORM_COLORS["none"], linestyle="--")
+        self.left.axhline(math.log(5), color=norms.colour("none"), linestyle="--")
         self.marker = self.left.axvline(lr, color="black", linestyle=":")
         self.left.set(
             xlabel=_("learning rate"),
             ylabel=_("final training loss"),
             ylim=(0, 2.5),
-            title=_("Final loss (mean of 2 seeds)"),
+            title=_("Final loss (mean of {seeds} seeds)").format(seeds=len(SEEDS)),
         )
         self.left.legend(loc="upper left")
         steps = np.arange(0, STEPS, CURVE_EVERY)
         self.curves = {
             norm: self.right.plot(
-                steps, np.full(len(steps), np.nan), color=style.NORM_COLORS[norm], label=arm_label(norm)
+                steps, np.full(len(steps), np.nan), color=norms.colour(norm), label=arm_label(norm)
             )[0]
             for norm in COMPARED_NORMS
         }
@@ -233,21 +227,19 @@ class LearningRateApp(ui.App):
         self.marker.set_xdata([lr, lr])
         verdicts = []
         for norm in COMPARED_NORMS:
-            run = self.results[EXPERIMENT.key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": 0})]
+            run = self.results[key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": 0})]
             curve = np.array(run["curve"], dtype=float)
             padded = np.full(len(self.curves[norm].get_xdata()), np.nan)
             padded[: len(curve)] = np.clip(curve, 0, 3)
             self.curves[norm].set_ydata(padded)
             losses = [
-                self.results[EXPERIMENT.key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": s})][
-                    "final_loss"
-                ]
+                self.results[key({"norm": norm, "lr": lr, "init_gain": 1.0, "seed": s})]["final_loss"]
                 for s in SEEDS
             ]
             shown, final = arm_label(norm), ui.format_number(float(np.mean(losses)), 3)
             if any(not np.isfinite(loss) for loss in losses):
                 verdicts.append(_("{norm}: diverged").format(norm=shown))
-            elif np.mean(losses) < TRAINS_BELOW:
+            elif every_seed(_trains(loss) for loss in losses):
                 verdicts.append(_("{norm}: trains (final loss {loss})").format(norm=shown, loss=final))
             else:
                 verdicts.append(

@@ -17,9 +17,9 @@ says BN "may interfere with the time dependence" of RNNs. Two tests:
   tokens at the end of the sequence), trained with batches of 64 and batch-norm statistics taken
   over groups of m examples ("ghost batches": :class:`GhostBatchNorm`), m = 64 down to 2. The
   gradient's batch stays 64, so only the noise of the statistics changes with m. No norm and layer
-  norm are trained alongside, layer norm also on 10-token sequences: it fails at 30 tokens and
-  learns at 10. Why it fails is not tested here, so the course offers no explanation; Ba et al. (2016)
-  report LN helping LSTMs and GRUs, and this toy disagrees for a plain tanh RNN on this task.
+  norm are trained alongside, layer norm also on 10-token sequences. Ba et al. (2016) report LN
+  helping LSTMs and GRUs; :mod:`lnlib.nb06_claims_tested.toy_verdicts` says whether this plain tanh
+  RNN agrees.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from torch import nn
 from lnlib import ui
 from lnlib.nn import BatchNorm1d, standardize
 from lnlib.small_nets import networks
-from lnlib.small_nets.experiments import Experiment
 from lnlib.small_nets.labels import arm_label
+from lnlib.support import norms, protocol
 from lnlib.support.determinism import torch_threads
 from lnlib.support.language import gettext as _
 from lnlib.ui import style
@@ -56,7 +56,7 @@ ARMS = {  # arm → (norm, examples per batch-norm statistic, sequence length)
     "batch, m = 4": ("batch", 4, LENGTH),
     "batch, m = 2": ("batch", 2, LENGTH),
 }
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
 
 
 # ---------------------------------------------------------------------------
@@ -142,7 +142,7 @@ class RecurrentNoiseApp(ui.App):
         }
         self.figure, (self.left, self.right) = style.new_figure(12, 4.2, ncols=2)
         steps = np.arange(1, LENGTH + 1)
-        (self.curve,) = self.left.plot(steps, np.zeros(LENGTH), "o-", color=style.NORM_COLORS["batch"])
+        (self.curve,) = self.left.plot(steps, np.zeros(LENGTH), "o-", color=norms.colour("batch"))
         self.left.set(
             xlabel=_("time step t"),
             ylabel=_("spread of h_t / size of h_t"),
@@ -150,11 +150,9 @@ class RecurrentNoiseApp(ui.App):
             title=_("Example 0's hidden state, batchmates redrawn"),
         )
         final = [batch_noise_through_time(n)[-1] for n in self.SIZES]
+        self.right.loglog(self.SIZES, final, "o-", color=norms.colour("batch"), label=_("batch norm, t = 30"))
         self.right.loglog(
-            self.SIZES, final, "o-", color=style.NORM_COLORS["batch"], label=_("batch norm, t = 30")
-        )
-        self.right.loglog(
-            self.SIZES, 1 / np.sqrt(self.SIZES), "--", color=style.NORM_COLORS["none"], label=_("1/√N")
+            self.SIZES, 1 / np.sqrt(self.SIZES), "--", color=norms.colour("none"), label=_("1/√N")
         )
         (self.marker,) = self.right.loglog([batch], [1.0], "o", color="black")
         self.right.set(
@@ -183,7 +181,7 @@ class RecurrentNoiseApp(ui.App):
             )
         spread = batch_noise_through_time(batch, kind)
         self.curve.set_ydata(spread)
-        self.curve.set_color(style.NORM_COLORS[kind])
+        self.curve.set_color(norms.colour(kind))
         self.marker.set_data([max(batch, 2)], [max(spread[-1], 1.1e-2)])
         self.marker.set_visible(kind == "batch")
         self.view.draw()
@@ -216,11 +214,6 @@ class GhostBatchNorm(BatchNorm1d):
     The batch of N is split into N/group groups, each standardized with its own mean and biased
     variance; the running statistics average the groups' (unbiased variance), as batch norm's
     would. Evaluation uses the running statistics. With ``group`` = N it is ``nn.BatchNorm1d``.
-
-    The groups' x̂ is computed here rather than by :func:`lnlib.nn.standardize`, whose rounding differs
-    in the last bits: the memory task is chaotic enough that this moves a loss spike onto the last
-    training step of one cached run ("batch, m = 64", seed 1: held-out accuracy 1.0 → 0.75), so the
-    cache in ``data/experiments/rnn_noise.json`` is kept bit for bit.
     """
 
     def __init__(self, features: int, group: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
@@ -248,7 +241,9 @@ class GhostBatchNorm(BatchNorm1d):
 
 
 class NormalizedRNN(nn.Module):
-    """A tanh RNN with a norm on the recurrent pre-activation; batch norm has its own statistics per time step."""
+    """A tanh RNN with a norm (any key of :mod:`lnlib.support.norms`) on the recurrent pre-activation; a norm
+    whose statistics come from the batch gets its own module per time step (batch norm over groups of ``group``
+    examples when ``group`` is below the batch: :class:`GhostBatchNorm`)."""
 
     def __init__(
         self, norm: str, group: int = BATCH, length: int = LENGTH, hidden: int = HIDDEN, seed: int = 0
@@ -258,23 +253,21 @@ class NormalizedRNN(nn.Module):
         self.input = nn.Linear(TOKENS, hidden)
         self.recurrent = nn.Linear(hidden, hidden, bias=False)
         nn.init.orthogonal_(self.recurrent.weight)
-        self.norm = norm
-        if norm == "batch":
-            self.norms = nn.ModuleList(GhostBatchNorm(hidden, group) for _ in range(length))
-        elif norm == "layer":
-            self.layer_norm = nn.LayerNorm(hidden)
-        elif norm != "none":
-            raise ValueError(f"norm must be 'none', 'layer' or 'batch', got {norm!r}")
+        described = norms.get(norm)
+        if described.uses_batch:
+            self.norms = nn.ModuleList(
+                GhostBatchNorm(hidden, group) if group < BATCH else described.build((hidden,))
+                for _ in range(length)
+            )
+        else:
+            self.shared_norm = described.build((hidden,))
         self.readout = nn.Linear(hidden, TOKENS)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x.new_zeros(x.shape[0], self.recurrent.weight.shape[0])
         for t in range(x.shape[1]):
             a = self.input(x[:, t]) + self.recurrent(h)
-            if self.norm == "batch":
-                a = self.norms[t](a)
-            elif self.norm == "layer":
-                a = self.layer_norm(a)
+            a = self.norms[t](a) if hasattr(self, "norms") else self.shared_norm(a)
             h = torch.tanh(a)
         return self.readout(h)
 
@@ -285,20 +278,28 @@ def memory_task(count: int, generator: torch.Generator, length: int = LENGTH) ->
     return F.one_hot(tokens, TOKENS).float(), tokens[:, 0]
 
 
-def configs() -> list:
-    return [{"arm": arm, "seed": seed} for arm in ARMS for seed in SEEDS]
+def grid() -> list:
+    """One configuration per arm (each runs once per seed)."""
+    return [{"arm": arm} for arm in ARMS]
 
 
-def run(config: dict) -> dict:
+def key(config: dict) -> str:
+    """The cache's key of a seeded configuration: ``"layer, 10 tokens/seed0"``."""
+    return f"{config['arm']}/seed{config['seed']}"
+
+
+def run(config: dict, device: str = "cpu") -> dict:
     """Train on the memory task; the training loss every EVERY steps and the held-out accuracy at the end."""
     norm, group, length = ARMS[config["arm"]]
-    model = NormalizedRNN(norm, group, length, seed=config["seed"])
+    model = NormalizedRNN(norm, group, length, seed=config["seed"]).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     generator = torch.Generator().manual_seed(config["seed"])
-    x_test, y_test = memory_task(TEST_SEQUENCES, torch.Generator().manual_seed(10_000), length)
+    x_test, y_test = (
+        t.to(device) for t in memory_task(TEST_SEQUENCES, torch.Generator().manual_seed(10_000), length)
+    )
     losses = []
     for step in range(STEPS):
-        x, y = memory_task(BATCH, generator, length)
+        x, y = (t.to(device) for t in memory_task(BATCH, generator, length))
         loss = F.cross_entropy(model(x), y)
         if step % EVERY == 0:
             losses.append(loss.item())
@@ -308,14 +309,14 @@ def run(config: dict) -> dict:
     return {"losses": losses, "test_accuracy": networks.accuracy(model, x_test, y_test)}
 
 
-EXPERIMENT = Experiment("rnn_noise", configs, run, key_fields=(("arm", ""), ("seed", "seed")))
+LAB = protocol.Lab("rnn_noise", "06", "experiments/rnn_noise.json", grid, SEEDS, key, run)
 
 
 def summary(results: dict) -> dict:
     """arm → held-out accuracy of each seed, and their mean."""
     table = {}
     for arm in ARMS:
-        accuracies = [results[EXPERIMENT.key({"arm": arm, "seed": s})]["test_accuracy"] for s in SEEDS]
+        accuracies = [results[key({"arm": arm, "seed": s})]["test_accuracy"] for s in SEEDS]
         table[arm] = {"accuracies": accuracies, "mean": float(np.mean(accuracies))}
     return table
 
@@ -346,39 +347,13 @@ def summary_table(results: dict) -> Markdown:
     )
 
 
-def findings(results: dict) -> Markdown:
-    """What the memory task shows, with its numbers: BN by examples per statistic, then LN by sequence length."""
-    table = {arm: ui.format_number(row["mean"], 3) for arm, row in summary(results).items()}
-    return Markdown(
-        _(
-            "What it shows (held-out accuracy, mean of {seeds} seeds; chance {chance:g}). BN's noise destroys the "
-            "long-range memory when each statistic comes from 4 or 2 examples ({m4} and {m2}), and does no harm "
-            "with 8 or more ({m8} and {m64}; no norm: {none}), as Cooijmans et al. (2016) found for BN-LSTMs. The "
-            "surprise is LN: at {length} tokens it never leaves chance ({layer}), at {short} tokens it learns the "
-            "task ({layer_short})."
-        ).format(
-            seeds=len(SEEDS),
-            chance=1 / TOKENS,
-            m4=table["batch, m = 4"],
-            m2=table["batch, m = 2"],
-            m8=table["batch, m = 8"],
-            m64=table["batch, m = 64"],
-            none=table["none"],
-            length=LENGTH,
-            layer=table["layer"],
-            short=ARMS["layer, 10 tokens"][2],
-            layer_short=table["layer, 10 tokens"],
-        )
-    )
-
-
 def figure(results: dict):
     """Training loss over steps (mean of seeds) and held-out accuracy per arm."""
     fig, (left, right) = style.new_figure(12, 4.4, ncols=2)
     colors = {
-        "none": style.NORM_COLORS["none"],
-        "layer": style.NORM_COLORS["layer"],
-        "layer, 10 tokens": style.NORM_COLORS["layer"],
+        "none": norms.colour("none"),
+        "layer": norms.colour("layer"),
+        "layer, 10 tokens": norms.colour("layer"),
     }
     shades = {
         "batch, m = 64": 1.0,
@@ -389,9 +364,9 @@ def figure(results: dict):
     }
     table = summary(results)
     for index, arm in enumerate(ARMS):
-        color = colors.get(arm, style.NORM_COLORS["batch"])
+        color = colors.get(arm, norms.colour("batch"))
         alpha = shades.get(arm, 1.0)
-        curve = np.mean([results[EXPERIMENT.key({"arm": arm, "seed": s})]["losses"] for s in SEEDS], axis=0)
+        curve = np.mean([results[key({"arm": arm, "seed": s})]["losses"] for s in SEEDS], axis=0)
         left.plot(np.arange(len(curve)) * EVERY, curve, color=color, alpha=alpha, label=arm_label(arm))
         right.bar(index, table[arm]["mean"], color=color, alpha=alpha)
         right.plot([index] * len(SEEDS), table[arm]["accuracies"], "o", color="black")

@@ -20,7 +20,7 @@ def chinese():
 
 
 def test_each_verdict_leads_with_the_articles_own_words_then_the_claim_in_chinese():
-    shown = str(ledger.verdicts("003-h", "004-i"))
+    shown = str(ledger.grades("003-h", "004-i"))
     for claim_id in ("003-h", "004-i"):
         claim = ledger.by_id(claim_id)
         headline = next(line for line in shown.splitlines() if line.startswith(f"**{claim_id}**"))

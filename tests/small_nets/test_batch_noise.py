@@ -3,16 +3,22 @@
 import torch
 from torch import nn
 
-from lnlib.small_nets import batch_noise, experiments
+from lnlib.small_nets import batch_noise
+from lnlib.small_nets.labels import arm_label
 from lnlib.small_nets.rnn_noise import GhostBatchNorm
+from lnlib.support import norms as registry
 
 
 def test_each_arm_builds_the_network_it_names():
     assert all(isinstance(n, nn.Identity) for n in batch_noise.build("none", 0).norms)
-    assert all(isinstance(n, nn.LayerNorm) for n in batch_noise.build("layer", 0).norms)
+    layer = type(registry.get("layer").build((4,)))
+    assert all(type(n) is layer for n in batch_noise.build("layer", 0).norms)  # the registry's LN
     for m in batch_noise.GROUPS:
         norms = batch_noise.build(f"batch, m = {m}", 0).norms
-        assert all(isinstance(n, GhostBatchNorm) and n.group == m for n in norms)
+        if m == batch_noise.BATCH:  # ordinary BN: the registry's
+            assert all(type(n) is type(registry.get("batch").build((4,))) for n in norms)
+        else:
+            assert all(isinstance(n, GhostBatchNorm) and n.group == m for n in norms)
     assert batch_noise.BATCH % min(batch_noise.GROUPS) == 0 and max(batch_noise.GROUPS) == batch_noise.BATCH
 
 
@@ -31,8 +37,8 @@ def test_smaller_groups_make_an_examples_output_noisier():
 
 
 def test_the_figure_and_table_show_every_arm():
-    results = experiments.load("batch_noise")
+    results = batch_noise.LAB.results()
     figure = batch_noise.figure(results)
-    assert [line.get_label() for line in figure.axes[1].lines] == list(batch_noise.ARMS)
+    assert [line.get_label() for line in figure.axes[1].lines] == [arm_label(arm) for arm in batch_noise.ARMS]
     table = str(batch_noise.summary_table(results))
-    assert all(f"| {arm} |" in table for arm in batch_noise.ARMS)
+    assert all(f"| {arm_label(arm)} |" in table for arm in batch_noise.ARMS)

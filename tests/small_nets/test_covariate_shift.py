@@ -2,7 +2,7 @@
 
 import torch
 
-from lnlib.small_nets import covariate_shift, experiments, networks
+from lnlib.small_nets import covariate_shift, networks
 
 
 def small_model(arm="batch"):
@@ -31,31 +31,18 @@ def test_gradient_ics_is_zero_when_the_lower_layers_do_not_move():
     assert moving["loss_range"] >= 0 and moving["beta_smoothness"] > 0
 
 
-def test_configs_cover_every_arm_and_seed():
-    keys = {covariate_shift.EXPERIMENT.key(c) for c in covariate_shift.configs()}
-    assert len(keys) == len(covariate_shift.ARMS) * len(covariate_shift.SEEDS)
-
-
-def test_findings_quote_the_cached_runs():
-    table = covariate_shift.summary(experiments.load("covariate_shift"))
-    text = str(covariate_shift.findings(experiments.load("covariate_shift")))
-    none, batch, noisy = table["none"], table["batch"], table["noisy batch"]
-    assert f"(shift {batch['input_shift']:.2f} against {none['input_shift']:.2f} without a norm)" in text
-    assert f"shift {noisy['input_shift'] / none['input_shift']:.2g} times *more*" in text
-    assert f"(loss {noisy['train_loss']:.2f} against {none['train_loss']:.2f})" in text
-    assert f"({batch['gradient_ics']:.2f} against {none['gradient_ics']:.2f})" in text
-    assert f"varies {none['loss_range'] / batch['loss_range']:.2g} times less" in text
-    # "LN gains nothing clear in training over no norm": within 0.05 of it or worse (it is worse in the cache,
-    # and about level when another CPU's rounding reruns it)
-    assert table["layer"]["train_loss"] > none["train_loss"] - 0.05
-    assert "gains nothing clear in training over no norm" in text
+def test_the_grid_covers_every_arm_at_every_seed():
+    keys = {covariate_shift.key(c) for c in covariate_shift.LAB.configs()}
+    assert (
+        len(keys) == len(covariate_shift.ARMS) * len(covariate_shift.SEEDS)
+        and len(covariate_shift.SEEDS) >= 5
+    )
 
 
 def test_figure_smooths_the_loss_over_every_step():
-    results = experiments.load("covariate_shift")
+    results = covariate_shift.LAB.results()
     line = covariate_shift.figure(results).axes[0].lines[0]  # no norm's training loss
     losses = [
-        results[covariate_shift.EXPERIMENT.key({"arm": "none", "seed": s})]["losses"]
-        for s in covariate_shift.SEEDS
+        results[covariate_shift.key({"arm": "none", "seed": s})]["losses"] for s in covariate_shift.SEEDS
     ]
     assert len(line.get_xdata()) == min(len(loss) for loss in losses) and line.get_xdata()[0] == 0

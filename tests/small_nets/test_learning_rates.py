@@ -3,17 +3,17 @@
 import numpy as np
 import pytest
 
-from lnlib.small_nets import experiments, learning_rates
+from lnlib.small_nets import learning_rates
 
 
 def test_the_grid_is_half_decades_from_a_thousandth_to_ten():
-    assert learning_rates.LEARNING_RATES[0] == 0.001 and learning_rates.LEARNING_RATES[-1] == 10
+    assert learning_rates.LEARNING_RATES[0] == 0.01 and learning_rates.LEARNING_RATES[-1] == 10
     np.testing.assert_allclose(np.diff(np.log10(learning_rates.LEARNING_RATES)), 0.5, atol=1e-3)
 
 
 def test_final_losses_follow_the_sweeps_and_nan_marks_divergence():
-    results = experiments.load("learning_rates")
-    assert learning_rates.final_losses(results, "none").shape == (9,)
+    results = learning_rates.LAB.results()
+    assert learning_rates.final_losses(results, "none").shape == (7,)
     assert learning_rates.final_losses(results, "batch", "init_gain").shape == (5,)
     assert np.isnan(learning_rates.final_losses(results, "none")[-1])  # lr 10 without a norm diverges
     with pytest.raises(ValueError, match="'lr' or 'init_gain'"):
@@ -22,10 +22,10 @@ def test_final_losses_follow_the_sweeps_and_nan_marks_divergence():
 
 def test_app_says_which_networks_train_at_the_chosen_rate():
     app = learning_rates.LearningRateApp()
-    assert "batch: trains" in app.note.value
+    assert "BN: trains" in app.note.value
     app.controls["lr"].value = 10.0
-    assert "none: diverged" in app.note.value
-    app.controls["lr"].value = 0.001
+    assert "no norm: diverged" in app.note.value
+    app.controls["lr"].value = 0.01
     assert "does not train" in app.note.value
 
 
@@ -36,12 +36,9 @@ def test_ranges_are_read_aloud():
     assert learning_rates.describe_range([]) == "none"
 
 
-def test_findings_quote_the_cached_ranges():
-    results = experiments.load("learning_rates")
-    text = str(learning_rates.findings(results))
-    batch, none = (learning_rates.training_range(results, norm) for norm in ("batch", "none"))
-    assert (
-        f"({batch[0]:.1g} to {batch[-1]:.1g}, against {none[0]:.1g} to {none[-1]:.1g} without a norm)" in text
-    )
-    layer_scales = learning_rates.training_range(results, "layer", "init_gain")
-    assert f"LN at {layer_scales[0]:g} to {layer_scales[-1]:g}" in text
+def test_a_setting_trains_only_when_every_seed_trains():
+    results = learning_rates.LAB.results()
+    for norm in learning_rates.COMPARED_NORMS:
+        every = learning_rates.training_range(results, norm)
+        per_seed = [set(learning_rates.seed_range(results, norm, seed)) for seed in learning_rates.SEEDS]
+        assert set(every) == set.intersection(*per_seed)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from lnlib.small_nets import networks
+from lnlib.support import norms
 
 
 def test_teacher_task_is_seeded_and_has_the_asked_label_noise():
@@ -18,16 +19,33 @@ def test_teacher_task_is_seeded_and_has_the_asked_label_noise():
         networks.teacher_task(label_noise=1.5)
 
 
-@pytest.mark.parametrize("norm", networks.FEATURE_NORMS)
-def test_every_norm_builds_and_runs(norm):
+# every norm of the course that takes a layer of units (InstanceNorm needs positions), and the noisy variant
+@pytest.mark.parametrize("norm", [*(k for k in norms.COURSE_NORMS if k != "instance"), networks.NOISY_BATCH])
+def test_every_norm_builds_from_the_one_description_and_runs(norm):
     model = networks.MLP(20, 16, 3, 5, norm)
     assert model(torch.randn(8, 20)).shape == (8, 5)
     assert len(model.hidden_states(torch.randn(8, 20))) == 3
+    described = norms.get("batch" if norm == networks.NOISY_BATCH else norm).build((16,))
+    built = model.norms[0][0] if norm == networks.NOISY_BATCH else model.norms[0]
+    assert type(built) is type(described)  # lnlib's own module, as the registry builds it
+
+
+def test_the_mlp_and_the_rnn_build_a_norm_registered_elsewhere(stand_in_norm):
+    from lnlib.small_nets import rnn_noise
+
+    mlp = networks.MLP(20, 16, 2, 5, stand_in_norm)
+    assert mlp(torch.randn(8, 20)).shape == (8, 5)
+    loss = torch.nn.functional.cross_entropy(mlp(torch.randn(8, 20)), torch.zeros(8, dtype=torch.long))
+    loss.backward()  # one training step's gradient flows through the stand-in
+    assert all(p.grad is not None for p in mlp.norms[0].parameters())
+    rnn = rnn_noise.NormalizedRNN(stand_in_norm, length=5, hidden=8)
+    x, _ = rnn_noise.memory_task(4, torch.Generator().manual_seed(0), length=5)
+    assert rnn(x).shape == (4, rnn_noise.TOKENS)
 
 
 def test_unknown_norm_and_optimizer_are_refused():
     with pytest.raises(ValueError, match="unknown norm"):
-        networks.feature_norm("group", 4)
+        networks.feature_norm("dropout", 4)
     task = networks.teacher_task(train=32, test=8)
     with pytest.raises(ValueError, match="'sgd' or 'adam'"):
         networks.train_classifier(networks.MLP(20, 8, 1, 5), task, 0.1, 1, optimizer="lbfgs")

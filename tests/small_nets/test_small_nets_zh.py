@@ -8,14 +8,13 @@ import pytest
 from lnlib.small_nets import (
     batch_noise,
     covariate_shift,
-    experiments,
     generalization,
     gradient_flow,
     labels,
     learning_rates,
     rnn_noise,
 )
-from lnlib.support import language
+from lnlib.support import language, norms
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 CACHED = (batch_noise, covariate_shift, generalization, rnn_noise)
@@ -30,9 +29,8 @@ def chinese():
 
 
 @pytest.mark.parametrize("module", CACHED, ids=lambda m: m.__name__.rsplit(".", 1)[1])
-def test_findings_tables_and_figures_speak_chinese(module):
-    results = experiments.load(module.EXPERIMENT.name)
-    assert CHINESE.search(str(module.findings(results)))
+def test_tables_and_figures_speak_chinese(module):
+    results = module.LAB.results()
     assert CHINESE.search(str(module.summary_table(results)).splitlines()[0])
     figure = module.figure(results)
     figure.canvas.draw()  # a missing glyph is an error (pyproject's filterwarnings)
@@ -40,8 +38,8 @@ def test_findings_tables_and_figures_speak_chinese(module):
 
 
 def test_learning_rates_and_gradient_flow_in_chinese():
-    results = experiments.load("learning_rates")
-    assert CHINESE.search(str(learning_rates.findings(results)))
+    results = learning_rates.LAB.results()
+    assert CHINESE.search(learning_rates.ranges_text(results))
     assert learning_rates.describe_range([]) == "无" and "到" in learning_rates.describe_range([0.03162, 0.1])
     learning_rates.figure(results).canvas.draw()
     assert CHINESE.search(str(gradient_flow.findings()))
@@ -49,7 +47,10 @@ def test_learning_rates_and_gradient_flow_in_chinese():
 
 
 def test_the_arms_keep_their_keys_and_show_chinese_names():
-    assert labels.arm_label("batch, m = 8") == "BN，m = 8" and labels.arm_label("layer") == "LN"
+    assert (
+        labels.arm_label("batch, m = 8") == "BN，m = 8"
+        and labels.arm_label("layer") == norms.get("layer").abbreviation
+    )
     language.use("en")
     assert (
         labels.arm_label("batch, m = 8") == "batch, m = 8"
