@@ -318,8 +318,8 @@ for module in pkgutil.walk_packages(lnlib.__path__, prefix="lnlib."):
     if module.name != "lnlib.__main__":
         importlib.import_module(module.name)
 assert dict(matplotlib.rcParams) == before, "importing lnlib changed matplotlib's style"
-from lnlib.nb04_transformer_stability import verdicts
-assert verdicts.chain.cache_info().currsize == 0, "the Markov chain was built on import"
+from lnlib.nb04_transformer_stability import outcomes
+assert outcomes.chain.cache_info().currsize == 0, "the Markov chain was built on import"
 """
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -40,7 +40,6 @@ _HOMES = {
     "join_list": "text",
     "aligned": "text",
     "Markdown": "text",
-    "ToyVerdict": "text",
     "markdown_table": "text",
 }
 _SUBMODULES = ("alt_text", "app", "controls", "exercises", "live", "outputs", "style", "text")

@@ -15,12 +15,10 @@ import html
 import math
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 
 from lnlib.support.language import gettext as _
-from lnlib.support.language import gettext_noop as N_
 
 
 def format_number(value, digits: int = 4) -> str:
@@ -80,43 +78,6 @@ def html_table(header: Iterable[str], rows: Iterable[Iterable], caption: str = "
         f"<table class='lnlib-table' style='font-size:16px;border-collapse:collapse'>{caption_html}"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
-
-
-TOY_OUTCOMES = {"shown": N_("shown"), "partly shown": N_("partly shown"), "not shown": N_("not shown")}
-"""A toy verdict's outcomes: the value code compares → the words a reader sees (translated where shown)."""
-OUTCOME_COLORS = {"shown": "#009E73", "partly shown": "#E69F00", "not shown": "#D55E00"}
-
-
-@dataclass
-class ToyVerdict:
-    """One published claim checked at toy scale: 'shown', 'partly shown' or 'not shown', and the evidence.
-
-    Shown as a one-line headline (verdict and claim) with the numbers folded away beneath it. ``outcome``
-    stays the English value (code compares it); :attr:`outcome_text` is it in the reader's language."""
-
-    claim: str
-    source: str
-    outcome: str
-    evidence: str
-
-    def __post_init__(self) -> None:
-        if self.outcome not in TOY_OUTCOMES:
-            raise ValueError(f"a toy verdict's outcome is one of {list(TOY_OUTCOMES)}, not {self.outcome!r}")
-
-    @property
-    def outcome_text(self) -> str:
-        """The outcome as the reader sees it, in the current language (for a table of verdicts too)."""
-        return _(TOY_OUTCOMES[self.outcome])
-
-    def _repr_html_(self) -> str:
-        headline = _("Verdict: {outcome}.").format(outcome=self.outcome_text)
-        fold = _("the numbers, and the source ({source})").format(source=self.source)
-        return (
-            f"<div style='border-left:6px solid {OUTCOME_COLORS[self.outcome]};padding:6px 12px;font-size:16px'>"
-            f"<b>{html.escape(headline)}</b> {html.escape(self.claim)}"
-            f"<details><summary>{html.escape(fold)}</summary>"
-            f"{html.escape(self.evidence)}</details></div>"
-        )
 
 
 class Markdown:

@@ -80,3 +80,16 @@ def test_bad_input_is_refused_with_a_reason():
         Effect("gap", (1.0,), predicted="higher")
     with pytest.raises(ValueError, match="no seed"):
         Effect("gap", ())
+
+
+def test_a_toy_verdict_keeps_its_word_as_a_value_and_shows_it_in_chinese(chinese):
+    from lnlib.support import language
+
+    verdict = ToyVerdict(
+        "00-x", "00", "某个说法。", "某篇论文", [Effect("差", (1, 2)), Effect("差", (-1, -2))], "数字"
+    )
+    assert verdict.outcome == "partly shown" and verdict.outcome_text == "部分复现"
+    shown = verdict._repr_html_()
+    assert "结论：部分复现。" in shown and "具体数字与出处（某篇论文）" in shown and "Verdict" not in shown
+    language.use("en")
+    assert verdict.outcome_text == "partly shown" and "Verdict: partly shown." in verdict._repr_html_()

@@ -89,17 +89,6 @@ def test_the_kit_in_english_is_unchanged(english):
     assert text.join_list(["a", "b"]) == "a, b"
 
 
-def test_a_toy_verdict_keeps_its_outcome_as_a_value_and_shows_it_in_chinese(chinese):
-    verdict = ui.ToyVerdict("某个说法。", "某篇论文", "partly shown", "数字")
-    assert verdict.outcome == "partly shown" and verdict.outcome_text == "部分复现"
-    shown = verdict._repr_html_()
-    assert "结论：部分复现。" in shown and "具体数字与出处（某篇论文）" in shown and "Verdict" not in shown
-    language.use("en")
-    assert verdict.outcome_text == "partly shown" and "Verdict: partly shown." in verdict._repr_html_()
-    with pytest.raises(ValueError, match="one of .*'shown'.*not 'proven'"):
-        ui.ToyVerdict("c", "s", "proven", "e")
-
-
 def test_a_list_of_words_is_joined_as_chinese_writes_it(chinese):
     assert text.join_list(["均值", "方差", "标准差"]) == "均值、方差、标准差"
 
