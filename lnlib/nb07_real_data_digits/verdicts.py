@@ -226,7 +226,7 @@ def verdict_wider_init_scales(results=None) -> ToyVerdict:
     effects = cells_effects(results)
     texts = [
         _(
-            "{norm}: {more} more cells than no norm per seed on average ({cells} of {total} cells train at every seed)"
+            "{norm}: {more} cells per seed against no norm, on average ({cells} of {total} cells train at every seed)"
         ).format(
             norm=norm_name(norm),
             more=f"{effect.mean:+.1f}",
