@@ -1,8 +1,9 @@
 r"""The digits network and what it looks like at initialization, layer by layer.
 
 :class:`DigitsMLP`: :data:`DEPTH` blocks ``Linear → norm → tanh`` of :data:`WIDTH` units, then a linear
-read-out to the ten classes; the norm is one of :data:`NORMS`, built from :mod:`lnlib.nn` (the course's
-from-scratch ``BatchNorm1d``, ``LayerNorm``, ``RMSNorm``). The hidden layers' weights start as
+read-out to the ten classes; the norm is any norm of :mod:`lnlib.support.norms` (the notebook compares
+:data:`NORMS`), built from its one description (the course's from-scratch ``BatchNorm1d``, ``LayerNorm``,
+``RMSNorm`` of :mod:`lnlib.nn`). The hidden layers' weights start as
 :math:`\mathcal N(0, s^2/\text{fan-in})` with the *initial scale* :math:`s` (1 keeps a unit-variance input at unit
 variance through a linear layer; PyTorch's recommended gain for tanh, ``calculate_gain('tanh')``, is 5/3);
 the read-out's as
@@ -24,14 +25,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lnlib import nn as lnn
 from lnlib.digits import data
-from lnlib.support.language import gettext as _
-from lnlib.support.language import gettext_noop as N_
+from lnlib.support import norms
 
 NORMS = ("none", "batch", "layer", "rms")
-NORM_NAMES = {"none": N_("no norm"), "batch": "BatchNorm", "layer": "LayerNorm", "rms": "RMSNorm"}
-"""Each norm's name as a reader sees it (translated where shown: :func:`norm_name`)."""
+"""The norms notebook 07 compares (keys of :mod:`lnlib.support.norms`)."""
 WIDTH, DEPTH = 64, 5
 SATURATED = 0.97
 INIT_EXAMPLES = 500  # the training examples the pictures at initialization are measured on
@@ -39,20 +37,17 @@ INIT_EXAMPLES = 500  # the training examples the pictures at initialization are 
 
 def norm_name(norm: str) -> str:
     """The name of the norm called ``norm``, in the reader's language."""
-    return _(NORM_NAMES[norm])
+    return norms.name(norm)
+
+
+def norm_colour(norm: str) -> str:
+    """The colour of the norm called ``norm`` in every figure."""
+    return norms.colour(norm)
 
 
 def norm_layer(norm: str, width: int) -> nn.Module:
-    """The norm called ``norm`` for ``width`` units, from :mod:`lnlib.nn` (``none``: the identity)."""
-    if norm == "none":
-        return nn.Identity()
-    if norm == "batch":
-        return lnn.BatchNorm1d(width)
-    if norm == "layer":
-        return lnn.LayerNorm(width)
-    if norm == "rms":
-        return lnn.RMSNorm(width)
-    raise ValueError(f"unknown norm {norm!r}; choose from {NORMS}")
+    """The norm called ``norm`` for ``width`` units, built from its one description (``none``: the identity)."""
+    return norms.get(norm).build((width,))
 
 
 class DigitsMLP(nn.Module):

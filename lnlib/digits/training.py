@@ -22,7 +22,8 @@ import torch
 import torch.nn.functional as F
 
 from lnlib.digits import data
-from lnlib.digits.network import NORMS, DigitsMLP
+from lnlib.digits.network import DigitsMLP
+from lnlib.support import norms
 
 STEPS, BATCH, RECORD_EVERY = 400, 64, 10
 
@@ -43,8 +44,7 @@ class RunConfig:
     evaluate_every: int = 0
 
     def __post_init__(self) -> None:
-        if self.norm not in NORMS:
-            raise ValueError(f"unknown norm {self.norm!r}; choose from {NORMS}")
+        norms.get(self.norm)  # an unknown norm is refused with the known ones
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"the learning rate must be a positive number, got {self.lr!r}")
         if not 2 <= self.batch_size <= data.TRAIN_EXAMPLES:
@@ -81,13 +81,14 @@ def accuracy_and_loss(model: DigitsMLP, x: torch.Tensor, y: torch.Tensor) -> tup
     return answer
 
 
-def train(config: RunConfig, on_record: Callable | None = None) -> dict:
-    """Train one run; its record, JSON-ready. ``on_record(record)`` is called at every record; True stops the run.
+def train(config: RunConfig, on_record: Callable | None = None, device: str = "cpu") -> dict:
+    """Train one run on ``device``; its record, JSON-ready. ``on_record(record)`` is called at every record; True
+    stops the run. The batches are drawn on the CPU, so a seed draws the same batches on every device.
 
     Run it inside :func:`lnlib.support.determinism.torch_threads` for numbers that repeat bit for bit.
     """
-    x_train, y_train, x_test, y_test = data.digits().tensors()
-    model = DigitsMLP(config.norm, config.init_scale, config.seed)
+    x_train, y_train, x_test, y_test = (t.to(device) for t in data.digits().tensors())
+    model = DigitsMLP(config.norm, config.init_scale, config.seed).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
     generator = torch.Generator().manual_seed(1000 + config.seed)
     layers = model.weight_layers()
@@ -109,7 +110,7 @@ def train(config: RunConfig, on_record: Callable | None = None) -> dict:
             record["evaluated_at"].append(step)
             record["train_accuracy_curve"].append(accuracy_and_loss(model, x_train, y_train)[0])
             record["test_accuracy_curve"].append(accuracy_and_loss(model, x_test, y_test)[0])
-        index = torch.randint(0, len(x_train), (config.batch_size,), generator=generator)
+        index = torch.randint(0, len(x_train), (config.batch_size,), generator=generator).to(device)
         loss = F.cross_entropy(model(x_train[index]), y_train[index])
         if not torch.isfinite(loss):
             record["diverged_at"] = step

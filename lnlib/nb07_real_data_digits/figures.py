@@ -6,7 +6,7 @@ import numpy as np
 
 from lnlib.digits import data, experiments
 from lnlib.digits.experiments import INIT_SCALES, LEARNING_RATES
-from lnlib.digits.network import NORMS, norm_name
+from lnlib.digits.network import NORMS, norm_colour, norm_name
 from lnlib.nb07_real_data_digits import verdicts
 from lnlib.support.language import gettext as _
 from lnlib.support.language import gettext_noop as N_
@@ -53,7 +53,7 @@ def draw_grid(axes, results) -> list:
 
 
 def figure_grid(results=None):
-    """Held-out accuracy after 400 steps for every norm, learning rate and initial scale (mean of 3 seeds)."""
+    """Held-out accuracy after 400 steps for every norm, learning rate and initial scale (mean of the seeds)."""
     results = verdicts.cached_results(results)
     fig, axes = style.new_figure(13, 4.3, ncols=len(NORMS), sharey=True)
     images = draw_grid(axes, results)
@@ -77,7 +77,7 @@ def figure_batch_noise(results=None):
         ):
             for position, norm in zip(positions, experiments.BATCH_NOISE_NORMS):
                 values = 100 * table[norm][batch][key]
-                color = style.NORM_COLORS[norm]
+                color = norm_colour(norm)
                 ax.bar(position + offset, values.mean(), width=0.34, color=color, alpha=shade)
                 ax.plot([position + offset] * len(values), values, "o", color="black", markersize=5)
         ax.set_xticks(positions, [norm_name(n) for n in experiments.BATCH_NOISE_NORMS])

@@ -13,7 +13,7 @@ import numpy as np
 from lnlib import ui
 from lnlib.digits import experiments, training
 from lnlib.digits.experiments import INIT_SCALES, LEARNING_RATES
-from lnlib.digits.network import norm_name
+from lnlib.digits.network import norm_colour, norm_name
 from lnlib.nb07_real_data_digits import verdicts
 from lnlib.nb07_real_data_digits.pictures import LOSS_LIMITS, norm_choice, outcome_text
 from lnlib.support import results_cache
@@ -61,7 +61,7 @@ class DigitsLiveTrainingApp(LiveTraining, ui.App):
         )
         cached = self.results.run(config)
         self.cached_line.set_data(cached["step"], np.clip(cached["loss"], None, LOSS_LIMITS[1] - 0.05))
-        self.live_line.set_color(style.NORM_COLORS[config.norm])
+        self.live_line.set_color(norm_colour(config.norm))
         if self.live is not None and self.live[0] == config:
             self._draw_live(self.live[1])
             return self.live[2]
@@ -105,7 +105,7 @@ class DigitsLiveTrainingApp(LiveTraining, ui.App):
             ).format(step=record["stopped_at"], steps=config.steps, limit=LIVE_TIME_LIMIT)
         cached = self.results.run(config)
         same = results_cache.retrace_note(
-            cached["loss"], record["loss"], self.results.data.get("machine"), experiments.COMMAND
+            cached["loss"], record["loss"], self.results.data.get("machine"), experiments.LAB.command
         )
         return (
             _("Trained in {seconds:.1f} s: {outcome}.").format(

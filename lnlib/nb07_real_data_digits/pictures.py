@@ -2,7 +2,7 @@
 
 - :class:`DigitsInitApp`, computed live on a fresh network: each block's tanh outputs as a histogram, the
   gradient of the loss with respect to them as a histogram, and the fraction of saturated units per block;
-- :class:`DigitsTrainingApp`, from the cache: the training loss of three seeds and each layer's
+- :class:`DigitsTrainingApp`, from the cache: the training loss of every seed and each layer's
   update-to-data ratio :math:`\\log_{10}(\\operatorname{std}(\\Delta W)/\\operatorname{std}(W))` during training.
 """
 
@@ -16,7 +16,7 @@ from matplotlib import colormaps
 from lnlib import ui
 from lnlib.digits import experiments, network
 from lnlib.digits.experiments import INIT_SCALES, LEARNING_RATES
-from lnlib.digits.network import DEPTH, NORMS, SATURATED, norm_name
+from lnlib.digits.network import DEPTH, NORMS, SATURATED, norm_colour, norm_name
 from lnlib.nb07_real_data_digits import verdicts
 from lnlib.support.language import gettext as _
 from lnlib.support.language import gettext_noop as N_
@@ -133,7 +133,7 @@ def outcome_text(records: list) -> str:
 
 
 class DigitsTrainingApp(ui.App):
-    """From the cache: three seeds' training loss beside no norm's, and each layer's update-to-data ratio (seed 0)."""
+    """From the cache: every seed's training loss beside no norm's, and each layer's update-to-data ratio (seed 0)."""
 
     def __init__(self, results=None) -> None:
         self.results = verdicts.cached_results(results)
@@ -143,9 +143,9 @@ class DigitsTrainingApp(ui.App):
             "lr": ui.value_slider("η", _("learning rate"), LEARNING_RATES, 0.1),
         }
         self.figure, (self.loss_axis, self.ratio_axis) = style.new_figure(13, 3.8, ncols=2)
-        seeds = len(experiments.SEEDS)
+        seeds = len(self.results.seeds)
         self.reference_lines = [
-            self.loss_axis.plot([], [], color=style.NORM_COLORS["none"], linestyle=":", linewidth=2)[0]
+            self.loss_axis.plot([], [], color=norm_colour("none"), linestyle=":", linewidth=2)[0]
             for _ in range(seeds)
         ]
         self.loss_lines = [self.loss_axis.plot([], [])[0] for _ in range(seeds)]
@@ -181,7 +181,7 @@ class DigitsTrainingApp(ui.App):
         reference = verdicts.runs(self.results, "none", scale, lr) if norm != "none" else []
         for line, record in zip(self.loss_lines, records):
             line.set_data(record["step"], np.clip(record["loss"], None, LOSS_LIMITS[1] - 0.05))
-            line.set_color(style.NORM_COLORS[norm])
+            line.set_color(norm_colour(norm))
         for index, line in enumerate(self.reference_lines):
             record = reference[index] if reference else None
             line.set_data(record["step"] if record else [], record["loss"] if record else [])

@@ -64,7 +64,7 @@ def test_on_record_can_stop_a_run():
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"norm": "group"}, "unknown norm"),
+        ({"norm": "bogus"}, "unknown norm"),
         ({"lr": 0.0}, "learning rate must be a positive number"),
         ({"lr": float("nan")}, "learning rate must be a positive number"),
         ({"batch_size": 1}, "batch_size must be between 2"),

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lnlib import nn as lnn
-from lnlib.digits import network
+from lnlib.digits import network, training
 
 
 def test_each_norm_is_lnlibs_module():
@@ -27,9 +27,28 @@ def test_hidden_weights_start_at_the_initial_scale_over_root_fan_in(scale):
     assert abs(model.readout.weight.std().item() * math.sqrt(network.WIDTH) - 1) < 0.15
 
 
+def test_the_network_builds_any_described_norm_and_trains_a_step_with_it(stand_in_norm):
+    from lnlib.support import norms
+
+    model = network.DigitsMLP(stand_in_norm)
+    assert all(type(n) is lnn.LayerNorm for n in model.norms)
+    assert network.norm_name(stand_in_norm) == norms.get(stand_in_norm).name()
+    assert network.norm_colour(stand_in_norm) == norms.get(stand_in_norm).colour
+    record = training.train(training.RunConfig(stand_in_norm, 1.0, 0.1, steps=2, record_every=1))
+    assert record["diverged_at"] is None and len(record["loss"]) == 2 and math.isfinite(record["loss"][-1])
+
+
+def test_names_and_colours_come_from_the_one_description():
+    from lnlib.support import norms
+
+    for norm in network.NORMS:
+        assert network.norm_name(norm) == norms.name(norm)
+        assert network.norm_colour(norm) == norms.colour(norm)
+
+
 def test_bad_arguments_are_refused_with_a_reason():
-    with pytest.raises(ValueError, match="unknown norm 'group'"):
-        network.DigitsMLP("group")
+    with pytest.raises(ValueError, match="unknown norm 'bogus'"):
+        network.DigitsMLP("bogus")
     for scale in (0, -1.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="init_scale must be a positive number"):
             network.DigitsMLP("none", scale)

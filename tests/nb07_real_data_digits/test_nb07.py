@@ -1,12 +1,15 @@
 """Notebook 07's verdicts follow their rules from the cache; its exercise, prediction and live button work."""
 
+import html
+
 import numpy as np
 import pytest
 
-from lnlib.digits import experiments
+from lnlib.digits import experiments, network
 from lnlib.digits.experiments import INIT_SCALES, LEARNING_RATES
 from lnlib.nb07_real_data_digits import live_training, questions, verdicts
 from lnlib.support.results_cache import other_machine
+from lnlib.support.verdict_rule import decide, halves, word
 
 
 @pytest.fixture(scope="module")
@@ -23,54 +26,104 @@ def test_a_cell_trains_only_when_every_seed_reaches_the_bar(results):
                 assert verdicts.trains(results, norm, scale, lr) == expected
 
 
-def test_the_learning_rate_verdict_follows_its_rule(results):
-    verdict = verdicts.verdict_larger_learning_rates(results)
-    larger = [
-        (bn := verdicts.largest_rate(results, "batch", s)) is not None
-        and ((none := verdicts.largest_rate(results, "none", s)) is None or bn > none)
-        for s in INIT_SCALES
+def seed_trains_by_hand(record: dict) -> bool:
+    return record["diverged_at"] is None and record["test_accuracy"] >= verdicts.TRAINS_AT
+
+
+def largest_step_by_hand(results, norm: str, scale: float, seed: int) -> int:
+    steps = [
+        i
+        for i, lr in enumerate(LEARNING_RATES)
+        if seed_trains_by_hand(results.run(experiments.grid_config(norm, scale, lr, seed)))
     ]
-    assert verdict.outcome == ("shown" if all(larger) else "partly shown" if any(larger) else "not shown")
-    assert f"scale {INIT_SCALES[0]:g}: BN up to" in verdict.evidence
+    return max(steps, default=-1)
 
 
-def test_the_scale_verdict_counts_cells_as_the_figure_marks_them(results):
+def assert_decided_by_the_rule(verdict) -> None:
+    """The word is the rule's, and each half of the seeds gives the word the decision records."""
+    assert verdict.outcome == decide(verdict.effects).word
+    first, second = halves(verdict.effects[0].seeds)
+    assert verdict.decision.first_half == word([e.on(first) for e in verdict.effects])
+    assert verdict.decision.second_half == word([e.on(second) for e in verdict.effects])
+    if verdict.decision.first_half != verdict.decision.second_half:
+        assert verdict.outcome == "not decided"
+
+
+def test_the_learning_rate_verdict_is_bns_largest_rate_minus_no_norms_per_seed_at_each_scale(results):
+    verdict = verdicts.verdict_larger_learning_rates(results)
+    assert verdict.id == "07-larger-learning-rates" and len(verdict.effects) == len(INIT_SCALES)
+    for scale, effect in zip(INIT_SCALES, verdict.effects):
+        expected = [
+            largest_step_by_hand(results, "batch", scale, seed)
+            - largest_step_by_hand(results, "none", scale, seed)
+            for seed in results.seeds
+        ]
+        assert list(effect.values) == expected and effect.threshold == verdicts.LARGER_BY
+    assert_decided_by_the_rule(verdict)
+
+
+def test_the_scale_verdict_counts_each_seeds_cells_norm_minus_no_norm(results):
     verdict = verdicts.verdict_wider_init_scales(results)
-    cells = {n: verdicts.trained_cells(results, n) for n in verdicts.NORMS}
-    assert f"No norm: {cells['none']} of 35 cells train" in verdict.evidence
-    if verdict.outcome == "shown":
-        assert all(cells[n] > cells["none"] for n in verdicts.NORMS[1:])
+    assert verdict.id == "07-wider-init-scales"
+
+    def cells(norm, seed):
+        return sum(
+            seed_trains_by_hand(results.run(experiments.grid_config(norm, s, lr, seed)))
+            for s in INIT_SCALES
+            for lr in LEARNING_RATES
+        )
+
+    for norm, effect in zip(verdicts.NORMS[1:], verdict.effects):
+        assert list(effect.values) == [cells(norm, seed) - cells("none", seed) for seed in results.seeds]
+    assert_decided_by_the_rule(verdict)
+    none = verdicts.trained_cells(results, "none")
+    assert f"No norm: {none} of 35 cells train" in verdict.evidence
 
 
-def test_the_saturation_verdict_reads_fresh_networks():
-    table = verdicts.saturation_table()
+def test_the_saturation_verdict_reads_a_fresh_network_per_seed():
     verdict = verdicts.verdict_saturation()
-    assert table["none"][10.0] > table["none"][1.0]
-    shown = table["none"][10.0] > verdicts.SATURATED_NET and all(
-        max(table[n].values()) < verdicts.NORM_SATURATION_LIMIT for n in verdicts.NORMS[1:]
-    )
-    assert (verdict.outcome == "shown") == shown
+    assert verdict.id == "07-saturation" and all(e.seeds == len(experiments.SEEDS) for e in verdict.effects)
+    by_hand = network.at_initialization("none", 10.0, seed=3).saturation.mean()
+    assert verdict.effects[0].values[3] == pytest.approx(by_hand)
+    assert verdict.effects[0].threshold == verdicts.SATURATED_NET
+    assert_decided_by_the_rule(verdict)
 
 
 def test_the_batch_noise_verdict_is_a_paired_difference_in_differences(results):
-    table = verdicts.batch_noise_numbers(results)
     small, large = experiments.BATCH_SIZES
-    extra = (table["batch"][small]["test"] - table["batch"][large]["test"]) - (
-        table["none"][small]["test"] - table["none"][large]["test"]
+
+    def held_out(norm, batch):
+        records = [results.run(experiments.batch_noise_config(norm, batch, seed)) for seed in results.seeds]
+        return np.array([r["test_accuracy"] for r in records])
+
+    extra = 100 * (
+        (held_out("batch", small) - held_out("batch", large))
+        - (held_out("none", small) - held_out("none", large))
     )
     verdict = verdicts.verdict_batch_noise(results)
-    assert f"{100 * extra.mean():+.2f}" in verdict.evidence
-    if 100 * extra.mean() <= 0.5:
-        assert verdict.outcome == "not shown"
+    assert verdict.id == "07-batch-noise"
+    np.testing.assert_allclose(verdict.effects[0].values, extra)
+    assert verdicts.batch_noise_extra(results) == pytest.approx(
+        (extra.mean(), extra.std(ddof=1) / np.sqrt(len(extra)))
+    )
+    assert f"{extra.mean():+.2f}" in verdict.evidence
+    assert_decided_by_the_rule(verdict)
 
 
 def test_verdicts_lead_with_a_headline_and_fold_the_numbers(results):
-    for verdict in verdicts.all_verdicts(results):
+    found = verdicts.all_verdicts(results)
+    assert [v.id for v in found] == [
+        "07-larger-learning-rates",
+        "07-wider-init-scales",
+        "07-saturation",
+        "07-batch-noise",
+    ]
+    for verdict in found:
         headline, folded = verdict._repr_html_().split("<details>")
-        assert "Verdict:" in headline and verdict.outcome in headline
-        assert "the numbers" in folded
+        assert "Verdict:" in headline and verdict.outcome_text in headline
+        assert "the numbers" in folded and all(e.what in html.unescape(folded) for e in verdict.effects)
     table = str(verdicts.verdict_table(results))
-    assert table.count("\n") == 1 + len(verdicts.all_verdicts(results))
+    assert table.count("\n") == 1 + len(found)
 
 
 def test_the_exercise_accepts_the_caches_answer_and_names_the_slips(results):
