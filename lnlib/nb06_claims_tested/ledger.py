@@ -106,7 +106,7 @@ class Claim:
     evidence: str  # where the evidence is: a section of notebook 06, another notebook, a paper
     check: Callable | None = None  # computes the evidence now; returns a sentence with its numbers
     topic: str = ""  # the index topic this row covers, if any
-    toy: tuple = ()  # ids of notebook 06's toy verdicts (lnlib.nb06_claims_tested.toy_verdicts) the reason cites
+    toy: tuple = ()  # ids of the toy verdicts the reason cites (notebooks 04, 06, 07: lnlib.tools.verdicts.by_id)
 
 
 LEDGER = (
@@ -121,11 +121,12 @@ LEDGER = (
             "At initialization LN makes the gradients' size independent of the weights' scale (no norm: a factor "
             "of about 7·10⁹ between weight scales 0.7 and 1.4 in a 30-layer MLP; LN: about 1.6), and its input "
             "gradient scales as 1/scale. It does not fix every training problem: deep Post-LN Transformers still need "
-            "warm-up (Xiong et al. 2020; notebook 04's toy shows it), for reasons the literature debates (large "
-            "output-side gradients in Xiong et al.; the residual branches amplifying updates in Liu et al. 2020)."
+            "warm-up (Xiong et al. 2020), for reasons the literature debates (large output-side gradients in Xiong "
+            "et al.; the residual branches amplifying updates in Liu et al. 2020)."
         ),
         N_("notebook 06 § 5 (gradient flow); notebook 05 § 4; notebook 04 (warm-up)"),
         evidence_gradients,
+        toy=("04-warmup",),
     ),
     Claim(
         "000-b",
@@ -180,13 +181,11 @@ LEDGER = (
         "depends",
         N_(
             "Literature: Ba et al. (2016) report faster convergence with LN in RNNs, and Transformers need a norm to "
-            "train deep (Xiong et al. 2020; notebook 04's toy Transformer agrees). On real data, notebook 07's 5-block tanh MLP on scikit-learn's digits, LN "
-            "makes convergence easier: it trains at 20 of 35 (initial scale, learning rate) settings, no norm at 7. "
-            "Where the speed-up comes depends on the model."
+            "train deep (Xiong et al. 2020). Where the speed-up comes depends on the model."
         ),
         N_("notebook 06 § 6–7; notebook 04; notebook 07 § 3"),
         evidence_learning_rates,
-        toy=("06-ln-convergence",),
+        toy=("06-ln-convergence", "07-wider-init-scales"),
     ),
     Claim(
         "000-f",
@@ -484,12 +483,12 @@ LEDGER = (
         "partly",
         N_(
             "Literature: Xiong et al. (2020) prove Pre-LN's gradients well-behaved at initialization and Post-LN's "
-            "large near the output, and deep Post-LN needs warm-up. Notebook 04's toy shows the warm-up effect, but "
-            "Post-LN's gradient growing towards the output only under Xavier init (×1.52 from the first to the last "
-            "of 12 layers), not under PyTorch's default (×1.02). 'Semantic structure' is not defined, so not testable."
+            "large near the output, and deep Post-LN needs warm-up. 'Semantic structure' is not defined, so not "
+            "testable."
         ),
         N_("notebook 04; Xiong et al. 2020"),
         evidence_gradients,
+        toy=("04-warmup", "04-gradient-per-layer"),
     ),
     Claim(
         "003-h",
@@ -520,14 +519,13 @@ LEDGER = (
             "of BN's batch statistics as a regularizer, and Hoffer et al. (2017) use small 'ghost' batches to get it "
             "back in large-batch training. Our toy turns the noise up with the batch fixed at 128; a held-out "
             "loss there may partly be the mismatch between small groups' statistics in training and the running ones "
-            "at evaluation, which the toy does not separate. On real data (notebook 07's digits) small batches help BN no more than they help no "
-            "norm: no regularizing effect shows there either, where every network fits its training digits."
+            "at evaluation, which the toy does not separate."
         ),
         N_(
             "notebook 06 § 8 (batch noise); notebook 07 § 5; Ioffe and Szegedy 2015; Luo et al. 2019; Hoffer et al. 2017"
         ),
         evidence_batch_noise,
-        toy=("06-batch-noise",),
+        toy=("06-batch-noise", "07-batch-noise"),
     ),
     # ---- article 004 -------------------------------------------------------------------------
     Claim(
@@ -549,10 +547,11 @@ LEDGER = (
         N_(
             "It makes them independent of the weights' scale and shrinks them as 1/scale of its input (notebook 05), "
             "but LN alone does not make a deep Transformer easy to train: deep Post-LN needs warm-up (Xiong et al. "
-            "2020; notebook 04's toy shows it)."
+            "2020)."
         ),
         N_("notebook 05 § 4; notebook 04; notebook 06 § 5"),
         evidence_gradients,
+        toy=("04-warmup",),
     ),
     Claim(
         "004-c",
@@ -616,14 +615,12 @@ LEDGER = (
         "partly",
         N_(
             "Batch size: yes, by construction. Initialization: yes, LN is invariant to re-scaling the weights (Ba et "
-            "al. 2016, recomputed); notebook 07's tanh MLP on real digits does with every norm (at η = 0.1, initial scales 0.1 to 3 "
-            "against only 1 without a norm). Learning rate: the literature has no general result for LN; on notebook 07's digits "
-            "every norm trains over more learning rates than no norm."
+            "al. 2016, recomputed). Learning rate: the literature has no general result for LN."
         ),
         N_("notebook 06 § 5 and § 7; notebook 07 § 3"),
         evidence_sensitivity,
         "hyper-parameter sensitivity",
-        toy=("06-initial-scales", "06-learning-rates"),
+        toy=("06-initial-scales", "06-learning-rates", "07-wider-init-scales"),
     ),
     Claim(
         "004-h",
@@ -632,19 +629,18 @@ LEDGER = (
         N_("LN lets training succeed over a wider range of learning rates."),
         "depends",
         N_(
-            "Literature: in Transformers Pre-LN trains without warm-up at rates where Post-LN fails (Xiong et al. "
-            "2020); for BN, Ioffe and Szegedy (2015) and Bjorck et al. (2018) report larger usable learning rates. "
-            "Our toys: notebook 04's 4-block Transformer, in 150 steps, learns at a higher largest rate with "
-            "Pre-LN than without a norm but not at the lowest, so the range shifts rather than widens; given 600 "
-            "steps Pre-LN's range becomes wider than no norm's and Post-LN's as wide as no norm's. On real digits (notebook "
-            "07, a 5-block tanh MLP, 400 steps) every norm trains over more learning rates than no norm at each initial scale; BN's "
-            "largest rate is higher at 4 of 5 scales, LN's never above no norm's where no norm trains: LN widens the "
-            "range downwards."
+            "Literature: in Transformers Pre-LN can train without warm-up at rates where Post-LN fails (Xiong et al. "
+            "2020); for BN, Ioffe and Szegedy (2015) and Bjorck et al. (2018) report larger usable learning rates."
         ),
         N_("notebook 06 § 7; notebook 04; notebook 07 § 3"),
         evidence_learning_rates,
         "learning-rate range",
-        toy=("06-learning-rates",),
+        toy=(
+            "06-learning-rates",
+            "04-learning-rate-range",
+            "04-learning-rate-range-long",
+            "07-larger-learning-rates",
+        ),
     ),
     Claim(
         "004-i",
@@ -741,13 +737,13 @@ def toy_sentence(verdict) -> str:
 
 def reason(claim: Claim, verdicts: dict | None = None) -> str:
     """A row's reason as shown: the literature, then each toy verdict it cites, computed now (``verdicts``: id →
-    ToyVerdict, to show others; default: notebook 06's own)."""
+    ToyVerdict, to show others; default: the course's own, from the caches)."""
     if not claim.toy:
         return _(claim.reason)
     if verdicts is None:
-        from lnlib.nb06_claims_tested import toy_verdicts
+        from lnlib.tools.verdicts import by_id
 
-        verdicts = {verdict_id: toy_verdicts.by_id(verdict_id) for verdict_id in claim.toy}
+        verdicts = {verdict_id: by_id(verdict_id) for verdict_id in claim.toy}
     return " ".join([_(claim.reason)] + [toy_sentence(verdicts[verdict_id]) for verdict_id in claim.toy])
 
 

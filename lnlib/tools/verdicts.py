@@ -17,21 +17,33 @@ from lnlib.support.language import gettext as _
 from lnlib.support.language import speaking
 from lnlib.support.verdict_rule import RULE, WORDS
 
-SOURCES = (
-    "lnlib.nb04_transformer_stability.verdicts",
-    "lnlib.nb06_claims_tested.toy_verdicts",
-    "lnlib.nb07_real_data_digits.verdicts",
-)
-"""The modules whose ``all_verdicts()`` lists a notebook's toy verdicts, in the course's order."""
+SOURCES = {
+    "04": "lnlib.nb04_transformer_stability.verdicts",
+    "06": "lnlib.nb06_claims_tested.toy_verdicts",
+    "07": "lnlib.nb07_real_data_digits.verdicts",
+}
+"""Notebook → the module whose ``all_verdicts()`` lists its toy verdicts, in the course's order."""
 
 
 def every_verdict(data: Path | None = None) -> list:
     """Every toy verdict of the course, from the caches in ``data`` (default: ``data/``)."""
     with protocol.reading_from(data or protocol.data_folder()):
         found = []
-        for module in SOURCES:
+        for module in SOURCES.values():
             found += importlib.import_module(module).all_verdicts()
         return found
+
+
+def by_id(verdict_id: str):
+    """The toy verdict ``verdict_id`` ("04-warmup"), computed now from the caches being read (a KeyError that
+    says which ids its notebook has, for any other)."""
+    notebook = verdict_id.partition("-")[0]
+    if notebook not in SOURCES:
+        raise KeyError(f"no toy verdict {verdict_id!r}: toy verdicts belong to notebooks {', '.join(SOURCES)}")
+    found = {v.id: v for v in importlib.import_module(SOURCES[notebook]).all_verdicts()}
+    if verdict_id not in found:
+        raise KeyError(f"no toy verdict {verdict_id!r}; notebook {notebook} has {', '.join(found)}")
+    return found[verdict_id]
 
 
 def report(verdicts: list, as_json: bool = False) -> str:

@@ -125,64 +125,23 @@ def test_memory_verdict_matches_autograd():
     assert np.isclose(ln["statistics"], 2 * 8192 * 4)
 
 
-def test_the_transformer_learning_rate_statements_of_004_h_match_notebook_04s_cache():
-    from lnlib.nb04_transformer_stability import verdicts
+def test_rows_citing_a_toy_name_the_courses_toy_verdicts_and_show_them_computed():
+    from lnlib.tools import verdicts
 
-    table = verdicts.learning_rate_table()
-    spans = {
-        key: verdicts.learning_rate_range(outcomes, rates) for key, (rates, _, outcomes) in table.items()
-    }
-    none, pre, post = spans[("none", "pre")], spans[("layer", "pre")], spans[("layer", "post")]
-    reason = ledger.by_id("004-h").reason
-    assert "higher largest rate with Pre-LN than without a norm but not at the lowest" in reason
-    assert pre[1] > none[1] and pre[0] > none[0] and pre[2] == none[2]  # shifted, as wide, not wider
-    assert post[2] < none[2]  # Post-LN's range is narrower
-    from lnlib.nb04_transformer_stability import budget
-
-    long = {k: verdicts.learning_rate_range(o, r) for k, (r, _, o) in budget.long_budget_table().items()}
-    assert "given 600 steps Pre-LN's range becomes wider than no norm's and Post-LN's as wide" in reason
-    assert long[("layer", "pre")][2] > long[("none", "pre")][2] == long[("layer", "post")][2]
-
-
-def test_the_transformer_gradient_ratios_of_003_g_are_notebook_04s():
-    from lnlib.nb04_transformer_stability import post_ln
-    from lnlib.transformer import experiments as transformer_experiments
-
-    results = transformer_experiments.load()
-    reason = ledger.by_id("003-g").reason
-    assert f"Xavier init (×{post_ln.output_to_input_gradient(results, 'post', 'xavier'):.2f}" in reason
-    assert f"PyTorch's default (×{post_ln.output_to_input_gradient(results, 'post', 'torch'):.2f})" in reason
-
-
-def test_rows_citing_a_toy_name_notebook_06s_toy_verdicts():
-    from lnlib.nb06_claims_tested import toy_verdicts
-
+    every = {v.id: v for v in verdicts.every_verdict()}
     cited = {verdict_id for claim in ledger.LEDGER for verdict_id in claim.toy}
-    assert cited <= set(toy_verdicts.VERDICTS)
-    assert ledger.by_id("003-i").grade == "depends" and ledger.by_id("003-i").toy == ("06-batch-noise",)
-
-
-def test_the_digits_sentences_of_the_reasons_match_notebook_07s_cache():
-    from lnlib.digits.experiments import INIT_SCALES
-    from lnlib.nb07_real_data_digits import verdicts as digits
-
-    results = digits.cached_results()
-    cells = {norm: digits.trained_cells(results, norm) for norm in digits.NORMS}
-    assert (cells["layer"], cells["none"]) == (20, 7)  # 000-e
-    assert digits.trained_scales(results, "none", 0.1) == [1.0]  # 004-g
-    assert all(
-        digits.trained_scales(results, n, 0.1) == [0.1, 0.3, 1.0, 3.0] for n in ("batch", "layer", "rms")
+    assert cited <= set(every), cited - set(every)
+    assert {verdict_id[:2] for verdict_id in cited} == {"04", "06", "07"}
+    assert ledger.by_id("003-i").grade == "depends" and ledger.by_id("003-i").toy == (
+        "06-batch-noise",
+        "07-batch-noise",
     )
-    for scale in INIT_SCALES:  # 004-h
-        none = digits.trained_rates(results, "none", scale)
-        assert all(
-            len(digits.trained_rates(results, n, scale)) > len(none) for n in ("batch", "layer", "rms")
+    for claim_id in (
+        "004-h",
+        "003-g",
+        "000-e",
+    ):  # the literature first, then each cited verdict, computed now
+        claim = ledger.by_id(claim_id)
+        assert ledger.reason(claim) == " ".join(
+            [claim.reason] + [ledger.toy_sentence(every[verdict_id]) for verdict_id in claim.toy]
         )
-        if none:
-            assert digits.largest_rate(results, "layer", scale) <= max(none)
-    higher = sum(
-        digits.largest_rate(results, "batch", s) > (digits.largest_rate(results, "none", s) or 0)
-        for s in INIT_SCALES
-    )
-    assert higher == 4
-    assert digits.verdict_batch_noise(results).outcome == "not shown"  # 003-i
