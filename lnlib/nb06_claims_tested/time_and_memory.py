@@ -29,6 +29,7 @@ import tracemalloc
 import numpy as np
 
 from lnlib import functional, ui
+from lnlib.support import norms
 from lnlib.support.determinism import torch_threads
 from lnlib.support.language import gettext as _
 from lnlib.support.language import gettext_noop as N_
@@ -40,7 +41,6 @@ FEATURE_DIMS = (16, 64, 256, 1024, 4096, 16384)
 ROUNDS = 9  # the fastest of 9 rounds: notebook 06's measurement
 KINDS = ("layer", "batch")
 FLOAT32_BYTES = 4
-NORM_NAMES = {"layer": N_("layer norm"), "batch": N_("batch norm")}
 CATEGORY_NAMES = {
     "input": N_("input"),
     "statistics": N_("statistics"),
@@ -204,9 +204,7 @@ def cost_figure(time_rows: list, memory: list):
     dims = np.array([row[0] for row in time_rows])
     for index, kind in ((2, "layer"), (3, "batch")):
         nanoseconds = np.array([row[index] / (row[0] * row[1]) * 1e9 for row in time_rows])
-        left.semilogx(
-            dims, nanoseconds, "o-", base=2, color=style.NORM_COLORS[kind], label=_(NORM_NAMES[kind])
-        )
+        left.semilogx(dims, nanoseconds, "o-", base=2, color=style.NORM_COLORS[kind], label=norms.name(kind))
     left.set(
         xlabel=_("feature dimension D (N·D fixed)"),
         ylabel=_("ns per value"),
@@ -270,7 +268,7 @@ class MemoryApp(ui.App):
                 )[0]
         self.axes.set(
             yticks=[0, 1],
-            yticklabels=[_(NORM_NAMES[kind]) for kind in KINDS],
+            yticklabels=[norms.name(kind) for kind in KINDS],
             xscale="log",
             xlim=(1e1, 1e11),
             xlabel=_("bytes (float32), log scale: each bar stacks input, statistics, buffers"),
@@ -302,7 +300,7 @@ class MemoryApp(ui.App):
         self.view.draw()
         rows = [
             (
-                _(NORM_NAMES[kind]),
+                norms.name(kind),
                 sizes[kind]["input"],
                 sizes[kind]["statistics"],
                 sizes[kind]["running buffers"],
