@@ -26,6 +26,6 @@ What the notebooks stand on:
 ``python -m lnlib --help`` lists the commands.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 """The course's version (CHANGELOG.md says what each changed): its minor number moves when a verdict or a
 number a learner sees changes."""
