@@ -39,7 +39,9 @@ def by_id(verdict_id: str):
     says which ids its notebook has, for any other)."""
     notebook = verdict_id.partition("-")[0]
     if notebook not in SOURCES:
-        raise KeyError(f"no toy verdict {verdict_id!r}: toy verdicts belong to notebooks {', '.join(SOURCES)}")
+        raise KeyError(
+            f"no toy verdict {verdict_id!r}: toy verdicts belong to notebooks {', '.join(SOURCES)}"
+        )
     found = {v.id: v for v in importlib.import_module(SOURCES[notebook]).all_verdicts()}
     if verdict_id not in found:
         raise KeyError(f"no toy verdict {verdict_id!r}; notebook {notebook} has {', '.join(found)}")
@@ -99,8 +101,10 @@ def write_readmes(data: Path | None = None) -> list:
     for language, block in readme_blocks(data).items():
         path = READMES[language]
         text = path.read_text(encoding="utf-8")
-        old = block_in(text)
-        if old != block:
-            path.write_text(text.replace(old, block, 1), encoding="utf-8")
+        if block_in(text) != block:
+            start, end = README_BLOCK
+            before, rest = text.split(start, 1)
+            after = rest.split(end, 1)[1]
+            path.write_text(f"{before}{start}\n{block}\n{end}{after}", encoding="utf-8")
             changed.append(path)
     return changed

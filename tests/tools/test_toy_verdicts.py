@@ -68,3 +68,19 @@ def test_each_readme_lists_the_words_the_caches_give():
         assert verdicts.block_in(path.read_text(encoding="utf-8")) == blocks[language], (
             f"{path.name}: run python -m lnlib verdicts --readme"
         )
+
+
+def test_filling_a_readme_changes_only_its_block(tmp_path, monkeypatch):
+    readme = tmp_path / "README.md"
+    start, end = verdicts.README_BLOCK
+    readme.write_text(f"# Title\n\nbefore\n\n{start}\n{end}\n\nafter\n", encoding="utf-8")
+    monkeypatch.setattr(verdicts, "READMES", {"en": readme})
+    monkeypatch.setattr(verdicts, "readme_blocks", lambda data=None: {"en": "| a | table |"})
+    assert verdicts.write_readmes() == [readme]
+    assert (
+        readme.read_text(encoding="utf-8") == f"# Title\n\nbefore\n\n{start}\n| a | table |\n{end}\n\nafter\n"
+    )
+    assert verdicts.write_readmes() == []  # filled already: nothing changes
+    readme.write_text("no markers", encoding="utf-8")
+    with pytest.raises(ValueError, match="no block between"):
+        verdicts.write_readmes()
