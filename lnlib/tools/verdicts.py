@@ -68,8 +68,9 @@ def readme_table(verdicts_by_language: dict, language: str) -> str:
     """The README's list of toy verdicts in ``language``: id, notebook, claim and word (no number: the words are
     the same on any CPU, the numbers are not)."""
     with speaking(language):
+        head = (_("id"), _("notebook"), _("claim"), _("verdict"))
         rows = [
-            f"| {_('id')} | {_('notebook')} | {_('claim')} | {_('verdict')} |",
+            "| " + " | ".join(head) + " |",
             "| --- | --- | --- | --- |",
         ]
         for verdict in verdicts_by_language[language]:
