@@ -5,6 +5,9 @@ A seed *trains* when it ends without diverging and with a held-out accuracy of a
 (:func:`trains`, :func:`lnlib.support.verdict_rule.every_seed`). Each verdict is split into parts measured
 per seed (:class:`~lnlib.support.verdict_rule.Effect`), and its word follows from them by the course's one
 rule (:mod:`lnlib.support.verdict_rule`).
+
+Its size is earned by one concern, the four verdicts: each with the rule that decides it, its parts and the
+template its numbers fill, and the tables of trained cells they read.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def _stand_in(verdict_id: str, values) -> ToyVerdict:
 
 
 def test_a_ledger_row_fills_its_toy_sentence_from_the_verdict_it_is_given():
-    claim = ledger.by_id("000-e")
+    claim = ledger.by_id("000-c")
     (verdict_id,) = claim.toy
     shown = ledger.reason(claim, {verdict_id: _stand_in(verdict_id, (1, 2, 3, 4, 5))})
     refuted = ledger.reason(claim, {verdict_id: _stand_in(verdict_id, (-1, -2, -3, -4, -5))})

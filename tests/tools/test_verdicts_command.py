@@ -57,9 +57,11 @@ def test_the_command_reads_another_folder_of_caches(tmp_path, every_verdict):
     with protocol.reading_from(copy):
         assert protocol.data_folder() == copy
     assert [v.outcome for v in verdicts.every_verdict(copy)] == [v.outcome for v in every_verdict]
-    (copy / protocol.lab("digits").file).unlink()
+    incomplete = tmp_path / "incomplete"  # a folder never read before (a cache file is read once per process)
+    shutil.copytree(paths.DATA, incomplete)
+    (incomplete / protocol.lab("digits").file).unlink()
     with pytest.raises(FileNotFoundError, match="python -m lnlib cache digits"):
-        verdicts.every_verdict(copy)
+        verdicts.every_verdict(incomplete)
 
 
 def test_each_readme_lists_the_words_the_caches_give():
