@@ -498,3 +498,23 @@ class Shown:
 def shown(*verdict_ids: str) -> Shown:
     """The toy verdicts ``verdict_ids`` (all of them when none is named), computed now, for a notebook cell."""
     return Shown(by_id(verdict_id) for verdict_id in verdict_ids or VERDICTS)
+
+
+class VerdictTable:
+    """Every toy verdict of notebook 06 in one table (claim and word), for the summary's slide."""
+
+    def __init__(self, verdicts) -> None:
+        self.verdicts = list(verdicts)
+
+    def _repr_html_(self) -> str:
+        from lnlib.ui.text import html_table
+
+        rows = [(verdict.claim, verdict.outcome_text) for verdict in self.verdicts]
+        return html_table(
+            [_("claim"), _("at toy scale")], rows, _("Notebook 06's toy verdicts, by the one rule")
+        )
+
+
+def verdict_table() -> VerdictTable:
+    """Every toy verdict of notebook 06, computed now, as one table of claims and words."""
+    return VerdictTable(all_verdicts())

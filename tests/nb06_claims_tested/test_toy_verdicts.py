@@ -99,3 +99,10 @@ def test_verdicts_read_from_another_folder_of_caches(tmp_path):
         toy_verdicts.by_id("06-generalization")
     with pytest.raises(KeyError, match="no toy verdict"):
         toy_verdicts.by_id("06-dropout")
+
+
+def test_the_summary_table_lists_every_verdict_with_its_word(chinese):
+    table = toy_verdicts.verdict_table()
+    assert [v.id for v in table.verdicts] == list(toy_verdicts.VERDICTS)
+    shown = table._repr_html_()
+    assert all(v.outcome_text in shown for v in table.verdicts) and "笔记本 06 的玩具结论" in shown
