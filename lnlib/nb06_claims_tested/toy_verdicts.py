@@ -4,6 +4,9 @@ Every verdict is a :class:`lnlib.support.verdict_rule.ToyVerdict` whose word fol
 measured per seed and paired by seed (the arms of one experiment share their seeds), read from the caches
 of :mod:`lnlib.small_nets` through the protocol (``LAB.results()``). :func:`all_verdicts` returns them all
 (``python -m lnlib verdicts`` prints them); :func:`by_id` one of them.
+
+Its size is earned by one concern, notebook 06's eleven toy verdicts: each with its parts, the thresholds that
+define them, and the template its numbers fill.
 """
 
 from __future__ import annotations
